@@ -1,0 +1,3 @@
+DROP TABLE customer_emails;
+DROP TABLE customers;
+DROP TABLE companies;

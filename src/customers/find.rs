@@ -1,0 +1,94 @@
+//! Single-customer lookup by id or email, and the companies a set of customers points at.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use crate::customers::model::{fold_case, is_email, Company, Customer, CustomerRow};
+use crate::db::schema::{companies, customer_emails, customers};
+use crate::db::DbConnection;
+
+/// What a lookup key means: digits are an id (leading zeros allowed), an address is an email
+/// (primary or additional, case-insensitively); anything else can match nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdOrEmail {
+    Id(i32),
+    Email(String),
+    Neither,
+}
+
+impl IdOrEmail {
+    pub fn parse(key: &str) -> IdOrEmail {
+        if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
+            // Digits too large for an id name no customer.
+            return key.parse().map_or(IdOrEmail::Neither, IdOrEmail::Id);
+        }
+        if is_email(key) {
+            return IdOrEmail::Email(key.to_owned());
+        }
+        IdOrEmail::Neither
+    }
+
+    pub fn find(&self, conn: &mut DbConnection) -> QueryResult<Option<Customer>> {
+        let id = match self {
+            IdOrEmail::Id(id) => *id,
+            IdOrEmail::Email(email) => {
+                let owner = customer_emails::table
+                    .find(fold_case(email))
+                    .select(customer_emails::customer_id)
+                    .first::<i32>(conn)
+                    .optional()?;
+                match owner {
+                    Some(id) => id,
+                    None => return Ok(None),
+                }
+            }
+            IdOrEmail::Neither => return Ok(None),
+        };
+        customers::table
+            .find(id)
+            .select(CustomerRow::as_select())
+            .first(conn)
+            .optional()?
+            .map(CustomerRow::into_customer)
+            .transpose()
+    }
+}
+
+/// The companies that `customers` belong to, by id; ids with no company are absent.
+pub fn companies_of(
+    conn: &mut DbConnection,
+    customers: &[Customer],
+) -> QueryResult<HashMap<i32, Company>> {
+    let mut ids: Vec<i32> = customers
+        .iter()
+        .map(|c| c.company_id)
+        .filter(|&id| id != 0)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found: Vec<Company> = companies::table
+        .filter(companies::id.eq_any(ids))
+        .select(Company::as_select())
+        .load(conn)?;
+    Ok(found.into_iter().map(|c| (c.id, c)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdOrEmail;
+
+    #[test]
+    fn lookup_keys_are_ids_emails_or_nothing() {
+        assert_eq!(IdOrEmail::parse("42"), IdOrEmail::Id(42));
+        assert_eq!(IdOrEmail::parse("0042"), IdOrEmail::Id(42));
+        assert_eq!(IdOrEmail::parse("Zoë@Example.com"), IdOrEmail::Email("Zoë@Example.com".into()));
+        assert_eq!(IdOrEmail::parse("99999999999999"), IdOrEmail::Neither);
+        assert_eq!(IdOrEmail::parse("1.5"), IdOrEmail::Neither);
+        assert_eq!(IdOrEmail::parse("abc"), IdOrEmail::Neither);
+        assert_eq!(IdOrEmail::parse(""), IdOrEmail::Neither);
+    }
+}

@@ -1,0 +1,11 @@
+//! The query core: every rule about customers (filters, ordering, tie-breaks, email matching,
+//! windows, totals) lives here, as synchronous diesel code with no transport types.
+
+mod find;
+mod model;
+mod query;
+
+pub use find::{companies_of, IdOrEmail};
+pub use model::{fold_case, is_email, Address, Company, Customer};
+pub(crate) use model::CustomerRow;
+pub use query::{CustomerQuery, OrderBy, Page, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE};

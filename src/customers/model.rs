@@ -1,0 +1,197 @@
+//! The customer and company as the rest of the crate sees them: plain data, no transport types.
+
+use diesel::prelude::*;
+
+use crate::db::schema::{companies, customers};
+
+/// A customer's postal address; parts that were not given are empty strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Address {
+    pub line1: String,
+    pub line2: String,
+    pub city: String,
+    pub state: String,
+    pub country: String,
+    pub zip: String,
+}
+
+impl Address {
+    pub fn is_empty(&self) -> bool {
+        self.parts().iter().all(|part| part.is_empty())
+    }
+
+    /// The stored form: `''` when empty, else a JSON array of the six parts in order.
+    pub fn to_column(&self) -> String {
+        if self.is_empty() {
+            String::new()
+        } else {
+            serde_json::to_string(&self.parts()).expect("strings always serialize")
+        }
+    }
+
+    pub(crate) fn from_column(text: &str) -> Result<Address, serde_json::Error> {
+        if text.is_empty() {
+            return Ok(Address::default());
+        }
+        let [line1, line2, city, state, country, zip]: [String; 6] = serde_json::from_str(text)?;
+        Ok(Address { line1, line2, city, state, country, zip })
+    }
+
+    /// The parts in their canonical order: line1, line2, city, state, country, zip.
+    pub fn parts(&self) -> [&str; 6] {
+        [
+            &self.line1,
+            &self.line2,
+            &self.city,
+            &self.state,
+            &self.country,
+            &self.zip,
+        ]
+    }
+}
+
+/// One customer. Empty strings and zero ids mean "none", as in KB Support.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    pub id: i32,
+    pub name: String,
+    pub user_id: i32,
+    pub email: String,
+    pub additional_emails: Vec<String>,
+    pub phone_primary: String,
+    pub phone_additional: String,
+    pub website: String,
+    pub address: Address,
+    pub company_id: i32,
+    /// Seconds since the Unix epoch, UTC.
+    pub date_created: i64,
+    /// Newest first.
+    pub notes: Vec<String>,
+    pub ticket_count: i32,
+}
+
+/// A company customers can belong to.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = companies)]
+pub struct Company {
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub website: String,
+    pub contact: String,
+    /// The company's primary contact (a customer id); 0 = none.
+    pub customer_id: i32,
+    /// Seconds since the Unix epoch, UTC.
+    pub date_created: Option<i64>,
+}
+
+/// The columns a [`Customer`] is read from (the lowercased copies stay in the database).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = customers)]
+pub(crate) struct CustomerRow {
+    pub(crate) id: i32,
+    name: String,
+    user_id: i32,
+    email: String,
+    additional_emails: String,
+    phone_primary: String,
+    phone_additional: String,
+    website: String,
+    address: String,
+    company_id: i32,
+    date_created: i64,
+    notes: String,
+    ticket_count: i32,
+}
+
+impl CustomerRow {
+    /// The JSON columns are written only by the importer, so a parse failure means the file
+    /// was edited by hand; it surfaces as a database error rather than as silently empty data.
+    pub(crate) fn into_customer(self) -> QueryResult<Customer> {
+        let json = |column: &str, text: &str| -> QueryResult<Vec<String>> {
+            serde_json::from_str(text).map_err(|e| {
+                diesel::result::Error::DeserializationError(
+                    format!("customer {} column {column}: {e}", self.id).into(),
+                )
+            })
+        };
+        Ok(Customer {
+            additional_emails: json("additional_emails", &self.additional_emails)?,
+            notes: json("notes", &self.notes)?,
+            id: self.id,
+            name: self.name,
+            user_id: self.user_id,
+            email: self.email,
+            phone_primary: self.phone_primary,
+            phone_additional: self.phone_additional,
+            website: self.website,
+            address: Address::from_column(&self.address).map_err(|e| {
+                diesel::result::Error::DeserializationError(
+                    format!("customer {} column address: {e}", self.id).into(),
+                )
+            })?,
+            company_id: self.company_id,
+            date_created: self.date_created,
+            ticket_count: self.ticket_count,
+        })
+    }
+}
+
+/// The form every case-insensitive comparison uses, for all of Unicode (`ZOË` ~ `Zoë`).
+pub fn fold_case(text: &str) -> String {
+    text.to_lowercase()
+}
+
+/// Whether `text` looks like an email address: one `@` between a non-empty local part and a
+/// dotted domain, no white space or control characters. Deliberately as loose as WordPress's
+/// `is_email`: the point is to tell addresses from ids and junk, not to validate deliverability.
+pub fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    let clean = |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+    text.len() <= 254
+        && clean(local)
+        && clean(domain)
+        && !domain.contains('@')
+        && domain
+            .split('.')
+            .filter(|label| !label.is_empty())
+            .count()
+            >= 2
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_shapes() {
+        assert!(is_email("alice@example.com"));
+        assert!(is_email("Zoë.Ünïcode+1@KBS.test"));
+        for bad in ["", "alice", "@example.com", "alice@", "alice@localhost", "a b@example.com",
+            "a@b@example.com", "alice@.example.com", "alice@example..com", "alice@example.com."]
+        {
+            assert!(!is_email(bad), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn case_folding_covers_unicode() {
+        assert_eq!(fold_case("ZOË"), fold_case("Zoë"));
+        assert_eq!(fold_case("ОЛЬГА"), "ольга");
+    }
+
+    #[test]
+    fn an_address_is_empty_only_when_every_part_is() {
+        assert!(Address::default().is_empty());
+        let city_only = Address { city: "Kraków".into(), ..Address::default() };
+        assert!(!city_only.is_empty());
+        assert_eq!(Address::from_column(&city_only.to_column()).unwrap(), city_only);
+        assert_eq!(Address::default().to_column(), "");
+    }
+}

@@ -1,0 +1,252 @@
+//! `CustomerQuery`: the filters, order and window of a customers list, and the one place that
+//! turns them into SQL. GraphQL and REST both build one of these; neither filters on its own.
+
+use diesel::prelude::*;
+
+use crate::customers::model::{fold_case, Customer, CustomerRow};
+use crate::db::schema::{customer_emails, customers};
+use crate::db::{Backend, DbConnection};
+use crate::error::AppError;
+
+/// The most rows one page may hold.
+pub const MAX_PER_PAGE: i64 = 100;
+pub const DEFAULT_PER_PAGE: i64 = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    Asc,
+    #[default]
+    Desc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderBy {
+    #[default]
+    Id,
+    UserId,
+    Name,
+    Email,
+    CompanyId,
+    Date,
+}
+
+/// Which rows of the filtered, ordered list a page holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub page: i64,
+    pub per_page: i64,
+    /// Rows skipped: the explicit offset when one was given, else `(page - 1) * per_page`.
+    pub offset: i64,
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Window {
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+            offset: 0,
+        }
+    }
+}
+
+impl Window {
+    /// Checks the ranges (`page >= 1`, `1 <= per_page <= 100`, `offset >= 0`) and resolves the
+    /// offset. The messages name the argument as the caller spelled it.
+    pub fn new(page: i64, per_page: i64, offset: Option<i64>) -> Result<Window, AppError> {
+        if page < 1 {
+            return Err(AppError::BadUserInput(
+                "page must be greater than or equal to 1".into(),
+            ));
+        }
+        if !(1..=MAX_PER_PAGE).contains(&per_page) {
+            return Err(AppError::BadUserInput(format!(
+                "perPage must be between 1 and {MAX_PER_PAGE}"
+            )));
+        }
+        let offset = match offset {
+            Some(offset) if offset < 0 => {
+                return Err(AppError::BadUserInput(
+                    "offset must be greater than or equal to 0".into(),
+                ))
+            }
+            Some(offset) => offset,
+            // Saturating: a huge page is simply past the end, never an overflow.
+            None => (page - 1).saturating_mul(per_page),
+        };
+        Ok(Window {
+            page,
+            per_page,
+            offset,
+        })
+    }
+}
+
+/// A customers list request. Filters combine with AND; an empty list filter is no filter
+/// (as in WordPress, where `include=` means "not given").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerQuery {
+    pub include: Vec<i32>,
+    /// Wins over `include`.
+    pub exclude: Vec<i32>,
+    pub user_ids: Vec<i32>,
+    /// Primary or additional email equals one of these, case-insensitively.
+    pub emails: Vec<String>,
+    /// Case-insensitive substring of the name.
+    pub name: Option<String>,
+    /// Case-insensitive substring of the name or of any email.
+    pub search: Option<String>,
+    pub companies: Vec<i32>,
+    pub order: SortOrder,
+    pub order_by: OrderBy,
+    pub window: Window,
+}
+
+/// One page of a list and, when asked for, the number of rows matching the filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub customers: Vec<Customer>,
+    pub total: Option<i64>,
+    pub window: Window,
+}
+
+impl Page {
+    /// `ceil(total / per_page)`.
+    pub fn total_pages(&self) -> Option<i64> {
+        self.total.map(|total| (total + self.window.per_page - 1) / self.window.per_page)
+    }
+
+    pub fn has_previous_page(&self) -> bool {
+        self.window.offset > 0
+    }
+
+    /// Whether matching rows remain after this page (a full page followed by more).
+    pub fn has_next_page(&self) -> Option<bool> {
+        self.total
+            .map(|total| self.window.offset.saturating_add(self.window.per_page) < total)
+    }
+}
+
+type BoxedCustomers<'a> = customers::BoxedQuery<'a, Backend>;
+
+impl CustomerQuery {
+    /// The page, and its total when `with_total` is set (a count costs a second scan of the
+    /// matches, which a client that shows no totals should not pay for).
+    pub fn list(&self, conn: &mut DbConnection, with_total: bool) -> QueryResult<Page> {
+        let rows: Vec<CustomerRow> = self
+            .ordered(self.filtered())
+            .select(CustomerRow::as_select())
+            .offset(self.window.offset)
+            .limit(self.window.per_page)
+            .load(conn)?;
+        let customers = rows
+            .into_iter()
+            .map(CustomerRow::into_customer)
+            .collect::<QueryResult<_>>()?;
+        let total = if with_total {
+            Some(self.filtered().count().get_result(conn)?)
+        } else {
+            None
+        };
+        Ok(Page {
+            customers,
+            total,
+            window: self.window,
+        })
+    }
+
+    fn filtered(&self) -> BoxedCustomers<'_> {
+        let mut query = customers::table.into_boxed();
+        if !self.include.is_empty() {
+            query = query.filter(customers::id.eq_any(&self.include));
+        }
+        if !self.exclude.is_empty() {
+            query = query.filter(customers::id.ne_all(&self.exclude));
+        }
+        if !self.user_ids.is_empty() {
+            query = query.filter(customers::user_id.eq_any(&self.user_ids));
+        }
+        if !self.companies.is_empty() {
+            query = query.filter(customers::company_id.eq_any(&self.companies));
+        }
+        if !self.emails.is_empty() {
+            let folded: Vec<String> = self.emails.iter().map(|e| fold_case(e)).collect();
+            query = query.filter(
+                customers::id.eq_any(
+                    customer_emails::table
+                        .filter(customer_emails::email_lower.eq_any(folded))
+                        .select(customer_emails::customer_id),
+                ),
+            );
+        }
+        if let Some(name) = &self.name {
+            query = query.filter(customers::name_lower.like(contains_pattern(name)).escape('\\'));
+        }
+        if let Some(search) = &self.search {
+            let pattern = contains_pattern(search);
+            query = query.filter(
+                customers::name_lower.like(pattern.clone()).escape('\\').or(customers::id.eq_any(
+                    customer_emails::table
+                        .filter(customer_emails::email_lower.like(pattern).escape('\\'))
+                        .select(customer_emails::customer_id),
+                )),
+            );
+        }
+        query
+    }
+
+    /// Every order ends with id in the same direction, so equal keys still list in one
+    /// stable order and pages never overlap.
+    fn ordered<'a>(&self, query: BoxedCustomers<'a>) -> BoxedCustomers<'a> {
+        use customers::{company_id, date_created, email_lower, id, name_lower, user_id};
+        match (self.order_by, self.order) {
+            (OrderBy::Id, SortOrder::Asc) => query.order(id.asc()),
+            (OrderBy::Id, SortOrder::Desc) => query.order(id.desc()),
+            (OrderBy::UserId, SortOrder::Asc) => query.order((user_id.asc(), id.asc())),
+            (OrderBy::UserId, SortOrder::Desc) => query.order((user_id.desc(), id.desc())),
+            (OrderBy::Name, SortOrder::Asc) => query.order((name_lower.asc(), id.asc())),
+            (OrderBy::Name, SortOrder::Desc) => query.order((name_lower.desc(), id.desc())),
+            (OrderBy::Email, SortOrder::Asc) => query.order((email_lower.asc(), id.asc())),
+            (OrderBy::Email, SortOrder::Desc) => query.order((email_lower.desc(), id.desc())),
+            (OrderBy::CompanyId, SortOrder::Asc) => query.order((company_id.asc(), id.asc())),
+            (OrderBy::CompanyId, SortOrder::Desc) => query.order((company_id.desc(), id.desc())),
+            (OrderBy::Date, SortOrder::Asc) => query.order((date_created.asc(), id.asc())),
+            (OrderBy::Date, SortOrder::Desc) => query.order((date_created.desc(), id.desc())),
+        }
+    }
+}
+
+/// A LIKE pattern for "contains `needle`" on the lowercased columns, with `%`, `_` and the
+/// escape character itself taken literally.
+fn contains_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in fold_case(needle).chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(contains_pattern("100% Pure_x\\"), "%100\\% pure\\_x\\\\%");
+    }
+
+    #[test]
+    fn windows_resolve_the_offset_from_the_page_unless_given() {
+        assert_eq!(Window::new(3, 10, None).unwrap().offset, 20);
+        assert_eq!(Window::new(3, 10, Some(5)).unwrap().offset, 5);
+        assert!(Window::new(0, 10, None).is_err());
+        assert!(Window::new(1, 0, None).is_err());
+        assert!(Window::new(1, 101, None).is_err());
+        assert!(Window::new(1, 10, Some(-1)).is_err());
+        assert_eq!(Window::new(i64::MAX, 100, None).unwrap().offset, i64::MAX);
+    }
+}

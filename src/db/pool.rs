@@ -1,0 +1,132 @@
+//! Opening the database: file creation, migrations, per-connection settings and the pool.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Every query in the crate is written against this type, not against a backend's own
+/// connection, so that another backend is one more variant rather than a rewrite.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = diesel::r2d2::Pool<ConnectionManager<DbConnection>>;
+pub type PooledConnection = diesel::r2d2::PooledConnection<ConnectionManager<DbConnection>>;
+
+/// Settings every pooled SQLite connection needs. `busy_timeout` comes first so that the
+/// others wait for a writer instead of failing.
+const SQLITE_CONNECTION_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
+PRAGMA synchronous = NORMAL;
+PRAGMA foreign_keys = ON;
+PRAGMA mmap_size = 268435456;
+PRAGMA cache_size = -16000;";
+
+/// The database could not be opened, created or migrated.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open database {path:?}: {reason}")]
+pub struct OpenError {
+    pub path: String,
+    pub reason: String,
+}
+
+/// An open, migrated database and its connection pool.
+#[derive(Clone)]
+pub struct Database {
+    pub pool: Pool,
+    pub path: String,
+}
+
+impl Database {
+    /// Opens (creating if needed) and migrates the database at `url`: a file path, optionally
+    /// written `sqlite://PATH` or `sqlite:PATH`.
+    pub fn open(url: &str, pool_size: u32) -> Result<Database, OpenError> {
+        let path = sqlite_path(url).to_owned();
+        let fail = |reason: String| OpenError {
+            path: path.clone(),
+            reason,
+        };
+        // WAL is a property of the file: set once, on one connection, before the pool opens
+        // (setting it from every pooled connection races into "database is locked").
+        let mut first = SqliteConnection::establish(&path).map_err(|e| fail(e.to_string()))?;
+        first
+            .batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
+            .map_err(|e| fail(e.to_string()))?;
+        first
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| fail(e.to_string()))?;
+        drop(first);
+
+        let pool = diesel::r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .min_idle(Some(1))
+            // SQLite answers from a local file: a checkout ping would only cost a query.
+            .test_on_check_out(false)
+            .connection_timeout(Duration::from_secs(10))
+            .connection_customizer(Box::new(ConnectionSettings))
+            .build(ConnectionManager::new(&path))
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(Database { pool, path })
+    }
+
+    /// Runs `work` on a pooled connection on tokio's blocking threads, keeping the caller's
+    /// tracing span: diesel is synchronous and must not stall the async workers.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// Shorthand for [`Database::open`].
+pub fn open(url: &str, pool_size: u32) -> Result<Database, OpenError> {
+    Database::open(url, pool_size)
+}
+
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+#[derive(Debug)]
+struct ConnectionSettings;
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSettings {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        match conn {
+            DbConnection::Sqlite(conn) => conn
+                .batch_execute(SQLITE_CONNECTION_PRAGMAS)
+                .map_err(diesel::r2d2::Error::QueryError),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_path;
+
+    #[test]
+    fn sqlite_urls_name_a_file() {
+        assert_eq!(sqlite_path("sqlite://data/kbs.db"), "data/kbs.db");
+        assert_eq!(sqlite_path("sqlite:kbs.db"), "kbs.db");
+        assert_eq!(sqlite_path("/var/lib/kbs.db"), "/var/lib/kbs.db");
+    }
+}

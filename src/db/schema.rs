@@ -1,0 +1,45 @@
+//! diesel's view of the tables in `migrations/`.
+
+diesel::table! {
+    companies (id) {
+        id -> Integer,
+        name -> Text,
+        email -> Text,
+        phone -> Text,
+        website -> Text,
+        contact -> Text,
+        customer_id -> Integer,
+        date_created -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> Integer,
+        name -> Text,
+        name_lower -> Text,
+        user_id -> Integer,
+        email -> Text,
+        email_lower -> Text,
+        additional_emails -> Text,
+        phone_primary -> Text,
+        phone_additional -> Text,
+        website -> Text,
+        address -> Text,
+        company_id -> Integer,
+        date_created -> BigInt,
+        notes -> Text,
+        ticket_count -> Integer,
+    }
+}
+
+diesel::table! {
+    customer_emails (email_lower) {
+        email_lower -> Text,
+        customer_id -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::joinable!(customer_emails -> customers (customer_id));
+diesel::allow_tables_to_appear_in_same_query!(companies, customers, customer_emails);

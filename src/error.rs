@@ -1,0 +1,79 @@
+//! `AppError`: the one error type of the service. Each variant knows its HTTP status and its
+//! GraphQL `extensions.code`; internal failures show a generic message and log their detail.
+
+use axum::http::StatusCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A client sent an argument outside its range or of the wrong shape.
+    #[error("{0}")]
+    BadUserInput(String),
+    /// No credentials, or credentials that do not verify.
+    #[error("Authentication required.")]
+    Unauthenticated,
+    /// Authenticated, but the role lacks the capability.
+    #[error("Sorry, you are not allowed to do that.")]
+    Forbidden,
+    /// Anything that is not the client's fault. The detail is logged, never sent.
+    #[error("Internal server error.")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AppError {
+    pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> AppError {
+        AppError::Internal(error.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadUserInput(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The `extensions.code` GraphQL clients switch on.
+    pub fn graphql_code(&self) -> &'static str {
+        match self {
+            AppError::BadUserInput(_) => "BAD_USER_INPUT",
+            AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::Forbidden => "FORBIDDEN",
+            AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// Logs an internal error's detail once, at the edge where it leaves the service.
+    pub fn log(&self) {
+        if let AppError::Internal(source) = self {
+            tracing::error!(error = %source, "internal error");
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> Self {
+        AppError::internal(error)
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        AppError::internal(error)
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        AppError::internal(error)
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(error: AppError) -> Self {
+        use async_graphql::ErrorExtensions;
+        error.log();
+        let code = error.graphql_code();
+        async_graphql::Error::new(error.to_string()).extend_with(|_, ext| ext.set("code", code))
+    }
+}

@@ -1,0 +1,102 @@
+//! The `Query` root: GraphQL arguments in, one `CustomerQuery` or lookup through the core, rows out.
+
+use std::collections::HashMap;
+
+use async_graphql::{Context, Object, Result, ID};
+
+use crate::customers::{companies_of, CustomerQuery, IdOrEmail, Window};
+use crate::db::Database;
+use crate::graphql::types::{
+    CustomerObject, CustomerOrderByEnum, CustomerPageObject, SortOrderEnum,
+};
+
+pub struct QueryRoot;
+
+#[Object]
+impl QueryRoot {
+    /// A page of customers. Same semantics as the REST list: filters combine with AND, and an
+    /// empty list argument is no filter.
+    #[allow(clippy::too_many_arguments)]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page number, >= 1.", default = 1)] page: Option<i32>,
+        #[graphql(desc = "Page size, 1..100.", default = 10)] per_page: Option<i32>,
+        #[graphql(desc = "Rows to skip, >= 0; when given it replaces (page - 1) * perPage.")]
+        offset: Option<i32>,
+        #[graphql(desc = "Only these customer ids.")] include: Option<Vec<i32>>,
+        #[graphql(desc = "Not these customer ids (wins over include).")] exclude: Option<Vec<i32>>,
+        #[graphql(desc = "Customers linked to these WordPress user ids.")] user_id: Option<
+            Vec<i32>,
+        >,
+        #[graphql(desc = "Primary or additional email equals one of these, case-insensitively.")]
+        email: Option<Vec<String>>,
+        #[graphql(desc = "Case-insensitive substring of the name.")] name: Option<String>,
+        #[graphql(desc = "Case-insensitive substring of the name or of any email.")]
+        search: Option<String>,
+        #[graphql(desc = "Customers of these company ids.")] company: Option<Vec<i32>>,
+        #[graphql(desc = "Sort direction.", default_with = "Some(SortOrderEnum::Desc)")]
+        order: Option<SortOrderEnum>,
+        #[graphql(desc = "Sort key; ties are broken by id in the same direction.", default_with = "Some(CustomerOrderByEnum::Id)")]
+        order_by: Option<CustomerOrderByEnum>,
+    ) -> Result<CustomerPageObject> {
+        // An explicit `null` means the default, as an omitted argument does.
+        let window = Window::new(
+            page.unwrap_or(1).into(),
+            per_page.unwrap_or(10).into(),
+            offset.map(i64::from),
+        )?;
+        let query = CustomerQuery {
+            include: include.unwrap_or_default(),
+            exclude: exclude.unwrap_or_default(),
+            user_ids: user_id.unwrap_or_default(),
+            emails: email.unwrap_or_default(),
+            name,
+            search,
+            companies: company.unwrap_or_default(),
+            order: order.map(Into::into).unwrap_or_default(),
+            order_by: order_by.map(Into::into).unwrap_or_default(),
+            window,
+        };
+        let look = ctx.look_ahead();
+        let with_total = ["totalCount", "totalPages", "hasNextPage"]
+            .iter()
+            .any(|field| look.field(field).exists());
+        let with_companies = look.field("nodes").field("company").exists();
+        let db = ctx.data::<Database>()?;
+        let (page, companies) = db
+            .run(move |conn| {
+                let page = query.list(conn, with_total)?;
+                let companies = if with_companies {
+                    companies_of(conn, &page.customers)?
+                } else {
+                    HashMap::new()
+                };
+                Ok((page, companies))
+            })
+            .await?;
+        Ok(CustomerPageObject::new(page, &companies))
+    }
+
+    /// One customer by numeric id or by email (primary or additional, case-insensitive);
+    /// null if none.
+    async fn customer(&self, ctx: &Context<'_>, id_or_email: ID) -> Result<Option<CustomerObject>> {
+        let key = IdOrEmail::parse(&id_or_email);
+        let with_company = ctx.look_ahead().field("company").exists();
+        let db = ctx.data::<Database>()?;
+        let found = db
+            .run(move |conn| {
+                let Some(customer) = key.find(conn)? else {
+                    return Ok(None);
+                };
+                let companies = if with_company {
+                    companies_of(conn, std::slice::from_ref(&customer))?
+                } else {
+                    HashMap::new()
+                };
+                Ok(Some(CustomerObject::new(customer, &companies)))
+            })
+            .await?;
+        Ok(found)
+    }
+}

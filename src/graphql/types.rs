@@ -1,0 +1,282 @@
+//! GraphQL output types: thin views over the query core's rows.
+
+use std::collections::HashMap;
+
+use async_graphql::{Enum, Object, Result, SimpleObject};
+
+use crate::customers::{self, Company, Customer, Page};
+use crate::error::AppError;
+use crate::graphql::scalars::DateTime;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "SortOrder")]
+pub enum SortOrderEnum {
+    Asc,
+    Desc,
+}
+
+impl From<SortOrderEnum> for customers::SortOrder {
+    fn from(order: SortOrderEnum) -> Self {
+        match order {
+            SortOrderEnum::Asc => customers::SortOrder::Asc,
+            SortOrderEnum::Desc => customers::SortOrder::Desc,
+        }
+    }
+}
+
+/// Sort keys. Ties are always broken by id, in the same direction.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "CustomerOrderBy")]
+pub enum CustomerOrderByEnum {
+    /// The customer id.
+    Id,
+    /// The WordPress user id; customers without one sort as 0.
+    UserId,
+    /// The name, case-insensitively, code point by code point; no name sorts as "".
+    Name,
+    /// The primary email, case-insensitively, code point by code point.
+    Email,
+    /// The company id; customers without one sort as 0.
+    CompanyId,
+    /// The creation time.
+    Date,
+}
+
+impl From<CustomerOrderByEnum> for customers::OrderBy {
+    fn from(key: CustomerOrderByEnum) -> Self {
+        match key {
+            CustomerOrderByEnum::Id => customers::OrderBy::Id,
+            CustomerOrderByEnum::UserId => customers::OrderBy::UserId,
+            CustomerOrderByEnum::Name => customers::OrderBy::Name,
+            CustomerOrderByEnum::Email => customers::OrderBy::Email,
+            CustomerOrderByEnum::CompanyId => customers::OrderBy::CompanyId,
+            CustomerOrderByEnum::Date => customers::OrderBy::Date,
+        }
+    }
+}
+
+fn non_empty(text: &str) -> Option<&str> {
+    (!text.is_empty()).then_some(text)
+}
+
+fn non_zero(id: i32) -> Option<i32> {
+    (id != 0).then_some(id)
+}
+
+/// A page of customers with its totals.
+pub struct CustomerPageObject {
+    page: Page,
+    nodes: Vec<CustomerObject>,
+}
+
+impl CustomerPageObject {
+    pub fn new(mut page: Page, companies: &HashMap<i32, Company>) -> Self {
+        let nodes = std::mem::take(&mut page.customers)
+            .into_iter()
+            .map(|customer| CustomerObject::new(customer, companies))
+            .collect();
+        CustomerPageObject { page, nodes }
+    }
+
+    fn total(&self) -> Result<i64, AppError> {
+        // The resolver counts whenever a total-dependent field is selected; reaching this
+        // without one is a bug, reported as such rather than answered with a wrong zero.
+        self.page
+            .total
+            .ok_or_else(|| AppError::internal("total requested but not counted"))
+    }
+}
+
+#[Object(name = "CustomerPage")]
+impl CustomerPageObject {
+    /// The customers on this page, in the requested order.
+    async fn nodes(&self) -> &[CustomerObject] {
+        &self.nodes
+    }
+
+    /// Customers matching the filters, ignoring page and offset.
+    async fn total_count(&self) -> Result<i64> {
+        Ok(self.total()?)
+    }
+
+    /// `ceil(totalCount / perPage)`.
+    async fn total_pages(&self) -> Result<i64> {
+        self.total()?;
+        Ok(self.page.total_pages().unwrap_or_default())
+    }
+
+    async fn page(&self) -> i64 {
+        self.page.window.page
+    }
+
+    async fn per_page(&self) -> i64 {
+        self.page.window.per_page
+    }
+
+    /// Whether matching customers remain after this page.
+    async fn has_next_page(&self) -> Result<bool> {
+        self.total()?;
+        Ok(self.page.has_next_page().unwrap_or_default())
+    }
+
+    /// Whether rows were skipped before this page (offset > 0, or page > 1).
+    async fn has_previous_page(&self) -> bool {
+        self.page.has_previous_page()
+    }
+}
+
+/// A helpdesk customer.
+pub struct CustomerObject {
+    customer: Customer,
+    company: Option<Company>,
+}
+
+impl CustomerObject {
+    pub fn new(customer: Customer, companies: &HashMap<i32, Company>) -> Self {
+        let company = companies.get(&customer.company_id).cloned();
+        CustomerObject { customer, company }
+    }
+}
+
+#[Object(name = "Customer")]
+impl CustomerObject {
+    async fn id(&self) -> i32 {
+        self.customer.id
+    }
+
+    /// Null when the customer has no name.
+    async fn name(&self) -> Option<&str> {
+        non_empty(&self.customer.name)
+    }
+
+    /// The linked WordPress user id; null when none.
+    async fn user_id(&self) -> Option<i32> {
+        non_zero(self.customer.user_id)
+    }
+
+    /// The primary email address.
+    async fn email(&self) -> &str {
+        &self.customer.email
+    }
+
+    /// Further addresses, in stored order; never contains the primary.
+    async fn additional_emails(&self) -> &[String] {
+        &self.customer.additional_emails
+    }
+
+    /// Null when there is no primary phone.
+    async fn phone(&self) -> Option<PhoneObject<'_>> {
+        let customer = &self.customer;
+        non_empty(&customer.phone_primary).map(|primary| PhoneObject {
+            primary,
+            additional: non_empty(&customer.phone_additional),
+        })
+    }
+
+    async fn website(&self) -> Option<&str> {
+        non_empty(&self.customer.website)
+    }
+
+    /// Null when every part is empty.
+    async fn address(&self) -> Option<AddressObject<'_>> {
+        let address = &self.customer.address;
+        (!address.is_empty()).then(|| AddressObject {
+            line1: &address.line1,
+            line2: &address.line2,
+            city: &address.city,
+            state: &address.state,
+            country: &address.country,
+            zip: &address.zip,
+        })
+    }
+
+    /// The company id as stored, even when no such company exists; null when none.
+    async fn company_id(&self) -> Option<i32> {
+        non_zero(self.customer.company_id)
+    }
+
+    /// Null when the customer has no company or its id matches no company.
+    async fn company(&self) -> Option<CompanyObject<'_>> {
+        self.company.as_ref().map(CompanyObject)
+    }
+
+    async fn date_created(&self) -> DateTime {
+        DateTime(self.customer.date_created)
+    }
+
+    /// Newest first; all of them when `limit` is omitted.
+    async fn notes(&self, limit: Option<i32>) -> Result<&[String]> {
+        let notes = &self.customer.notes;
+        match limit {
+            None => Ok(notes),
+            Some(limit) if limit < 0 => Err(AppError::BadUserInput(
+                "limit must be greater than or equal to 0".into(),
+            )
+            .into()),
+            Some(limit) => Ok(&notes[..notes.len().min(limit as usize)]),
+        }
+    }
+
+    async fn ticket_count(&self) -> i32 {
+        self.customer.ticket_count
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "Phone")]
+pub struct PhoneObject<'a> {
+    primary: &'a str,
+    additional: Option<&'a str>,
+}
+
+/// A postal address; parts that were not given are empty strings.
+#[derive(SimpleObject)]
+#[graphql(name = "Address")]
+pub struct AddressObject<'a> {
+    line1: &'a str,
+    line2: &'a str,
+    city: &'a str,
+    state: &'a str,
+    country: &'a str,
+    zip: &'a str,
+}
+
+/// A company customers belong to.
+pub struct CompanyObject<'a>(&'a Company);
+
+#[Object(name = "Company")]
+impl CompanyObject<'_> {
+    async fn id(&self) -> i32 {
+        self.0.id
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn email(&self) -> Option<&str> {
+        non_empty(&self.0.email)
+    }
+
+    async fn phone(&self) -> Option<&str> {
+        non_empty(&self.0.phone)
+    }
+
+    async fn website(&self) -> Option<&str> {
+        non_empty(&self.0.website)
+    }
+
+    /// The contact person's name.
+    async fn contact(&self) -> Option<&str> {
+        non_empty(&self.0.contact)
+    }
+
+    /// The id of the company's primary contact customer; null when none.
+    async fn customer_id(&self) -> Option<i32> {
+        non_zero(self.0.customer_id)
+    }
+
+    async fn date_created(&self) -> Option<DateTime> {
+        self.0.date_created.map(DateTime)
+    }
+}

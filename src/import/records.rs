@@ -1,0 +1,311 @@
+//! One record of a data file, checked field by field into what the tables store.
+
+use serde_json::{Map, Value};
+
+use crate::customers::{fold_case, is_email, Address};
+use crate::dates;
+
+/// A field that failed its rule, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+fn problem(field: &str, message: impl Into<String>) -> FieldProblem {
+    FieldProblem {
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// A customer ready to insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerRecord {
+    pub id: i32,
+    pub name: String,
+    pub user_id: i32,
+    pub email: String,
+    pub additional_emails: Vec<String>,
+    pub phone_primary: String,
+    pub phone_additional: String,
+    pub website: String,
+    pub address: Address,
+    pub company_id: i32,
+    pub date_created: i64,
+    pub notes: Vec<String>,
+    pub ticket_count: i32,
+}
+
+impl CustomerRecord {
+    /// Every address this customer owns, primary first, in the form uniqueness is judged by.
+    pub fn folded_emails(&self) -> impl Iterator<Item = String> + '_ {
+        std::iter::once(&self.email)
+            .chain(&self.additional_emails)
+            .map(|email| fold_case(email))
+    }
+}
+
+/// A company ready to insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyRecord {
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub website: String,
+    pub contact: String,
+    pub customer_id: i32,
+    pub date_created: Option<i64>,
+}
+
+/// Reads fields off one JSON object, collecting every problem instead of stopping at the first.
+struct Fields<'a> {
+    object: &'a Map<String, Value>,
+    problems: Vec<FieldProblem>,
+}
+
+impl<'a> Fields<'a> {
+    fn of(value: &'a Value) -> Result<Fields<'a>, Vec<FieldProblem>> {
+        match value {
+            Value::Object(object) => Ok(Fields {
+                object,
+                problems: Vec::new(),
+            }),
+            _ => Err(vec![problem("", "a record must be a JSON object")]),
+        }
+    }
+
+    /// The field's value; `null` counts as absent.
+    fn get(&self, field: &str) -> Option<&'a Value> {
+        self.object.get(field).filter(|v| !v.is_null())
+    }
+
+    fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.problems.push(problem(field, message));
+    }
+
+    fn required<T>(&mut self, field: &str, read: fn(&mut Self, &str) -> Option<T>) -> Option<T> {
+        if self.get(field).is_none() {
+            self.fail(field, "is required");
+            return None;
+        }
+        read(self, field)
+    }
+
+    /// An integer, or a string of digits (as the plugin emits), within `min..=i32::MAX`.
+    fn integer(&mut self, field: &str, min: i32) -> Option<i32> {
+        let value = self.get(field)?;
+        let number = match value {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+                s.parse::<i64>().ok()
+            }
+            _ => None,
+        };
+        match number.filter(|n| (i64::from(min)..=i64::from(i32::MAX)).contains(n)) {
+            Some(n) => Some(n as i32),
+            None => {
+                let what = if min > 0 { "a positive integer" } else { "an integer >= 0" };
+                self.fail(field, format!("must be {what} of at most 32 bits, got {value}"));
+                None
+            }
+        }
+    }
+
+    fn positive_id(&mut self, field: &str) -> Option<i32> {
+        self.integer(field, 1)
+    }
+
+    fn string(&mut self, field: &str) -> Option<String> {
+        match self.get(field)? {
+            Value::String(s) => Some(s.clone()),
+            other => {
+                self.fail(field, format!("must be a string, got {other}"));
+                None
+            }
+        }
+    }
+
+    fn email(&mut self, field: &str) -> Option<String> {
+        let email = self.string(field)?;
+        if is_email(&email) {
+            Some(email)
+        } else {
+            self.fail(field, format!("{email:?} is not an email address"));
+            None
+        }
+    }
+
+    fn strings(&mut self, field: &str) -> Vec<String> {
+        let Some(value) = self.get(field) else {
+            return Vec::new();
+        };
+        let Value::Array(items) = value else {
+            self.fail(field, format!("must be an array of strings, got {value}"));
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match item {
+                Value::String(s) => out.push(s.clone()),
+                other => self.fail(&format!("{field}[{i}]"), format!("must be a string, got {other}")),
+            }
+        }
+        out
+    }
+
+    fn date(&mut self, field: &str) -> Option<i64> {
+        let text = self.string(field)?;
+        let parsed = dates::parse(&text);
+        if parsed.is_none() {
+            self.fail(
+                field,
+                format!("{text:?} is neither \"YYYY-MM-DD HH:MM:SS\" nor RFC 3339"),
+            );
+        }
+        parsed
+    }
+
+    /// An object whose listed keys are optional strings.
+    fn string_parts<const N: usize>(&mut self, field: &str, keys: [&str; N]) -> [String; N] {
+        let mut parts: [String; N] = std::array::from_fn(|_| String::new());
+        let Some(value) = self.get(field) else {
+            return parts;
+        };
+        let Value::Object(object) = value else {
+            self.fail(field, format!("must be an object, got {value}"));
+            return parts;
+        };
+        for (part, key) in parts.iter_mut().zip(keys) {
+            match object.get(key) {
+                None | Some(Value::Null) => {}
+                Some(Value::String(s)) => *part = s.clone(),
+                Some(other) => self.fail(&format!("{field}.{key}"), format!("must be a string, got {other}")),
+            }
+        }
+        parts
+    }
+
+    fn finish<T>(self, record: impl FnOnce() -> T) -> Result<T, Vec<FieldProblem>> {
+        if self.problems.is_empty() {
+            Ok(record())
+        } else {
+            Err(self.problems)
+        }
+    }
+}
+
+/// Checks one customers-file record against data-format.md.
+pub fn customer(value: &Value) -> Result<CustomerRecord, Vec<FieldProblem>> {
+    let mut f = Fields::of(value)?;
+    let id = f.required("id", Fields::positive_id);
+    let email = f.required("email", Fields::email);
+    let name = f.string("name").unwrap_or_default();
+    let user_id = f.integer("user_id", 0).unwrap_or(0);
+    let additional_emails = f.strings("additional_emails");
+    for (i, extra) in additional_emails.iter().enumerate() {
+        if !is_email(extra) {
+            f.fail(&format!("additional_emails[{i}]"), format!("{extra:?} is not an email address"));
+        }
+    }
+    let [phone_primary, phone_additional] = f.string_parts("phone", ["primary", "additional"]);
+    let website = f.string("website").unwrap_or_default();
+    let [line1, line2, city, state, country, zip] =
+        f.string_parts("address", ["line1", "line2", "city", "state", "country", "zip"]);
+    let company_id = f.integer("company", 0).unwrap_or(0);
+    let date_created = f.required("date_created", Fields::date);
+    let notes = f.strings("notes");
+    let ticket_count = f.integer("ticket_count", 0).unwrap_or(0);
+    f.finish(|| CustomerRecord {
+        id: id.expect("checked"),
+        name,
+        user_id,
+        email: email.expect("checked"),
+        additional_emails,
+        phone_primary,
+        phone_additional,
+        website,
+        address: Address { line1, line2, city, state, country, zip },
+        company_id,
+        date_created: date_created.expect("checked"),
+        notes,
+        ticket_count,
+    })
+}
+
+/// Checks one companies-file record against data-format.md.
+pub fn company(value: &Value) -> Result<CompanyRecord, Vec<FieldProblem>> {
+    let mut f = Fields::of(value)?;
+    let id = f.required("id", Fields::positive_id);
+    let name = f.required("name", Fields::string);
+    if name.as_deref() == Some("") {
+        f.fail("name", "must not be empty");
+    }
+    let email = f.string("email").unwrap_or_default();
+    let phone = f.string("phone").unwrap_or_default();
+    let website = f.string("website").unwrap_or_default();
+    let contact = f.string("contact").unwrap_or_default();
+    let customer_id = f.integer("customer", 0).unwrap_or(0);
+    let date_created = f.get("date_created").and_then(|_| f.date("date_created"));
+    f.finish(|| CompanyRecord {
+        id: id.expect("checked"),
+        name: name.expect("checked"),
+        email,
+        phone,
+        website,
+        contact,
+        customer_id,
+        date_created,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(result: Result<CustomerRecord, Vec<FieldProblem>>) -> Vec<String> {
+        result.unwrap_err().into_iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn a_minimal_customer_takes_defaults() {
+        let record = customer(&json!({"id": "7", "email": "a@example.com",
+            "date_created": "2026-11-27 04:58:36", "_links": {}, "unknown": 1}))
+        .unwrap();
+        assert_eq!(record.id, 7);
+        assert_eq!(record.user_id, 0);
+        assert!(record.address.is_empty());
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let problems = fields(customer(&json!({"id": 0, "email": "nope", "user_id": -1,
+            "additional_emails": ["ok@example.com", 5, "bad"], "phone": {"primary": 1},
+            "address": "x", "company": "12a", "date_created": "yesterday", "notes": "x",
+            "ticket_count": -2})));
+        assert_eq!(problems, ["id", "email", "user_id", "additional_emails[1]",
+            "additional_emails[2]", "phone.primary", "address", "company", "date_created",
+            "notes", "ticket_count"]);
+    }
+
+    #[test]
+    fn required_fields_are_required() {
+        assert_eq!(fields(customer(&json!({}))), ["id", "email", "date_created"]);
+        assert_eq!(fields(customer(&json!([1]))), [""]);
+    }
+
+    #[test]
+    fn ids_beyond_32_bits_are_refused() {
+        assert_eq!(fields(customer(&json!({"id": 4_294_967_296u64, "email": "a@example.com",
+            "date_created": "2026-11-27 04:58:36"}))), ["id"]);
+    }
+
+    #[test]
+    fn companies_need_a_name() {
+        assert!(company(&json!({"id": 1, "name": ""})).is_err());
+        let c = company(&json!({"id": "3", "name": "Acme", "customer": "9"})).unwrap();
+        assert_eq!((c.id, c.customer_id, c.date_created), (3, 9, None));
+    }
+}

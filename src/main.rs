@@ -1,0 +1,22 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use kbs_graphql::config::Cli;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Logs go to stderr, so that commands which print data (schema, passwords) keep stdout
+    // clean. `RUST_LOG` overrides the default level.
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match kbs_graphql::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("kbs-graphql: error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! The one place that maps paths to handlers, and the layers every request passes through.
+
+use axum::http::StatusCode;
+use axum::response::Redirect;
+use axum::routing::get;
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
+use tracing::Level;
+
+use crate::graphql::handlers as graphql;
+use crate::health;
+use crate::state::AppState;
+
+pub fn app(state: AppState) -> Router {
+    let limits = state.limits;
+    Router::new()
+        .route("/graphql", get(graphql::execute).post(graphql::execute))
+        .route("/graphiql", get(graphql::graphiql))
+        .route("/", get(|| async { Redirect::temporary("/graphiql") }))
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        // A panic in a handler becomes a 500 for that request, not a dropped connection.
+        .layer(CatchPanicLayer::new())
+        // Outermost, so the logged status is the one the client got. One line per request.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        )
+}

@@ -1,0 +1,65 @@
+//! Running the HTTP server: open the database, seed it, bind, serve until a signal.
+
+use tokio::net::TcpListener;
+
+use crate::config::ServeArgs;
+use crate::db::Database;
+use crate::error::AppError;
+use crate::state::{AppState, Limits};
+use crate::{demo, router};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError> {
+    let db = Database::open(database_url, args.pool_size)?;
+    if !args.no_demo_data {
+        let loaded = db
+            .run(|conn| demo::load_if_empty(conn).map_err(AppError::internal))
+            .await?;
+        if let Some(summary) = loaded {
+            tracing::info!(
+                customers = summary.customers,
+                companies = summary.companies,
+                "empty database: loaded the bundled demo data"
+            );
+        }
+    }
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let address = listener.local_addr()?;
+    let limits = Limits {
+        request_timeout: args.request_timeout(),
+        max_body_bytes: args.max_body_bytes,
+    };
+    let app = router::app(AppState::new(db, limits));
+    tracing::info!(%address, database = database_url, "listening: GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM; in-flight requests then finish before `serve` returns.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
