@@ -38,7 +38,13 @@ mod tests {
 
     #[test]
     fn junk_is_not_a_date() {
-        for bad in ["", "yesterday", "2026-13-01 00:00:00", "2026-11-27", "2026-11-27 25:00:00"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01 00:00:00",
+            "2026-11-27",
+            "2026-11-27 25:00:00",
+        ] {
             assert_eq!(parse(bad), None, "{bad:?}");
         }
     }

@@ -85,7 +85,10 @@ mod tests {
     fn lookup_keys_are_ids_emails_or_nothing() {
         assert_eq!(IdOrEmail::parse("42"), IdOrEmail::Id(42));
         assert_eq!(IdOrEmail::parse("0042"), IdOrEmail::Id(42));
-        assert_eq!(IdOrEmail::parse("Zoë@Example.com"), IdOrEmail::Email("Zoë@Example.com".into()));
+        assert_eq!(
+            IdOrEmail::parse("Zoë@Example.com"),
+            IdOrEmail::Email("Zoë@Example.com".into())
+        );
         assert_eq!(IdOrEmail::parse("99999999999999"), IdOrEmail::Neither);
         assert_eq!(IdOrEmail::parse("1.5"), IdOrEmail::Neither);
         assert_eq!(IdOrEmail::parse("abc"), IdOrEmail::Neither);

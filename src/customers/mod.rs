@@ -6,6 +6,6 @@ mod model;
 mod query;
 
 pub use find::{companies_of, IdOrEmail};
-pub use model::{fold_case, is_email, Address, Company, Customer};
 pub(crate) use model::CustomerRow;
+pub use model::{fold_case, is_email, Address, Company, Customer};
 pub use query::{CustomerQuery, OrderBy, Page, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE};

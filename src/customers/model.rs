@@ -34,7 +34,14 @@ impl Address {
             return Ok(Address::default());
         }
         let [line1, line2, city, state, country, zip]: [String; 6] = serde_json::from_str(text)?;
-        Ok(Address { line1, line2, city, state, country, zip })
+        Ok(Address {
+            line1,
+            line2,
+            city,
+            state,
+            country,
+            zip,
+        })
     }
 
     /// The parts in their canonical order: line1, line2, city, state, country, zip.
@@ -155,11 +162,7 @@ pub fn is_email(text: &str) -> bool {
         && clean(local)
         && clean(domain)
         && !domain.contains('@')
-        && domain
-            .split('.')
-            .filter(|label| !label.is_empty())
-            .count()
-            >= 2
+        && domain.split('.').filter(|label| !label.is_empty()).count() >= 2
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
@@ -173,9 +176,18 @@ mod tests {
     fn email_shapes() {
         assert!(is_email("alice@example.com"));
         assert!(is_email("Zoë.Ünïcode+1@KBS.test"));
-        for bad in ["", "alice", "@example.com", "alice@", "alice@localhost", "a b@example.com",
-            "a@b@example.com", "alice@.example.com", "alice@example..com", "alice@example.com."]
-        {
+        for bad in [
+            "",
+            "alice",
+            "@example.com",
+            "alice@",
+            "alice@localhost",
+            "a b@example.com",
+            "a@b@example.com",
+            "alice@.example.com",
+            "alice@example..com",
+            "alice@example.com.",
+        ] {
             assert!(!is_email(bad), "{bad:?} accepted");
         }
     }
@@ -189,9 +201,15 @@ mod tests {
     #[test]
     fn an_address_is_empty_only_when_every_part_is() {
         assert!(Address::default().is_empty());
-        let city_only = Address { city: "Kraków".into(), ..Address::default() };
+        let city_only = Address {
+            city: "Kraków".into(),
+            ..Address::default()
+        };
         assert!(!city_only.is_empty());
-        assert_eq!(Address::from_column(&city_only.to_column()).unwrap(), city_only);
+        assert_eq!(
+            Address::from_column(&city_only.to_column()).unwrap(),
+            city_only
+        );
         assert_eq!(Address::default().to_column(), "");
     }
 }

@@ -112,7 +112,8 @@ pub struct Page {
 impl Page {
     /// `ceil(total / per_page)`.
     pub fn total_pages(&self) -> Option<i64> {
-        self.total.map(|total| (total + self.window.per_page - 1) / self.window.per_page)
+        self.total
+            .map(|total| (total + self.window.per_page - 1) / self.window.per_page)
     }
 
     pub fn has_previous_page(&self) -> bool {
@@ -162,11 +163,20 @@ impl CustomerQuery {
         if !self.exclude.is_empty() {
             query = query.filter(customers::id.ne_all(&self.exclude));
         }
+        // 0 stores "none": no customer is linked to user 0 or company 0.
         if !self.user_ids.is_empty() {
-            query = query.filter(customers::user_id.eq_any(&self.user_ids));
+            query = query.filter(
+                customers::user_id
+                    .eq_any(&self.user_ids)
+                    .and(customers::user_id.ne(0)),
+            );
         }
         if !self.companies.is_empty() {
-            query = query.filter(customers::company_id.eq_any(&self.companies));
+            query = query.filter(
+                customers::company_id
+                    .eq_any(&self.companies)
+                    .and(customers::company_id.ne(0)),
+            );
         }
         if !self.emails.is_empty() {
             let folded: Vec<String> = self.emails.iter().map(|e| fold_case(e)).collect();
@@ -179,16 +189,23 @@ impl CustomerQuery {
             );
         }
         if let Some(name) = &self.name {
-            query = query.filter(customers::name_lower.like(contains_pattern(name)).escape('\\'));
+            query = query.filter(
+                customers::name_lower
+                    .like(contains_pattern(name))
+                    .escape('\\'),
+            );
         }
         if let Some(search) = &self.search {
             let pattern = contains_pattern(search);
             query = query.filter(
-                customers::name_lower.like(pattern.clone()).escape('\\').or(customers::id.eq_any(
-                    customer_emails::table
-                        .filter(customer_emails::email_lower.like(pattern).escape('\\'))
-                        .select(customer_emails::customer_id),
-                )),
+                customers::name_lower
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(customers::id.eq_any(
+                        customer_emails::table
+                            .filter(customer_emails::email_lower.like(pattern).escape('\\'))
+                            .select(customer_emails::customer_id),
+                    )),
             );
         }
         query

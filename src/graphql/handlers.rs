@@ -1,38 +1,53 @@
 //! HTTP handlers for `/graphql` (GET and POST) and the GraphiQL page.
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql::ParseRequestError;
-use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
-use axum::http::StatusCode;
+use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql_axum::GraphQLResponse;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{header, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
 use crate::state::AppState;
 
-pub async fn execute(
-    State(state): State<AppState>,
-    request: Result<GraphQLRequest, GraphQLRejection>,
-) -> Response {
-    match request {
-        Ok(request) => GraphQLResponse::from(state.schema.execute(request.into_inner()).await)
-            .into_response(),
-        Err(GraphQLRejection(error)) => unreadable_request(error),
+pub async fn execute(State(state): State<AppState>, request: Request) -> Response {
+    match read(request).await {
+        Ok(request) => GraphQLResponse::from(state.schema.execute(request).await).into_response(),
+        Err(refusal) => refusal,
     }
+}
+
+/// The GraphQL request in a GET's query string or a POST's body. The body is buffered by
+/// axum so that the body limit surfaces as a real 413 rather than as a parse error.
+async fn read(request: Request) -> Result<async_graphql::Request, Response> {
+    if request.method() == Method::GET {
+        let query = request.uri().query().unwrap_or_default();
+        return async_graphql::http::parse_query_string(query)
+            .map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("Invalid request: {e}")));
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = Bytes::from_request(request, &())
+        .await
+        .map_err(|rejection| refuse(rejection.status(), rejection.body_text()))?;
+    async_graphql::http::receive_body(content_type, &body[..], MultipartOptions::default())
+        .await
+        .map_err(|e| refuse(StatusCode::BAD_REQUEST, e.to_string()))
 }
 
 /// A request that is not a GraphQL request at all (bad JSON, no query, too large) gets a
 /// GraphQL-shaped error body with the right status, not a bare text line.
-fn unreadable_request(error: ParseRequestError) -> Response {
-    let (status, code) = match &error {
-        ParseRequestError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
-        _ => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
+fn refuse(status: StatusCode, message: String) -> Response {
+    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "PAYLOAD_TOO_LARGE"
+    } else {
+        "BAD_REQUEST"
     };
-    let body = json!({
-        "errors": [{ "message": error.to_string(), "extensions": { "code": code } }]
-    });
+    let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
     (status, Json(body)).into_response()
 }
 

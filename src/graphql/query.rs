@@ -12,7 +12,7 @@ use crate::graphql::types::{
 
 pub struct QueryRoot;
 
-#[Object]
+#[Object(name = "Query")]
 impl QueryRoot {
     /// A page of customers. Same semantics as the REST list: filters combine with AND, and an
     /// empty list argument is no filter.
@@ -32,12 +32,16 @@ impl QueryRoot {
         #[graphql(desc = "Primary or additional email equals one of these, case-insensitively.")]
         email: Option<Vec<String>>,
         #[graphql(desc = "Case-insensitive substring of the name.")] name: Option<String>,
-        #[graphql(desc = "Case-insensitive substring of the name or of any email.")]
-        search: Option<String>,
+        #[graphql(desc = "Case-insensitive substring of the name or of any email.")] search: Option<
+            String,
+        >,
         #[graphql(desc = "Customers of these company ids.")] company: Option<Vec<i32>>,
         #[graphql(desc = "Sort direction.", default_with = "Some(SortOrderEnum::Desc)")]
         order: Option<SortOrderEnum>,
-        #[graphql(desc = "Sort key; ties are broken by id in the same direction.", default_with = "Some(CustomerOrderByEnum::Id)")]
+        #[graphql(
+            desc = "Sort key; ties are broken by id in the same direction.",
+            default_with = "Some(CustomerOrderByEnum::Id)"
+        )]
         order_by: Option<CustomerOrderByEnum>,
     ) -> Result<CustomerPageObject> {
         // An explicit `null` means the default, as an omitted argument does.

@@ -16,7 +16,10 @@ impl DateTime {
 }
 
 /// An instant in RFC 3339 form, always UTC: `2026-11-27T04:58:36Z`.
-#[Scalar(name = "DateTime", specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339")]
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339"
+)]
 impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {

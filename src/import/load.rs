@@ -64,7 +64,10 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("{}", invalid_message(problems, *total))]
-    Invalid { problems: Vec<Problem>, total: usize },
+    Invalid {
+        problems: Vec<Problem>,
+        total: usize,
+    },
     #[error("{file}: {source}")]
     Read { file: String, source: ReadError },
     #[error("database error: {0}")]
@@ -152,7 +155,8 @@ pub fn import(
     })
 }
 
-type InsertRecord = fn(&mut DbConnection, &serde_json::Value) -> Result<Vec<FieldProblem>, DieselError>;
+type InsertRecord =
+    fn(&mut DbConnection, &serde_json::Value) -> Result<Vec<FieldProblem>, DieselError>;
 
 fn load_file(
     conn: &mut DbConnection,
@@ -189,7 +193,10 @@ fn load_file(
 fn is_unique_violation(result: &Result<usize, DieselError>) -> bool {
     matches!(
         result,
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+        Err(DieselError::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            _
+        ))
     )
 }
 

@@ -107,7 +107,9 @@ impl<'de, F: FnMut(Location, Result<Value, String>)> Visitor<'de> for ArrayVisit
 mod tests {
     use super::*;
 
-    fn collect(text: &str) -> Result<Vec<(Location, Result<Value, String>)>, ReadError> {
+    type Records = Vec<(Location, Result<Value, String>)>;
+
+    fn collect(text: &str) -> Result<Records, ReadError> {
         let mut out = Vec::new();
         for_each_record(&mut text.as_bytes(), |loc, rec| out.push((loc, rec)))?;
         Ok(out)
@@ -117,7 +119,10 @@ mod tests {
     fn json_lines_are_numbered_from_one_and_blank_lines_skipped() {
         let records = collect("\n{\"id\":1}\n\n{oops\n{\"id\":3}\n").unwrap();
         let locations: Vec<_> = records.iter().map(|r| r.0).collect();
-        assert_eq!(locations, [Location::Line(2), Location::Line(4), Location::Line(5)]);
+        assert_eq!(
+            locations,
+            [Location::Line(2), Location::Line(4), Location::Line(5)]
+        );
         assert!(records[1].1.is_err());
     }
 
@@ -131,6 +136,9 @@ mod tests {
     #[test]
     fn a_broken_array_stops_the_file() {
         assert!(matches!(collect("[{\"id\":1},"), Err(ReadError::Syntax(_))));
-        assert!(matches!(collect("[{\"id\":1}] x"), Err(ReadError::Syntax(_))));
+        assert!(matches!(
+            collect("[{\"id\":1}] x"),
+            Err(ReadError::Syntax(_))
+        ));
     }
 }

@@ -106,8 +106,15 @@ impl<'a> Fields<'a> {
         match number.filter(|n| (i64::from(min)..=i64::from(i32::MAX)).contains(n)) {
             Some(n) => Some(n as i32),
             None => {
-                let what = if min > 0 { "a positive integer" } else { "an integer >= 0" };
-                self.fail(field, format!("must be {what} of at most 32 bits, got {value}"));
+                let what = if min > 0 {
+                    "a positive integer"
+                } else {
+                    "an integer >= 0"
+                };
+                self.fail(
+                    field,
+                    format!("must be {what} of at most 32 bits, got {value}"),
+                );
                 None
             }
         }
@@ -138,6 +145,11 @@ impl<'a> Fields<'a> {
     }
 
     fn strings(&mut self, field: &str) -> Vec<String> {
+        self.strings_where(field, |_| None)
+    }
+
+    /// An array of strings, each passing `reject` (which returns why it does not).
+    fn strings_where(&mut self, field: &str, reject: fn(&str) -> Option<String>) -> Vec<String> {
         let Some(value) = self.get(field) else {
             return Vec::new();
         };
@@ -148,8 +160,14 @@ impl<'a> Fields<'a> {
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             match item {
-                Value::String(s) => out.push(s.clone()),
-                other => self.fail(&format!("{field}[{i}]"), format!("must be a string, got {other}")),
+                Value::String(s) => match reject(s) {
+                    None => out.push(s.clone()),
+                    Some(why) => self.fail(&format!("{field}[{i}]"), why),
+                },
+                other => self.fail(
+                    &format!("{field}[{i}]"),
+                    format!("must be a string, got {other}"),
+                ),
             }
         }
         out
@@ -181,7 +199,10 @@ impl<'a> Fields<'a> {
             match object.get(key) {
                 None | Some(Value::Null) => {}
                 Some(Value::String(s)) => *part = s.clone(),
-                Some(other) => self.fail(&format!("{field}.{key}"), format!("must be a string, got {other}")),
+                Some(other) => self.fail(
+                    &format!("{field}.{key}"),
+                    format!("must be a string, got {other}"),
+                ),
             }
         }
         parts
@@ -203,16 +224,15 @@ pub fn customer(value: &Value) -> Result<CustomerRecord, Vec<FieldProblem>> {
     let email = f.required("email", Fields::email);
     let name = f.string("name").unwrap_or_default();
     let user_id = f.integer("user_id", 0).unwrap_or(0);
-    let additional_emails = f.strings("additional_emails");
-    for (i, extra) in additional_emails.iter().enumerate() {
-        if !is_email(extra) {
-            f.fail(&format!("additional_emails[{i}]"), format!("{extra:?} is not an email address"));
-        }
-    }
+    let additional_emails = f.strings_where("additional_emails", |extra| {
+        (!is_email(extra)).then(|| format!("{extra:?} is not an email address"))
+    });
     let [phone_primary, phone_additional] = f.string_parts("phone", ["primary", "additional"]);
     let website = f.string("website").unwrap_or_default();
-    let [line1, line2, city, state, country, zip] =
-        f.string_parts("address", ["line1", "line2", "city", "state", "country", "zip"]);
+    let [line1, line2, city, state, country, zip] = f.string_parts(
+        "address",
+        ["line1", "line2", "city", "state", "country", "zip"],
+    );
     let company_id = f.integer("company", 0).unwrap_or(0);
     let date_created = f.required("date_created", Fields::date);
     let notes = f.strings("notes");
@@ -226,7 +246,14 @@ pub fn customer(value: &Value) -> Result<CustomerRecord, Vec<FieldProblem>> {
         phone_primary,
         phone_additional,
         website,
-        address: Address { line1, line2, city, state, country, zip },
+        address: Address {
+            line1,
+            line2,
+            city,
+            state,
+            country,
+            zip,
+        },
         company_id,
         date_created: date_created.expect("checked"),
         notes,
@@ -285,21 +312,42 @@ mod tests {
             "additional_emails": ["ok@example.com", 5, "bad"], "phone": {"primary": 1},
             "address": "x", "company": "12a", "date_created": "yesterday", "notes": "x",
             "ticket_count": -2})));
-        assert_eq!(problems, ["id", "email", "user_id", "additional_emails[1]",
-            "additional_emails[2]", "phone.primary", "address", "company", "date_created",
-            "notes", "ticket_count"]);
+        assert_eq!(
+            problems,
+            [
+                "id",
+                "email",
+                "user_id",
+                "additional_emails[1]",
+                "additional_emails[2]",
+                "phone.primary",
+                "address",
+                "company",
+                "date_created",
+                "notes",
+                "ticket_count"
+            ]
+        );
     }
 
     #[test]
     fn required_fields_are_required() {
-        assert_eq!(fields(customer(&json!({}))), ["id", "email", "date_created"]);
+        assert_eq!(
+            fields(customer(&json!({}))),
+            ["id", "email", "date_created"]
+        );
         assert_eq!(fields(customer(&json!([1]))), [""]);
     }
 
     #[test]
     fn ids_beyond_32_bits_are_refused() {
-        assert_eq!(fields(customer(&json!({"id": 4_294_967_296u64, "email": "a@example.com",
-            "date_created": "2026-11-27 04:58:36"}))), ["id"]);
+        assert_eq!(
+            fields(customer(
+                &json!({"id": 4_294_967_296u64, "email": "a@example.com",
+            "date_created": "2026-11-27 04:58:36"})
+            )),
+            ["id"]
+        );
     }
 
     #[test]

@@ -1,0 +1,142 @@
+//! Every GraphQL error carries `extensions.code`; client mistakes are never internal errors.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn arguments_out_of_range_are_bad_user_input() {
+    let app = TestApp::semantic();
+    for args in [
+        "perPage: 0",
+        "perPage: 101",
+        "perPage: -5",
+        "page: 0",
+        "page: -1",
+        "offset: -1",
+    ] {
+        let query = format!("{{ customers({args}) {{ totalCount nodes {{ id }} }} }}");
+        assert_eq!(app.error_code(&query).await, "BAD_USER_INPUT", "{args}");
+        // No partial data alongside the error.
+        assert_eq!(app.graphql(&query).await["data"], Value::Null, "{args}");
+    }
+    let notes = "{ customer(idOrEmail: \"1\") { notes(limit: -1) } }";
+    assert_eq!(app.error_code(notes).await, "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn out_of_range_messages_name_the_argument() {
+    let app = TestApp::semantic();
+    let response = app
+        .graphql("{ customers(perPage: 0) { totalCount } }")
+        .await;
+    assert_eq!(
+        response["errors"][0]["message"],
+        "perPage must be between 1 and 100"
+    );
+    assert_eq!(
+        response["errors"][0]["path"],
+        serde_json::json!(["customers"])
+    );
+}
+
+#[tokio::test]
+async fn malformed_queries_have_parse_and_validation_codes() {
+    let app = TestApp::semantic();
+    assert_eq!(app.error_code("{ customers(").await, "GRAPHQL_PARSE_FAILED");
+    assert_eq!(
+        app.error_code("{ customers { nope } }").await,
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    assert_eq!(
+        app.error_code("{ customers(perPage: \"x\") { totalCount } }")
+            .await,
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    assert_eq!(
+        app.error_code("{ customers(orderBy: SIZE) { totalCount } }")
+            .await,
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+}
+
+#[tokio::test]
+async fn bad_variables_are_client_errors() {
+    let app = TestApp::semantic();
+    let response = app
+        .graphql_with(
+            "query($p: Int) { customers(perPage: $p) { totalCount } }",
+            serde_json::json!({"p": "ten"}),
+        )
+        .await;
+    let code = response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap();
+    assert!(
+        ["BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED"].contains(&code),
+        "{response}"
+    );
+}
+
+#[tokio::test]
+async fn queries_too_deep_are_refused() {
+    let app = TestApp::semantic();
+    let nested = |levels: usize| {
+        format!(
+            "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+            "ofType { ".repeat(levels),
+            "} ".repeat(levels)
+        )
+    };
+    // GraphiQL's own introspection query nests this deep, and must work.
+    let ok = app.graphql(&nested(12)).await;
+    assert!(ok.get("errors").is_none(), "{ok}");
+    assert_eq!(
+        app.error_code(&nested(20)).await,
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_a_graphql_request_is_a_400_with_a_code() {
+    let app = TestApp::semantic();
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"quer"))
+        .unwrap();
+    let (status, _, body) = app.send(request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413() {
+    let app = TestApp::semantic();
+    let padding = " ".repeat(128 * 1024);
+    let body = format!("{{\"query\": \"{{ customers {{ totalCount }} }}{padding}\"}}");
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, _) = app.send(request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn get_requests_carry_query_and_variables_in_the_url() {
+    let app = TestApp::semantic();
+    let uri = "/graphql?query=query(%24i%3A%5BInt!%5D)%7Bcustomers(include%3A%24i)%7BtotalCount%7D%7D&variables=%7B%22i%22%3A%5B1%2C2%5D%7D";
+    let (status, headers, body) = app
+        .send(Request::get(uri).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .contains("json"));
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["data"]["customers"]["totalCount"], 2);
+}

@@ -1,0 +1,256 @@
+//! Test fixtures: data builders, a temporary database, and requests through the real router.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use kbs_graphql::db::Database;
+use kbs_graphql::import::{self, ImportError, ImportSummary, Input};
+use kbs_graphql::{AppState, Limits};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// Builds one customers-file record.
+pub struct CustomerBuilder(Value);
+
+pub fn customer(id: i32, email: &str) -> CustomerBuilder {
+    CustomerBuilder(json!({"id": id, "email": email, "date_created": "2020-01-01 00:00:00"}))
+}
+
+impl CustomerBuilder {
+    fn set(mut self, key: &str, value: Value) -> Self {
+        self.0[key] = value;
+        self
+    }
+    pub fn name(self, name: &str) -> Self {
+        self.set("name", json!(name))
+    }
+    pub fn user(self, user_id: i32) -> Self {
+        self.set("user_id", json!(user_id))
+    }
+    pub fn company(self, company_id: i32) -> Self {
+        self.set("company", json!(company_id))
+    }
+    pub fn extra_emails(self, emails: &[&str]) -> Self {
+        self.set("additional_emails", json!(emails))
+    }
+    pub fn created(self, date: &str) -> Self {
+        self.set("date_created", json!(date))
+    }
+    pub fn phone(self, primary: &str, additional: &str) -> Self {
+        self.set(
+            "phone",
+            json!({"primary": primary, "additional": additional}),
+        )
+    }
+    pub fn address(self, address: Value) -> Self {
+        self.set("address", address)
+    }
+    pub fn notes(self, notes: &[&str]) -> Self {
+        self.set("notes", json!(notes))
+    }
+    pub fn tickets(self, count: i32) -> Self {
+        self.set("ticket_count", json!(count))
+    }
+    pub fn build(self) -> Value {
+        self.0
+    }
+}
+
+pub fn company(id: i32, name: &str) -> Value {
+    json!({"id": id, "name": name})
+}
+
+/// Eight customers whose every order and filter result is worked out by hand in the tests:
+///
+/// | id | name            | user | email               | company | created    |
+/// |----|-----------------|------|---------------------|---------|------------|
+/// | 1  | Alice Smith     | 10   | alice@example.com   | 1       | 2020-01-01 |
+/// | 2  | bob             | –    | Bob@Example.com (+ bob.work@corp.example) | 2 | 2020-01-02 |
+/// | 3  | Zoë Ünïcode     | 30   | zoe@example.com (+ ZOË@umlaut.example)    | 1 | 2020-01-01 |
+/// | 4  | –               | –    | anon@example.com    | –       | 2019-06-01 |
+/// | 5  | 100% Pure_Snake | 10   | pure@example.com    | 99 (none) | 2021-05-05 |
+/// | 6  | Ольга           | –    | olga@example.ru     | –       | 2021-01-01 |
+/// | 7  | alice smith     | 20   | alice2@example.com  | 2       | 2022-01-01 |
+/// | 8  | Pure Snake      | –    | p8@example.com      | –       | 2018-01-01 |
+pub fn semantic_customers() -> Vec<Value> {
+    vec![
+        customer(1, "alice@example.com")
+            .name("Alice Smith")
+            .user(10)
+            .company(1)
+            .phone("+44 1", "")
+            .address(json!({"city": "Leeds", "country": "GB"}))
+            .notes(&["third", "second", "first"])
+            .tickets(3)
+            .build(),
+        customer(2, "Bob@Example.com")
+            .name("bob")
+            .company(2)
+            .extra_emails(&["bob.work@corp.example"])
+            .created("2020-01-02 00:00:00")
+            .build(),
+        customer(3, "zoe@example.com")
+            .name("Zoë Ünïcode")
+            .user(30)
+            .company(1)
+            .extra_emails(&["ZOË@umlaut.example"])
+            .phone("+33 1", "+33 2")
+            .build(),
+        customer(4, "anon@example.com")
+            .created("2019-06-01T00:00:00Z")
+            .build(),
+        customer(5, "pure@example.com")
+            .name("100% Pure_Snake")
+            .user(10)
+            .company(99)
+            .created("2021-05-05 00:00:00")
+            .build(),
+        customer(6, "olga@example.ru")
+            .name("Ольга")
+            .created("2021-01-01 00:00:00")
+            .build(),
+        customer(7, "alice2@example.com")
+            .name("alice smith")
+            .user(20)
+            .company(2)
+            .created("2022-01-01 00:00:00")
+            .build(),
+        customer(8, "p8@example.com")
+            .name("Pure Snake")
+            .created("2018-01-01 00:00:00")
+            .build(),
+    ]
+}
+
+pub fn semantic_companies() -> Vec<Value> {
+    vec![company(1, "Acme"), company(2, "Globex")]
+}
+
+pub fn jsonl(records: &[Value]) -> String {
+    records.iter().map(|r| format!("{r}\n")).collect()
+}
+
+/// A temporary database with the router over it.
+pub struct TestApp {
+    pub dir: TempDir,
+    pub db: Database,
+    pub router: Router,
+}
+
+impl TestApp {
+    pub fn empty() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("test.db");
+        let db = Database::open(path.to_str().unwrap(), 2).expect("open database");
+        let router = kbs_graphql::app(AppState::new(db.clone(), Limits::default()));
+        TestApp { dir, db, router }
+    }
+
+    pub fn with(customers: &[Value], companies: &[Value]) -> TestApp {
+        let app = TestApp::empty();
+        app.import(&jsonl(customers), Some(&jsonl(companies)), false)
+            .expect("fixtures import");
+        app
+    }
+
+    pub fn semantic() -> TestApp {
+        TestApp::with(&semantic_customers(), &semantic_companies())
+    }
+
+    /// One demo database for the whole test binary, for read-only tests that run many times.
+    pub fn demo_shared() -> &'static TestApp {
+        static SHARED: std::sync::OnceLock<TestApp> = std::sync::OnceLock::new();
+        SHARED.get_or_init(TestApp::demo)
+    }
+
+    pub fn demo() -> TestApp {
+        let app = TestApp::empty();
+        let mut conn = app.db.pool.get().unwrap();
+        kbs_graphql::demo::load_if_empty(&mut conn).expect("demo data loads");
+        drop(conn);
+        app
+    }
+
+    pub fn import(
+        &self,
+        customers: &str,
+        companies: Option<&str>,
+        replace: bool,
+    ) -> Result<ImportSummary, ImportError> {
+        let mut conn = self.db.pool.get().unwrap();
+        import::import(
+            &mut conn,
+            Input::from_bytes("customers.jsonl", customers.as_bytes()),
+            companies.map(|c| Input::from_bytes("companies.jsonl", c.as_bytes())),
+            replace,
+        )
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        (status, headers, body)
+    }
+
+    /// POSTs a GraphQL request and returns the whole response body.
+    pub async fn graphql_with(&self, query: &str, variables: Value) -> Value {
+        let body = json!({"query": query, "variables": variables}).to_string();
+        let request = Request::post("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let (status, _, body) = self.send(request).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        serde_json::from_slice(&body).expect("JSON body")
+    }
+
+    pub async fn graphql(&self, query: &str) -> Value {
+        self.graphql_with(query, json!({})).await
+    }
+
+    /// The ids of a `customers` page selected as `customers(ARGS) { nodes { id } }`.
+    pub async fn ids(&self, args: &str) -> Vec<i64> {
+        let query = if args.is_empty() {
+            "{ customers { nodes { id } } }".to_owned()
+        } else {
+            format!("{{ customers({args}) {{ nodes {{ id }} }} }}")
+        };
+        let response = self.graphql(&query).await;
+        assert!(response.get("errors").is_none(), "{args}: {response}");
+        ids_of(&response["data"]["customers"]["nodes"])
+    }
+
+    /// The `extensions.code` of the single error a query answers with.
+    pub async fn error_code(&self, query: &str) -> String {
+        let response = self.graphql(query).await;
+        let errors = response["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no errors: {response}"));
+        assert_eq!(errors.len(), 1, "{response}");
+        errors[0]["extensions"]["code"].as_str().unwrap().to_owned()
+    }
+}
+
+pub fn ids_of(nodes: &Value) -> Vec<i64> {
+    nodes
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|node| node["id"].as_i64().expect("an id"))
+        .collect()
+}

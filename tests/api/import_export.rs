@@ -1,0 +1,261 @@
+//! Import rules (all or nothing, every bad record named) and the export round trip.
+
+use diesel::prelude::*;
+use kbs_graphql::db::schema::{companies, customer_emails, customers};
+use kbs_graphql::import::{ImportError, Location};
+use serde_json::json;
+
+use crate::helpers::{company, customer, jsonl, TestApp};
+
+fn counts(app: &TestApp) -> (i64, i64, i64) {
+    let mut conn = app.db.pool.get().unwrap();
+    (
+        customers::table.count().get_result(&mut *conn).unwrap(),
+        customer_emails::table
+            .count()
+            .get_result(&mut *conn)
+            .unwrap(),
+        companies::table.count().get_result(&mut *conn).unwrap(),
+    )
+}
+
+fn problems(error: ImportError) -> Vec<(Location, String, String)> {
+    match error {
+        ImportError::Invalid { problems, total } => {
+            assert_eq!(problems.len(), total);
+            problems
+                .into_iter()
+                .map(|p| (p.location, p.field, p.message))
+                .collect()
+        }
+        other => panic!("expected invalid records, got {other}"),
+    }
+}
+
+#[test]
+fn every_bad_record_is_named_by_line_and_field_and_nothing_is_written() {
+    let app = TestApp::empty();
+    let text = [
+        customer(1, "good@example.com").build().to_string(),
+        customer(2, "not-an-email").build().to_string(),
+        customer(3, "fine@example.com").build().to_string(),
+        String::new(),
+        customer(1, "other@example.com").build().to_string(),
+        "{\"id\": 4, \"email\": ".to_owned(),
+        customer(5, "GOOD@example.com").build().to_string(),
+        json!({"id": 6, "email": "six@example.com"}).to_string(),
+    ]
+    .join("\n");
+    let found = problems(
+        app.import(&text, Some(&jsonl(&[company(1, "Acme")])), false)
+            .unwrap_err(),
+    );
+    let summary: Vec<(Location, &str)> = found.iter().map(|(l, f, _)| (*l, f.as_str())).collect();
+    assert_eq!(
+        summary,
+        [
+            (Location::Line(2), "email"),
+            (Location::Line(5), "id"),
+            (Location::Line(6), ""),
+            (Location::Line(7), "email"),
+            (Location::Line(8), "date_created"),
+        ]
+    );
+    assert!(found[2].2.starts_with("invalid JSON"), "{:?}", found[2]);
+    assert!(found[3].2.contains("customer 1"), "{:?}", found[3]);
+    assert_eq!(
+        counts(&app),
+        (0, 0, 0),
+        "a failed import writes nothing, companies included"
+    );
+}
+
+#[test]
+fn problems_render_with_file_line_and_field() {
+    let app = TestApp::empty();
+    let error = app
+        .import("{\"id\": \"x\"}\n", None, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("customers.jsonl: line 1: id: must be a positive integer"),
+        "{error}"
+    );
+    assert!(
+        error.contains("customers.jsonl: line 1: email: is required"),
+        "{error}"
+    );
+    assert!(error.contains("nothing was imported"), "{error}");
+}
+
+#[test]
+fn json_arrays_are_read_too_and_named_by_index() {
+    let app = TestApp::empty();
+    let array = json!([
+        customer(1, "a@example.com").build(),
+        customer(2, "b@example").build()
+    ]);
+    let found = problems(app.import(&array.to_string(), None, false).unwrap_err());
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (found[0].0, found[0].1.as_str()),
+        (Location::Index(1), "email")
+    );
+
+    let array = json!([
+        customer(1, "a@example.com").build(),
+        customer(2, "b@example.com").build()
+    ]);
+    let summary = app.import(&array.to_string(), None, false).unwrap();
+    assert_eq!(summary.customers, 2);
+}
+
+#[test]
+fn emails_are_unique_across_primary_and_additional_case_insensitively() {
+    let app = TestApp::empty();
+    let text = jsonl(&[
+        customer(1, "Zoë@example.com")
+            .extra_emails(&["z2@example.com"])
+            .build(),
+        customer(2, "Z2@EXAMPLE.com").build(),
+        customer(3, "three@example.com")
+            .extra_emails(&["ZOË@example.com"])
+            .build(),
+        customer(4, "four@example.com")
+            .extra_emails(&["4@example.com", "4@Example.com"])
+            .build(),
+    ]);
+    let found = problems(app.import(&text, None, false).unwrap_err());
+    let fields: Vec<(Location, &str)> = found.iter().map(|(l, f, _)| (*l, f.as_str())).collect();
+    assert_eq!(
+        fields,
+        [
+            (Location::Line(2), "email"),
+            (Location::Line(3), "additional_emails[0]"),
+            (Location::Line(4), "additional_emails[1]"),
+        ]
+    );
+    assert_eq!(counts(&app), (0, 0, 0));
+}
+
+#[test]
+fn stored_data_counts_for_duplicates_unless_replacing() {
+    let app = TestApp::semantic();
+    let again = jsonl(&[
+        customer(1, "new@example.com").build(),
+        customer(9, "ALICE@example.com").build(),
+    ]);
+    let found = problems(app.import(&again, None, false).unwrap_err());
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(counts(&app), (8, 10, 2), "the stored data is untouched");
+
+    let summary = app.import(&again, Some(""), true).unwrap();
+    assert_eq!((summary.customers, summary.companies), (2, 0));
+    assert_eq!(counts(&app), (2, 2, 0), "replace swaps the whole dataset");
+}
+
+#[test]
+fn duplicate_companies_are_refused() {
+    let app = TestApp::empty();
+    let found = problems(
+        app.import(
+            "",
+            Some(&jsonl(&[
+                company(1, "Acme"),
+                company(1, "Again"),
+                json!({"id": 2}),
+            ])),
+            false,
+        )
+        .unwrap_err(),
+    );
+    let fields: Vec<&str> = found.iter().map(|(_, f, _)| f.as_str()).collect();
+    assert_eq!(fields, ["id", "name"]);
+}
+
+#[test]
+fn the_problem_list_is_capped_but_counts_everything() {
+    let app = TestApp::empty();
+    let text: String = (1..=150).map(|i| format!("{{\"id\": {i}}}\n")).collect();
+    match app.import(&text, None, false).unwrap_err() {
+        ImportError::Invalid { problems, total } => {
+            assert_eq!(problems.len(), kbs_graphql::import::MAX_LISTED_PROBLEMS);
+            assert_eq!(total, 300, "two missing fields on each of 150 lines");
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn export_writes_the_import_format_and_round_trips_byte_for_byte() {
+    let app = TestApp::demo();
+    let dir = app.dir.path();
+    let (c1, k1) = (dir.join("c1.jsonl"), dir.join("k1.jsonl"));
+    let mut conn = app.db.pool.get().unwrap();
+    let summary = kbs_graphql::export::export(&mut conn, &c1, &k1).unwrap();
+    assert_eq!((summary.customers, summary.companies), (250, 15));
+    drop(conn);
+    // The bundled files are themselves in canonical form.
+    assert_eq!(
+        std::fs::read(&c1).unwrap(),
+        std::fs::read("data/customers.jsonl").unwrap()
+    );
+    assert_eq!(
+        std::fs::read(&k1).unwrap(),
+        std::fs::read("data/companies.jsonl").unwrap()
+    );
+
+    let second = TestApp::empty();
+    second
+        .import(
+            &std::fs::read_to_string(&c1).unwrap(),
+            Some(&std::fs::read_to_string(&k1).unwrap()),
+            false,
+        )
+        .unwrap();
+    let (c2, k2) = (dir.join("c2.jsonl"), dir.join("k2.jsonl"));
+    kbs_graphql::export::export(&mut second.db.pool.get().unwrap(), &c2, &k2).unwrap();
+    assert_eq!(std::fs::read(&c1).unwrap(), std::fs::read(&c2).unwrap());
+    assert_eq!(std::fs::read(&k1).unwrap(), std::fs::read(&k2).unwrap());
+}
+
+#[test]
+fn export_keeps_what_rest_hides_and_drops_what_is_empty() {
+    let app = TestApp::with(
+        &[
+            customer(1, "a@example.com")
+                .name("")
+                .company(99)
+                .phone("", "555")
+                .created("2020-01-01T02:00:00+02:00")
+                .address(json!({"line1": "", "zip": ""}))
+                .build(),
+            customer(2, "b@example.com")
+                .user(7)
+                .notes(&["n"; 25])
+                .tickets(4)
+                .build(),
+        ],
+        &[json!({"id": 99, "name": "Zed", "customer": "2", "date_created": "2020-01-01 00:00:00"})],
+    );
+    let dir = app.dir.path();
+    kbs_graphql::export::export(
+        &mut app.db.pool.get().unwrap(),
+        &dir.join("c"),
+        &dir.join("k"),
+    )
+    .unwrap();
+    let lines = std::fs::read_to_string(dir.join("c")).unwrap();
+    let mut lines = lines.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        r#"{"id":1,"email":"a@example.com","additional_emails":[],"phone":{"primary":"","additional":"555"},"company":99,"date_created":"2020-01-01 00:00:00","ticket_count":0}"#
+    );
+    let second: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(second["notes"].as_array().unwrap().len(), 25);
+    assert_eq!(second["user_id"], 7);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("k")).unwrap(),
+        "{\"id\":99,\"name\":\"Zed\",\"customer\":2,\"date_created\":\"2020-01-01 00:00:00\"}\n"
+    );
+}

@@ -1,0 +1,12 @@
+//! One integration binary: every test starts the real router (or the real binary) on a
+//! temporary database.
+
+mod cli;
+mod graphql_errors;
+mod graphql_list;
+mod graphql_lookup;
+mod helpers;
+mod import_export;
+mod paging_property;
+mod schema;
+mod server;

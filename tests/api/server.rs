@@ -1,0 +1,161 @@
+//! The real binary serving on a socket: first start on a fresh path, probes, GraphiQL, shutdown.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+
+use crate::helpers::TestApp;
+
+struct Server {
+    child: Child,
+    address: String,
+    log: BufReader<std::process::ChildStderr>,
+}
+
+impl Server {
+    /// Starts `kbs-graphql` with no subcommand, on port 0, and waits for its address.
+    // The child is owned by `Server`, whose Drop kills and waits for it.
+    #[allow(clippy::zombie_processes)]
+    fn start(database: &std::path::Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kbs-graphql"))
+            .env("DATABASE_URL", database)
+            .env("KBS_LISTEN", "127.0.0.1:0")
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut log = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(
+                log.read_line(&mut line).unwrap() > 0,
+                "server exited before listening"
+            );
+            if let Some(rest) = line.split("address=").nth(1) {
+                let address = rest.split_whitespace().next().unwrap().to_owned();
+                return Server {
+                    child,
+                    address,
+                    log,
+                };
+            }
+        }
+    }
+
+    /// One HTTP/1.1 request over a fresh connection; returns the status and body.
+    fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.address,
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response[9..12].parse().unwrap();
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    fn stop(&mut self) -> String {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "graceful shutdown exits 0, got {status}");
+        let mut rest = String::new();
+        self.log.read_to_string(&mut rest).unwrap();
+        rest
+    }
+}
+
+impl Drop for Server {
+    /// A failed test must not leave a server behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_fresh_start_creates_the_database_loads_the_demo_and_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("fresh.db");
+    let mut server = Server::start(&database);
+    assert!(database.exists());
+
+    assert_eq!(
+        server.request("GET", "/healthz", ""),
+        (200, "ok".to_owned())
+    );
+    assert_eq!(server.request("GET", "/readyz", ""), (200, "ok".to_owned()));
+    let (status, body) = server.request(
+        "POST",
+        "/graphql",
+        r#"{"query":"{ customers { totalCount nodes { id email } } }"}"#,
+    );
+    assert_eq!(status, 200);
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["data"]["customers"]["totalCount"], 250);
+    assert_eq!(body["data"]["customers"]["nodes"][0]["id"], 250);
+
+    let (status, page) = server.request("GET", "/graphiql", "");
+    assert_eq!(status, 200);
+    assert!(page.contains("graphiql") && page.contains("/graphql"));
+
+    let log = server.stop();
+    assert!(
+        log.contains("status=200"),
+        "one line per request with its status: {log}"
+    );
+    assert!(log.contains("latency="), "{log}");
+    assert!(log.contains("stopped"), "{log}");
+
+    // A second start finds data and leaves it alone.
+    let mut server = Server::start(&database);
+    let (_, body) = server.request(
+        "POST",
+        "/graphql",
+        r#"{"query":"{ customers { totalCount } }"}"#,
+    );
+    assert!(body.contains("\"totalCount\":250"), "{body}");
+    server.stop();
+}
+
+#[tokio::test]
+async fn the_demo_data_is_loaded_only_into_an_empty_database() {
+    let app = TestApp::semantic();
+    let mut conn = app.db.pool.get().unwrap();
+    assert_eq!(kbs_graphql::demo::load_if_empty(&mut conn).unwrap(), None);
+    drop(conn);
+    assert_eq!(app.ids("perPage: 100").await.len(), 8);
+}
+
+#[tokio::test]
+async fn probes_and_the_playground_answer_through_the_router() {
+    let app = TestApp::empty();
+    for path in ["/healthz", "/readyz", "/graphiql"] {
+        let (status, _, _) = app
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+    let (status, headers, _) = app
+        .send(Request::get("/").body(Body::empty()).unwrap())
+        .await;
+    assert!(status.is_redirection());
+    assert_eq!(headers["location"], "/graphiql");
+}
