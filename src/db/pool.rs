@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection};
+use diesel::r2d2::ConnectionManager;
+use r2d2::CustomizeConnection;
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -19,8 +20,8 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-pub type Pool = diesel::r2d2::Pool<ConnectionManager<DbConnection>>;
-pub type PooledConnection = diesel::r2d2::PooledConnection<ConnectionManager<DbConnection>>;
+pub type Pool = r2d2::Pool<ConnectionManager<DbConnection>>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager<DbConnection>>;
 
 /// Settings every pooled SQLite connection needs. `busy_timeout` comes first so that the
 /// others wait for a writer instead of failing.
@@ -65,7 +66,7 @@ impl Database {
             .map_err(|e| fail(e.to_string()))?;
         drop(first);
 
-        let pool = diesel::r2d2::Pool::builder()
+        let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
             // SQLite answers from a local file: a checkout ping would only cost a query.
