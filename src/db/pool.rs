@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::ConnectionManager;
-use r2d2::CustomizeConnection;
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use r2d2::CustomizeConnection;
 
 use crate::error::AppError;
 
