@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::auth::Role;
+
 /// A GraphQL server (with a KB Support-compatible REST adapter) for a helpdesk's customers,
 /// on an embedded SQLite database.
 #[derive(Debug, Parser)]
@@ -30,6 +32,54 @@ pub enum Command {
     Export(ExportArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Manage the users who may sign in.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Manage a user's application passwords.
+    #[command(subcommand, name = "app-passwords")]
+    AppPasswords(AppPasswordsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user and its first application password, printed alone on stdout.
+    Add {
+        login: String,
+        /// The user's role; only administrator and support_manager may read customers.
+        #[arg(long, value_enum)]
+        role: Role,
+        #[arg(long, default_value = "")]
+        email: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// Name of the first application password.
+        #[arg(long, default_value = "default")]
+        password_name: String,
+    },
+    /// List users, their roles and how many application passwords they have.
+    List,
+    /// Delete a user and all of its application passwords.
+    Remove { login: String },
+    /// Change a user's role.
+    SetRole {
+        login: String,
+        #[arg(value_enum)]
+        role: Role,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppPasswordsCommand {
+    /// Create an application password, printed alone on stdout (shown only this once).
+    Create {
+        login: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List a user's application passwords (names and dates, never the passwords).
+    List { login: String },
+    /// Delete an application password; it stops working at once.
+    Revoke { login: String, name: String },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -53,6 +103,16 @@ pub struct ServeArgs {
     /// Start on an empty database without loading the bundled demo data.
     #[arg(long, env = "KBS_NO_DEMO_DATA")]
     pub no_demo_data: bool,
+
+    /// Let anonymous clients introspect the GraphQL schema (customer data still needs a
+    /// signed-in ticket manager).
+    #[arg(long, env = "KBS_PUBLIC_SCHEMA")]
+    pub public_schema: bool,
+
+    /// Failed sign-ins allowed per client address in a 5-minute window before its
+    /// credentials are refused (429) for the rest of the window.
+    #[arg(long, env = "KBS_MAX_AUTH_FAILURES", default_value_t = 10)]
+    pub max_auth_failures: u32,
 }
 
 impl ServeArgs {

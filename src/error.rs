@@ -9,11 +9,16 @@ pub enum AppError {
     #[error("{0}")]
     BadUserInput(String),
     /// No credentials, or credentials that do not verify.
-    #[error("Authentication required.")]
+    #[error("Authentication required: send HTTP Basic credentials with an application password.")]
     Unauthenticated,
     /// Authenticated, but the role lacks the capability.
     #[error("Sorry, you are not allowed to do that.")]
     Forbidden,
+    /// Credentials from a client address with too many recent failed sign-ins.
+    #[error(
+        "Too many failed sign-ins from this address; try again in {retry_after_secs} seconds."
+    )]
+    TooManyFailures { retry_after_secs: u64 },
     /// Anything that is not the client's fault. The detail is logged, never sent.
     #[error("Internal server error.")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -29,6 +34,7 @@ impl AppError {
             AppError::BadUserInput(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::TooManyFailures { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -39,6 +45,7 @@ impl AppError {
             AppError::BadUserInput(_) => "BAD_USER_INPUT",
             AppError::Unauthenticated => "UNAUTHENTICATED",
             AppError::Forbidden => "FORBIDDEN",
+            AppError::TooManyFailures { .. } => "TOO_MANY_REQUESTS",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }

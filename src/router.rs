@@ -1,6 +1,7 @@
 //! The one place that maps paths to handlers, and the layers every request passes through.
 
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::response::Redirect;
 use axum::routing::get;
 use axum::Router;
@@ -11,14 +12,22 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
 use tracing::Level;
 
+use crate::auth;
 use crate::graphql::handlers as graphql;
 use crate::health;
 use crate::state::AppState;
 
 pub fn app(state: AppState) -> Router {
     let limits = state.limits;
-    Router::new()
+    // Routes that serve customers learn who is asking; the rest never look at credentials.
+    let identified = Router::new()
         .route("/graphql", get(graphql::execute).post(graphql::execute))
+        .route_layer(middleware::from_fn_with_state(
+            state.auth.clone(),
+            auth::middleware,
+        ));
+    Router::new()
+        .merge(identified)
         .route("/graphiql", get(graphql::graphiql))
         .route("/", get(|| async { Redirect::temporary("/graphiql") }))
         .route("/healthz", get(health::alive))

@@ -1,6 +1,10 @@
 //! Running the HTTP server: open the database, seed it, bind, serve until a signal.
 
+use std::net::SocketAddr;
+
 use tokio::net::TcpListener;
+
+use crate::auth::{self, AppPassword, FailureLimit};
 
 use crate::config::ServeArgs;
 use crate::db::Database;
@@ -24,6 +28,9 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
             );
         }
     }
+    let bootstrap = db
+        .run(|conn| auth::bootstrap_admin(conn).map_err(AppError::internal))
+        .await?;
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -32,13 +39,42 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
         request_timeout: args.request_timeout(),
         max_body_bytes: args.max_body_bytes,
     };
-    let app = router::app(AppState::new(db, limits));
+    if let Some(password) = bootstrap {
+        announce_bootstrap_admin(address, &password);
+    }
+    let state = AppState::new(db, limits)
+        .with_public_schema(args.public_schema)
+        .with_failure_limit(FailureLimit {
+            max_failures: args.max_auth_failures,
+            ..FailureLimit::default()
+        });
+    let app = router::app(state).into_make_service_with_connect_info::<SocketAddr>();
     tracing::info!(%address, database = database_url, "listening: GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The only time the bootstrap password is ever shown: make it impossible to miss.
+fn announce_bootstrap_admin(address: SocketAddr, password: &AppPassword) {
+    eprintln!(
+        "
+============================================================================
+ No users existed, so an administrator was created. Its application password
+ is shown only this once:
+
+     login:     admin
+     password:  {password}
+
+ Use it with HTTP Basic authentication, for example:
+     curl -u 'admin:{password}' http://{address}/graphql \\
+       -H 'Content-Type: application/json' -d '{{\"query\":\"{{ customers {{ totalCount }} }}\"}}'
+ Manage users with `kbs-graphql users --help`.
+============================================================================
+"
+    );
 }
 
 /// Resolves on SIGINT or SIGTERM; in-flight requests then finish before `serve` returns.

@@ -1,7 +1,9 @@
 //! What every handler shares.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::{Authenticator, FailureLimit};
 use crate::db::Database;
 use crate::graphql::{self, AppSchema};
 
@@ -10,6 +12,9 @@ pub struct AppState {
     pub db: Database,
     pub schema: AppSchema,
     pub limits: Limits,
+    pub auth: Arc<Authenticator>,
+    /// Whether anonymous clients may introspect the GraphQL schema.
+    pub public_schema: bool,
 }
 
 /// Bounds on what one request may cost.
@@ -32,8 +37,20 @@ impl AppState {
     pub fn new(db: Database, limits: Limits) -> AppState {
         AppState {
             schema: graphql::build(db.clone()),
+            auth: Arc::new(Authenticator::new(db.clone(), FailureLimit::default())),
             db,
             limits,
+            public_schema: false,
         }
+    }
+
+    pub fn with_public_schema(mut self, public_schema: bool) -> AppState {
+        self.public_schema = public_schema;
+        self
+    }
+
+    pub fn with_failure_limit(mut self, limit: FailureLimit) -> AppState {
+        self.auth = Arc::new(Authenticator::new(self.db.clone(), limit));
+        self
     }
 }

@@ -43,3 +43,28 @@ diesel::table! {
 
 diesel::joinable!(customer_emails -> customers (customer_id));
 diesel::allow_tables_to_appear_in_same_query!(companies, customers, customer_emails);
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        login -> Text,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    app_passwords (id) {
+        id -> Integer,
+        user_id -> Integer,
+        name -> Text,
+        password_hash -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(app_passwords -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, app_passwords);

@@ -4,18 +4,37 @@ use async_graphql::http::{GraphiQLSource, MultipartOptions};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::auth::Identity;
+use crate::error::AppError;
+use crate::graphql::IntrospectionAllowed;
 use crate::state::AppState;
 
 pub async fn execute(State(state): State<AppState>, request: Request) -> Response {
-    match read(request).await {
-        Ok(request) => GraphQLResponse::from(state.schema.execute(request).await).into_response(),
-        Err(refusal) => refusal,
+    let identity = request
+        .extensions()
+        .get::<Identity>()
+        .cloned()
+        .unwrap_or(Identity::Anonymous);
+    if let Identity::Throttled { retry_after_secs } = identity {
+        let error = AppError::TooManyFailures { retry_after_secs };
+        let mut response = refuse(error.status(), error.graphql_code(), error.to_string());
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        return response;
     }
+    let request = match read(request).await {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
+    };
+    let introspection = IntrospectionAllowed(state.public_schema || identity.is_authenticated());
+    let request = request.data(identity).data(introspection);
+    GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 
 /// The GraphQL request in a GET's query string or a POST's body. The body is buffered by
@@ -23,8 +42,13 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
 async fn read(request: Request) -> Result<async_graphql::Request, Response> {
     if request.method() == Method::GET {
         let query = request.uri().query().unwrap_or_default();
-        return async_graphql::http::parse_query_string(query)
-            .map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("Invalid request: {e}")));
+        return async_graphql::http::parse_query_string(query).map_err(|e| {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                format!("Invalid request: {e}"),
+            )
+        });
     }
     let content_type = request
         .headers()
@@ -33,20 +57,23 @@ async fn read(request: Request) -> Result<async_graphql::Request, Response> {
         .map(str::to_owned);
     let body = Bytes::from_request(request, &())
         .await
-        .map_err(|rejection| refuse(rejection.status(), rejection.body_text()))?;
+        .map_err(|rejection| {
+            let status = rejection.status();
+            let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "PAYLOAD_TOO_LARGE"
+            } else {
+                "BAD_REQUEST"
+            };
+            refuse(status, code, rejection.body_text())
+        })?;
     async_graphql::http::receive_body(content_type, &body[..], MultipartOptions::default())
         .await
-        .map_err(|e| refuse(StatusCode::BAD_REQUEST, e.to_string()))
+        .map_err(|e| refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", e.to_string()))
 }
 
-/// A request that is not a GraphQL request at all (bad JSON, no query, too large) gets a
+/// A request refused before execution (bad JSON, no query, too large, throttled) gets a
 /// GraphQL-shaped error body with the right status, not a bare text line.
-fn refuse(status: StatusCode, message: String) -> Response {
-    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        "PAYLOAD_TOO_LARGE"
-    } else {
-        "BAD_REQUEST"
-    };
+fn refuse(status: StatusCode, code: &str, message: String) -> Response {
     let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
     (status, Json(body)).into_response()
 }

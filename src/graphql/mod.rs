@@ -7,4 +7,4 @@ mod schema;
 mod types;
 
 pub use scalars::DateTime;
-pub use schema::{build, sdl, AppSchema};
+pub use schema::{build, sdl, AppSchema, IntrospectionAllowed};

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use async_graphql::{Context, Object, Result, ID};
 
+use crate::auth::Identity;
 use crate::customers::{companies_of, CustomerQuery, IdOrEmail, Window};
 use crate::db::Database;
 use crate::graphql::types::{
@@ -12,11 +13,24 @@ use crate::graphql::types::{
 
 pub struct QueryRoot;
 
+/// Reading customers needs KB Support's `view_ticket_reports` capability: anonymous callers
+/// get `UNAUTHENTICATED`, other roles `FORBIDDEN`, and neither gets any customer data.
+struct CustomerAccess;
+
+impl async_graphql::Guard for CustomerAccess {
+    async fn check(&self, ctx: &Context<'_>) -> Result<()> {
+        let identity = ctx.data_opt::<Identity>().unwrap_or(&Identity::Anonymous);
+        identity.require_customer_access()?;
+        Ok(())
+    }
+}
+
 #[Object(name = "Query")]
 impl QueryRoot {
     /// A page of customers. Same semantics as the REST list: filters combine with AND, and an
     /// empty list argument is no filter.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(guard = "CustomerAccess")]
     async fn customers(
         &self,
         ctx: &Context<'_>,
@@ -84,6 +98,7 @@ impl QueryRoot {
 
     /// One customer by numeric id or by email (primary or additional, case-insensitive);
     /// null if none.
+    #[graphql(guard = "CustomerAccess")]
     async fn customer(&self, ctx: &Context<'_>, id_or_email: ID) -> Result<Option<CustomerObject>> {
         let key = IdOrEmail::parse(&id_or_email);
         let with_company = ctx.look_ahead().field("company").exists();

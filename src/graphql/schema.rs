@@ -1,14 +1,16 @@
-//! Building the schema, and the extension that gives every error an `extensions.code`.
+//! Building the schema, and the extensions that give every error an `extensions.code` and
+//! keep introspection for signed-in users.
 
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve,
+    NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
     EmptyMutation, EmptySubscription, Response, Schema, ServerError, ServerResult,
-    ValidationResult, Variables,
+    ValidationResult, Value, Variables,
 };
 
 use crate::db::Database;
@@ -26,6 +28,7 @@ pub fn build(db: Database) -> AppSchema {
     Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
         .data(db)
         .extension(ErrorCodes)
+        .extension(IntrospectionGate)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .finish()
@@ -36,6 +39,51 @@ pub fn sdl() -> String {
     Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
         .finish()
         .sdl()
+}
+
+/// Request data: whether this request may introspect the schema (signed in, or the server
+/// runs with `--public-schema`).
+#[derive(Debug, Clone, Copy)]
+pub struct IntrospectionAllowed(pub bool);
+
+/// Refuses `__schema` and `__type` with `UNAUTHENTICATED` unless [`IntrospectionAllowed`]:
+/// a clear error rather than the silent `null` of async-graphql's own switch.
+struct IntrospectionGate;
+
+impl ExtensionFactory for IntrospectionGate {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(IntrospectionGate)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for IntrospectionGate {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let introspection = matches!(info.name, "__schema" | "__type");
+        let allowed = ctx
+            .data_opt::<IntrospectionAllowed>()
+            .is_some_and(|allowed| allowed.0);
+        if introspection && !allowed {
+            let error = crate::error::AppError::Unauthenticated;
+            let mut refusal = ServerError::new(
+                format!("Introspection needs a signed-in user. {error}"),
+                Some(info.field.name.pos),
+            );
+            refusal.path = info
+                .path_node
+                .to_string_vec()
+                .into_iter()
+                .map(async_graphql::PathSegment::Field)
+                .collect();
+            return Err(with_code(refusal, error.graphql_code()));
+        }
+        next.run(ctx, info).await
+    }
 }
 
 /// Gives every error an `extensions.code`: parse and validation failures get Apollo's codes,

@@ -147,3 +147,131 @@ fn a_missing_input_file_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+fn run(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    kbs().arg("--database").arg(db).args(args).output().unwrap()
+}
+
+/// Exactly one application password in its grouped form, and a newline.
+fn assert_only_a_password(stdout: &[u8]) -> String {
+    let text = String::from_utf8(stdout.to_vec()).unwrap();
+    let password = text.strip_suffix('\n').expect("ends with a newline");
+    let groups: Vec<&str> = password.split(' ').collect();
+    assert_eq!(groups.len(), 6, "{text:?}");
+    assert!(
+        groups
+            .iter()
+            .all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_alphanumeric())),
+        "{text:?}"
+    );
+    password.to_owned()
+}
+
+#[test]
+fn users_add_prints_exactly_the_password_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kbs.db");
+    let output = run(
+        &db,
+        &[
+            "users",
+            "add",
+            "jane",
+            "--role",
+            "support_manager",
+            "--email",
+            "jane@example.com",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let first = assert_only_a_password(&output.stdout);
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains(&first),
+        "the password goes to stdout only"
+    );
+
+    let output = run(
+        &db,
+        &["app-passwords", "create", "jane", "--name", "laptop"],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let second = assert_only_a_password(&output.stdout);
+    assert_ne!(first, second);
+
+    let mut conn = kbs_graphql::db::Database::open(db.to_str().unwrap(), 1)
+        .unwrap()
+        .pool
+        .get()
+        .unwrap();
+    let names = kbs_graphql::auth::app_password_names(&mut conn, "jane").unwrap();
+    assert_eq!(names, ["default", "laptop"]);
+}
+
+#[test]
+fn users_and_passwords_are_managed_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kbs.db");
+    assert!(run(&db, &["users", "add", "jane", "--role", "subscriber"])
+        .status
+        .success());
+    assert!(run(&db, &["users", "set-role", "jane", "support_manager"])
+        .status
+        .success());
+    let list = run(&db, &["users", "list"]);
+    let listing = String::from_utf8(list.stdout).unwrap();
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with("jane ") && l.contains("support_manager")),
+        "{listing}"
+    );
+
+    assert!(
+        run(&db, &["app-passwords", "create", "jane", "--name", "ci"])
+            .status
+            .success()
+    );
+    let listing = String::from_utf8(run(&db, &["app-passwords", "list", "jane"]).stdout).unwrap();
+    assert!(
+        listing.contains("default") && listing.contains("ci") && listing.contains("never"),
+        "{listing}"
+    );
+    assert!(!listing.contains("argon2"), "hashes are never shown");
+
+    assert!(run(&db, &["app-passwords", "revoke", "jane", "ci"])
+        .status
+        .success());
+    let again = run(&db, &["app-passwords", "revoke", "jane", "ci"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no application password named \"ci\""));
+
+    let duplicate = run(&db, &["users", "add", "JANE", "--role", "subscriber"]);
+    assert_eq!(duplicate.status.code(), Some(1));
+    assert!(duplicate.stdout.is_empty());
+
+    assert!(run(&db, &["users", "remove", "jane"]).status.success());
+    let gone = run(&db, &["users", "remove", "jane"]);
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("no user with login \"jane\""));
+}
+
+#[test]
+fn bad_roles_and_logins_are_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kbs.db");
+    let output = run(&db, &["users", "add", "jane", "--role", "editor"]);
+    assert_eq!(output.status.code(), Some(2), "clap's usage error");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("support_manager"));
+    let output = run(&db, &["users", "add", "zoë:x", "--role", "subscriber"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("invalid login"));
+    assert!(output.stdout.is_empty());
+}

@@ -130,7 +130,12 @@ async fn get_requests_carry_query_and_variables_in_the_url() {
     let app = TestApp::semantic();
     let uri = "/graphql?query=query(%24i%3A%5BInt!%5D)%7Bcustomers(include%3A%24i)%7BtotalCount%7D%7D&variables=%7B%22i%22%3A%5B1%2C2%5D%7D";
     let (status, headers, body) = app
-        .send(Request::get(uri).body(Body::empty()).unwrap())
+        .send(
+            Request::get(uri)
+                .header(header::AUTHORIZATION, &app.admin)
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers[header::CONTENT_TYPE]

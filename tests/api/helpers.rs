@@ -4,6 +4,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use kbs_graphql::auth::{self, AppPassword, NewUser, Role};
 use kbs_graphql::db::Database;
 use kbs_graphql::import::{self, ImportError, ImportSummary, Input};
 use kbs_graphql::{AppState, Limits};
@@ -132,20 +133,56 @@ pub fn jsonl(records: &[Value]) -> String {
     records.iter().map(|r| format!("{r}\n")).collect()
 }
 
-/// A temporary database with the router over it.
+/// HTTP Basic credentials for `login:password`, as a header value.
+pub fn basic(login: &str, password: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"))
+    )
+}
+
+/// A temporary database with the router over it, and a signed-in administrator that
+/// requests use unless they say otherwise.
 pub struct TestApp {
     pub dir: TempDir,
     pub db: Database,
     pub router: Router,
+    /// The `Authorization` header of the `admin` user (administrator).
+    pub admin: String,
 }
 
 impl TestApp {
     pub fn empty() -> TestApp {
+        TestApp::with_state(|state| state)
+    }
+
+    /// An empty app whose state is adjusted before the router is built.
+    pub fn with_state(adjust: impl FnOnce(AppState) -> AppState) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("test.db");
         let db = Database::open(path.to_str().unwrap(), 2).expect("open database");
-        let router = kbs_graphql::app(AppState::new(db.clone(), Limits::default()));
-        TestApp { dir, db, router }
+        let router = kbs_graphql::app(adjust(AppState::new(db.clone(), Limits::default())));
+        let mut app = TestApp {
+            dir,
+            db,
+            router,
+            admin: String::new(),
+        };
+        let password = app.add_user("admin", Role::Administrator);
+        app.admin = basic("admin", &password.to_string());
+        app
+    }
+
+    /// Creates a user with one application password, returned.
+    pub fn add_user(&self, login: &str, role: Role) -> AppPassword {
+        let user = NewUser {
+            login: login.to_owned(),
+            role,
+            email: String::new(),
+            display_name: String::new(),
+        };
+        auth::add_user(&mut self.db.pool.get().unwrap(), &user, "tests").expect("user added")
     }
 
     pub fn with(customers: &[Value], companies: &[Value]) -> TestApp {
@@ -207,16 +244,30 @@ impl TestApp {
         (status, headers, body)
     }
 
-    /// POSTs a GraphQL request and returns the whole response body.
+    /// POSTs a GraphQL request as the administrator and returns the whole response body.
     pub async fn graphql_with(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self
+            .graphql_as(Some(&self.admin.clone()), query, variables)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// POSTs a GraphQL request with the given `Authorization` header (or none).
+    pub async fn graphql_as(
+        &self,
+        authorization: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (StatusCode, Value) {
         let body = json!({"query": query, "variables": variables}).to_string();
-        let request = Request::post("/graphql")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body))
-            .unwrap();
-        let (status, _, body) = self.send(request).await;
-        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-        serde_json::from_slice(&body).expect("JSON body")
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(value) = authorization {
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        let (status, _, body) = self.send(request.body(Body::from(body)).unwrap()).await;
+        (status, serde_json::from_slice(&body).expect("JSON body"))
     }
 
     pub async fn graphql(&self, query: &str) -> Value {

@@ -1,6 +1,7 @@
 //! One integration binary: every test starts the real router (or the real binary) on a
 //! temporary database.
 
+mod auth;
 mod cli;
 mod graphql_errors;
 mod graphql_list;

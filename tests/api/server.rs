@@ -13,6 +13,8 @@ struct Server {
     child: Child,
     address: String,
     log: BufReader<std::process::ChildStderr>,
+    /// The bootstrap administrator's password, when this start created it.
+    admin_password: Option<String>,
 }
 
 impl Server {
@@ -28,31 +30,47 @@ impl Server {
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
-        let mut log = BufReader::new(child.stderr.take().unwrap());
+        let log = BufReader::new(child.stderr.take().unwrap());
+        let mut server = Server {
+            child,
+            address: String::new(),
+            log,
+            admin_password: None,
+        };
         let mut line = String::new();
-        loop {
+        while server.address.is_empty() {
             line.clear();
-            assert!(
-                log.read_line(&mut line).unwrap() > 0,
-                "server exited before listening"
-            );
+            let read = server.log.read_line(&mut line).unwrap();
+            assert!(read > 0, "server exited before listening");
             if let Some(rest) = line.split("address=").nth(1) {
-                let address = rest.split_whitespace().next().unwrap().to_owned();
-                return Server {
-                    child,
-                    address,
-                    log,
-                };
+                server.address = rest.split_whitespace().next().unwrap().to_owned();
+            }
+            if let Some(password) = line.trim().strip_prefix("password:") {
+                server.admin_password = Some(password.trim().to_owned());
             }
         }
+        server
     }
 
     /// One HTTP/1.1 request over a fresh connection; returns the status and body.
     fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        self.request_as(None, method, path, body)
+    }
+
+    fn request_as(
+        &self,
+        authorization: Option<&str>,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.address).unwrap();
+        let authorization = authorization
+            .map(|a| format!("Authorization: {a}\r\n"))
+            .unwrap_or_default();
         write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{authorization}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             self.address,
             body.len()
         )
@@ -102,11 +120,16 @@ fn a_fresh_start_creates_the_database_loads_the_demo_and_serves() {
         (200, "ok".to_owned())
     );
     assert_eq!(server.request("GET", "/readyz", ""), (200, "ok".to_owned()));
-    let (status, body) = server.request(
-        "POST",
-        "/graphql",
-        r#"{"query":"{ customers { totalCount nodes { id email } } }"}"#,
-    );
+    let password = server
+        .admin_password
+        .clone()
+        .expect("the first start prints an admin password");
+    let admin = crate::helpers::basic("admin", &password);
+    let query = r#"{"query":"{ customers { totalCount nodes { id email } } }"}"#;
+    let (status, body) = server.request("POST", "/graphql", query);
+    assert_eq!(status, 200);
+    assert!(body.contains("UNAUTHENTICATED"), "{body}");
+    let (status, body) = server.request_as(Some(&admin), "POST", "/graphql", query);
     assert_eq!(status, 200);
     let body: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["data"]["customers"]["totalCount"], 250);
@@ -122,11 +145,21 @@ fn a_fresh_start_creates_the_database_loads_the_demo_and_serves() {
         "one line per request with its status: {log}"
     );
     assert!(log.contains("latency="), "{log}");
+    let secret: String = password.chars().filter(|c| *c != ' ').collect();
+    assert!(
+        !log.contains(&password) && !log.contains(&secret) && !log.contains("argon2"),
+        "no password or hash in the logs: {log}"
+    );
     assert!(log.contains("stopped"), "{log}");
 
-    // A second start finds data and leaves it alone.
+    // A second start finds data and users, and leaves both alone.
     let mut server = Server::start(&database);
-    let (_, body) = server.request(
+    assert_eq!(
+        server.admin_password, None,
+        "the bootstrap admin appears only on an empty user table"
+    );
+    let (_, body) = server.request_as(
+        Some(&admin),
         "POST",
         "/graphql",
         r#"{"query":"{ customers { totalCount } }"}"#,

@@ -1,0 +1,2 @@
+DROP TABLE app_passwords;
+DROP TABLE users;

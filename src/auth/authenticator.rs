@@ -1,0 +1,257 @@
+//! Turning an `Authorization` header into an [`Identity`]: argon2 verification, a short cache
+//! of verified credentials, and a limit on failures per client address.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use blake2::{Blake2b512, Digest};
+use tokio::sync::Semaphore;
+
+use crate::auth::accounts::{self, Candidate};
+use crate::auth::basic::parse_basic;
+use crate::auth::passwords;
+use crate::auth::{Identity, Principal};
+use crate::db::Database;
+use crate::error::AppError;
+
+/// How long a verified credential skips argon2. Revocation does not wait for it: every hit
+/// re-reads the password's row.
+const CACHE_TTL: Duration = Duration::from_secs(300);
+const CACHE_CAPACITY: usize = 10_000;
+/// `last_used_at` is written at most this often per password.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+
+/// Failed sign-ins allowed from one client address within `window`; past that, credentials
+/// from that address are not checked until the window ends.
+#[derive(Debug, Clone, Copy)]
+pub struct FailureLimit {
+    pub max_failures: u32,
+    pub window: Duration,
+}
+
+impl Default for FailureLimit {
+    fn default() -> Self {
+        FailureLimit {
+            max_failures: 10,
+            window: Duration::from_secs(300),
+        }
+    }
+}
+
+struct Verified {
+    password_id: i32,
+    at: Instant,
+    touched: Instant,
+}
+
+struct Failures {
+    since: Instant,
+    count: u32,
+}
+
+pub struct Authenticator {
+    db: Database,
+    limit: FailureLimit,
+    /// Keyed by a BLAKE2b digest of login and password: the cache never holds a secret.
+    verified: Mutex<HashMap<[u8; 64], Verified>>,
+    failures: Mutex<HashMap<IpAddr, Failures>>,
+    /// At most one argon2 verification per core at a time, whatever the request rate.
+    hashing: Semaphore,
+}
+
+fn cache_key(login: &str, secret: &str) -> [u8; 64] {
+    let mut digest = Blake2b512::new();
+    digest.update(login.to_ascii_lowercase().as_bytes());
+    digest.update([0]);
+    digest.update(secret.as_bytes());
+    digest.finalize().into()
+}
+
+impl Authenticator {
+    pub fn new(db: Database, limit: FailureLimit) -> Authenticator {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Authenticator {
+            db,
+            limit,
+            verified: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+            hashing: Semaphore::new(cores),
+        }
+    }
+
+    /// Who sent `header`. Missing, malformed or wrong credentials are simply anonymous.
+    pub async fn identify(
+        &self,
+        header: Option<&HeaderValue>,
+        client: IpAddr,
+    ) -> Result<Identity, AppError> {
+        let Some((login, sent)) = parse_basic(header) else {
+            return Ok(Identity::Anonymous);
+        };
+        // Not shaped like an application password: refused without any hashing.
+        let Some(secret) = passwords::normalize(&sent) else {
+            return Ok(Identity::Anonymous);
+        };
+        let key = cache_key(&login, &secret);
+        if let Some(identity) = self.cached_identity(&key).await? {
+            return Ok(identity);
+        }
+        if let Some(retry_after_secs) = self.blocked_for(client) {
+            return Ok(Identity::Throttled { retry_after_secs });
+        }
+        let lookup = login.clone();
+        let candidates = self
+            .db
+            .run(move |conn| Ok(accounts::candidates(conn, &lookup)?))
+            .await?;
+        match self.verify(secret, candidates).await? {
+            Some((password_id, principal)) => {
+                let now = Instant::now();
+                self.remember(
+                    key,
+                    Verified {
+                        password_id,
+                        at: now,
+                        touched: now,
+                    },
+                );
+                self.touch(password_id);
+                Ok(Identity::User(principal))
+            }
+            None => {
+                self.record_failure(client);
+                Ok(Identity::Anonymous)
+            }
+        }
+    }
+
+    /// A cached verification, confirmed against the database so that a revoked password or
+    /// a removed user stops working on the very next request.
+    async fn cached_identity(&self, key: &[u8; 64]) -> Result<Option<Identity>, AppError> {
+        let (password_id, touch) = {
+            let cache = self.verified.lock().expect("cache lock");
+            match cache.get(key) {
+                Some(hit) if hit.at.elapsed() < CACHE_TTL => {
+                    (hit.password_id, hit.touched.elapsed() >= TOUCH_EVERY)
+                }
+                _ => return Ok(None),
+            }
+        };
+        let owner = self
+            .db
+            .run(move |conn| Ok(accounts::current_owner(conn, password_id)?))
+            .await?;
+        let Some(principal) = owner else {
+            self.verified.lock().expect("cache lock").remove(key);
+            return Ok(Some(Identity::Anonymous));
+        };
+        if touch {
+            if let Some(hit) = self.verified.lock().expect("cache lock").get_mut(key) {
+                hit.touched = Instant::now();
+            }
+            self.touch(password_id);
+        }
+        Ok(Some(Identity::User(principal)))
+    }
+
+    async fn verify(
+        &self,
+        secret: String,
+        candidates: Vec<Candidate>,
+    ) -> Result<Option<(i32, Principal)>, AppError> {
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
+        let span = tracing::Span::current();
+        Ok(tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            candidates
+                .into_iter()
+                .find(|c| passwords::verify(&secret, &c.hash))
+                .map(|c| (c.password_id, c.principal))
+        })
+        .await?)
+    }
+
+    fn remember(&self, key: [u8; 64], verified: Verified) {
+        let mut cache = self.verified.lock().expect("cache lock");
+        if cache.len() >= CACHE_CAPACITY {
+            cache.retain(|_, v| v.at.elapsed() < CACHE_TTL);
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
+            }
+        }
+        cache.insert(key, verified);
+    }
+
+    /// Records `last_used_at` without making the request wait for the write.
+    fn touch(&self, password_id: i32) {
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            let result = db
+                .run(move |conn| Ok(accounts::touch(conn, password_id)?))
+                .await;
+            if let Err(error) = result {
+                tracing::warn!(%error, "could not record an application password's last use");
+            }
+        });
+    }
+
+    fn blocked_for(&self, client: IpAddr) -> Option<u64> {
+        let failures = self.failures.lock().expect("failures lock");
+        let entry = failures.get(&client)?;
+        let elapsed = entry.since.elapsed();
+        (entry.count >= self.limit.max_failures && elapsed < self.limit.window)
+            .then(|| (self.limit.window - elapsed).as_secs().max(1))
+    }
+
+    fn record_failure(&self, client: IpAddr) {
+        let mut failures = self.failures.lock().expect("failures lock");
+        if failures.len() >= CACHE_CAPACITY {
+            failures.retain(|_, f| f.since.elapsed() < self.limit.window);
+        }
+        let entry = failures.entry(client).or_insert(Failures {
+            since: Instant::now(),
+            count: 0,
+        });
+        if entry.since.elapsed() >= self.limit.window {
+            *entry = Failures {
+                since: Instant::now(),
+                count: 0,
+            };
+        }
+        entry.count += 1;
+        tracing::info!(%client, failures = entry.count, "failed sign-in");
+    }
+}
+
+/// Puts the request's [`Identity`] in its extensions for the transports to check. It never
+/// refuses a request itself: each transport decides, in its own order of checks.
+pub async fn middleware(
+    State(authenticator): State<Arc<Authenticator>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let header = request.headers().get(header::AUTHORIZATION);
+    match authenticator.identify(header, client).await {
+        Ok(identity) => {
+            request.extensions_mut().insert(identity);
+            next.run(request).await
+        }
+        Err(error) => {
+            error.log();
+            error.status().into_response()
+        }
+    }
+}

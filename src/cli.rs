@@ -1,0 +1,122 @@
+//! The non-serving commands: schema, import, export, users and application passwords. Data
+//! a script may capture (the schema, a new password) goes alone to stdout; messages to stderr.
+
+use std::path::Path;
+
+use crate::auth::{self, NewUser};
+use crate::config::{AppPasswordsCommand, ExportArgs, ImportArgs, UsersCommand};
+use crate::db::Database;
+use crate::server::BoxError;
+use crate::{dates, export, import};
+
+pub fn import(database: &str, args: &ImportArgs) -> Result<(), BoxError> {
+    let db = Database::open(database, 1)?;
+    let customers = open_input(&args.customers)?;
+    let companies = args.companies.as_deref().map(open_input).transpose()?;
+    let summary = import::import(&mut *db.pool.get()?, customers, companies, args.replace)?;
+    eprintln!(
+        "imported {} customers and {} companies into {}",
+        summary.customers, summary.companies, db.path
+    );
+    Ok(())
+}
+
+fn open_input(path: &Path) -> Result<import::Input<'static>, BoxError> {
+    import::Input::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()).into())
+}
+
+pub fn export(database: &str, args: &ExportArgs) -> Result<(), BoxError> {
+    let db = Database::open(database, 1)?;
+    let summary = export::export(&mut *db.pool.get()?, &args.customers, &args.companies)?;
+    eprintln!(
+        "exported {} customers to {} and {} companies to {}",
+        summary.customers,
+        args.customers.display(),
+        summary.companies,
+        args.companies.display()
+    );
+    Ok(())
+}
+
+pub fn users(database: &str, command: &UsersCommand) -> Result<(), BoxError> {
+    let db = Database::open(database, 1)?;
+    let conn = &mut *db.pool.get()?;
+    match command {
+        UsersCommand::Add {
+            login,
+            role,
+            email,
+            display_name,
+            password_name,
+        } => {
+            let user = NewUser {
+                login: login.clone(),
+                role: *role,
+                email: email.clone(),
+                display_name: display_name.clone(),
+            };
+            let password = auth::add_user(conn, &user, password_name)?;
+            eprintln!("created user {login:?} ({role}) with application password {password_name:?}; it is shown only once:");
+            println!("{password}");
+        }
+        UsersCommand::List => {
+            let users = auth::list_users(conn)?;
+            println!(
+                "{:<24} {:<17} {:<28} {:<20} {:>9}",
+                "LOGIN", "ROLE", "EMAIL", "CREATED", "PASSWORDS"
+            );
+            for user in users {
+                println!(
+                    "{:<24} {:<17} {:<28} {:<20} {:>9}",
+                    user.login,
+                    user.role,
+                    user.email,
+                    dates::format_wordpress(user.created_at),
+                    user.app_passwords
+                );
+            }
+        }
+        UsersCommand::Remove { login } => {
+            auth::remove_user(conn, login)?;
+            eprintln!("removed user {login:?} and its application passwords");
+        }
+        UsersCommand::SetRole { login, role } => {
+            auth::set_role(conn, login, *role)?;
+            eprintln!("user {login:?} is now {role}");
+        }
+    }
+    Ok(())
+}
+
+pub fn app_passwords(database: &str, command: &AppPasswordsCommand) -> Result<(), BoxError> {
+    let db = Database::open(database, 1)?;
+    let conn = &mut *db.pool.get()?;
+    match command {
+        AppPasswordsCommand::Create { login, name } => {
+            let password = auth::create_app_password(conn, login, name)?;
+            eprintln!(
+                "created application password {name:?} for {login:?}; it is shown only once:"
+            );
+            println!("{password}");
+        }
+        AppPasswordsCommand::List { login } => {
+            println!("{:<24} {:<20} {:<20}", "NAME", "CREATED", "LAST USED");
+            for password in auth::list_app_passwords(conn, login)? {
+                let last_used = password
+                    .last_used_at
+                    .map_or_else(|| "never".to_owned(), dates::format_wordpress);
+                println!(
+                    "{:<24} {:<20} {:<20}",
+                    password.name,
+                    dates::format_wordpress(password.created_at),
+                    last_used
+                );
+            }
+        }
+        AppPasswordsCommand::Revoke { login, name } => {
+            auth::revoke_app_password(conn, login, name)?;
+            eprintln!("revoked application password {name:?} of {login:?}");
+        }
+    }
+    Ok(())
+}
