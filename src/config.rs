@@ -109,10 +109,44 @@ pub struct ServeArgs {
     #[arg(long, env = "KBS_PUBLIC_SCHEMA")]
     pub public_schema: bool,
 
+    /// Public base URL for links in REST answers (scheme, host, optional path prefix);
+    /// `http://<listen address>` when unset.
+    #[arg(long, env = "KBS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// The site's time zone for REST dates, as a UTC offset (`+02:00`, `-05:30`, `UTC`).
+    #[arg(long, env = "KBS_TIMEZONE", default_value = "UTC", value_parser = parse_offset)]
+    pub timezone: chrono::FixedOffset,
+
+    /// Browser origins allowed to read answers (CORS), comma-separated; `*` echoes any
+    /// origin, as WordPress does.
+    #[arg(long, env = "KBS_CORS_ORIGINS", default_value = "*")]
+    pub cors_origins: String,
+
     /// Failed sign-ins allowed per client address in a 5-minute window before its
     /// credentials are refused (429) for the rest of the window.
     #[arg(long, env = "KBS_MAX_AUTH_FAILURES", default_value_t = 10)]
     pub max_auth_failures: u32,
+}
+
+/// `UTC`, `Z` or `±HH:MM`.
+fn parse_offset(text: &str) -> Result<chrono::FixedOffset, String> {
+    if matches!(text, "UTC" | "utc" | "Z" | "z" | "") {
+        return Ok(chrono::FixedOffset::east_opt(0).expect("zero offset"));
+    }
+    let bad = || format!("{text:?} is not a UTC offset such as +02:00, -05:30 or UTC");
+    let (sign, rest) = match text.as_bytes().first() {
+        Some(b'+') => (1, &text[1..]),
+        Some(b'-') => (-1, &text[1..]),
+        _ => return Err(bad()),
+    };
+    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
+    let hours: i32 = hours.parse().map_err(|_| bad())?;
+    let minutes: i32 = minutes.parse().map_err(|_| bad())?;
+    if hours > 14 || minutes > 59 {
+        return Err(bad());
+    }
+    chrono::FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60)).ok_or_else(bad)
 }
 
 impl ServeArgs {

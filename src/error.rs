@@ -1,10 +1,32 @@
-//! `AppError`: the one error type of the service. Each variant knows its HTTP status and its
-//! GraphQL `extensions.code`; internal failures show a generic message and log their detail.
+//! `AppError`: the one error type of the service. Each variant knows its HTTP status, its
+//! GraphQL `extensions.code` and its WordPress error `code`; internal failures show a generic
+//! message and log their detail.
 
 use axum::http::StatusCode;
 
+/// One parameter that failed WordPress's validation (see `rest::params`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidParam {
+    pub name: String,
+    pub message: String,
+    pub code: String,
+    pub data: serde_json::Value,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// REST parameters that failed validation, in the order WordPress reports them.
+    #[error("Invalid parameter(s): {}", .0.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "))]
+    InvalidParams(Vec<InvalidParam>),
+    /// No REST route matches the path and method.
+    #[error("No route was found matching the URL and request method.")]
+    NoRoute,
+    /// The REST single-customer route found no such customer.
+    #[error("Invalid customer ID.")]
+    CustomerNotFound,
+    /// A REST page beyond the last while there are matches.
+    #[error("The page number requested is larger than the number of pages available.")]
+    PageOutOfRange,
     /// A client sent an argument outside its range or of the wrong shape.
     #[error("{0}")]
     BadUserInput(String),
@@ -31,7 +53,10 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::BadUserInput(_) => StatusCode::BAD_REQUEST,
+            AppError::BadUserInput(_) | AppError::InvalidParams(_) | AppError::PageOutOfRange => {
+                StatusCode::BAD_REQUEST
+            }
+            AppError::NoRoute | AppError::CustomerNotFound => StatusCode::NOT_FOUND,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::TooManyFailures { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -42,11 +67,36 @@ impl AppError {
     /// The `extensions.code` GraphQL clients switch on.
     pub fn graphql_code(&self) -> &'static str {
         match self {
-            AppError::BadUserInput(_) => "BAD_USER_INPUT",
+            AppError::BadUserInput(_) | AppError::InvalidParams(_) | AppError::PageOutOfRange => {
+                "BAD_USER_INPUT"
+            }
+            AppError::NoRoute | AppError::CustomerNotFound => "NOT_FOUND",
             AppError::Unauthenticated => "UNAUTHENTICATED",
             AppError::Forbidden => "FORBIDDEN",
             AppError::TooManyFailures { .. } => "TOO_MANY_REQUESTS",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// The WordPress REST error `code`.
+    pub fn wordpress_code(&self) -> &'static str {
+        match self {
+            AppError::BadUserInput(_) | AppError::InvalidParams(_) => "rest_invalid_param",
+            AppError::NoRoute => "rest_no_route",
+            AppError::CustomerNotFound => "rest_customer_invalid_id",
+            AppError::PageOutOfRange => "rest_customer_invalid_page_number",
+            AppError::Unauthenticated => "rest_forbidden_context",
+            AppError::Forbidden => "rest_forbidden",
+            AppError::TooManyFailures { .. } => "rest_too_many_failed_sign_ins",
+            AppError::Internal(_) => "rest_internal_error",
+        }
+    }
+
+    /// The WordPress REST error `message` (WordPress words some differently from GraphQL).
+    pub fn wordpress_message(&self) -> String {
+        match self {
+            AppError::Unauthenticated => "Authentication failed.".to_owned(),
+            other => other.to_string(),
         }
     }
 

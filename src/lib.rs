@@ -13,6 +13,7 @@ pub mod export;
 pub mod graphql;
 pub mod health;
 pub mod import;
+pub mod rest;
 pub mod router;
 pub mod server;
 pub mod state;

@@ -2,8 +2,7 @@
 
 use axum::http::StatusCode;
 use axum::middleware;
-use axum::response::Redirect;
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -15,6 +14,7 @@ use tracing::Level;
 use crate::auth;
 use crate::graphql::handlers as graphql;
 use crate::health;
+use crate::rest::handlers as rest;
 use crate::state::AppState;
 
 pub fn app(state: AppState) -> Router {
@@ -22,6 +22,11 @@ pub fn app(state: AppState) -> Router {
     // Routes that serve customers learn who is asking; the rest never look at credentials.
     let identified = Router::new()
         .route("/graphql", get(graphql::execute).post(graphql::execute))
+        .route("/wp-json", any(rest::wp_json))
+        .route("/wp-json/", any(rest::wp_json))
+        .route("/wp-json/{*route}", any(rest::wp_json))
+        // WordPress's fallback when pretty permalinks are off: `/?rest_route=/kbs/v1/…`.
+        .route("/", any(rest::root))
         .route_layer(middleware::from_fn_with_state(
             state.auth.clone(),
             auth::middleware,
@@ -29,7 +34,6 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(identified)
         .route("/graphiql", get(graphql::graphiql))
-        .route("/", get(|| async { Redirect::temporary("/graphiql") }))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .with_state(state)

@@ -9,6 +9,7 @@ use crate::auth::{self, AppPassword, FailureLimit};
 use crate::config::ServeArgs;
 use crate::db::Database;
 use crate::error::AppError;
+use crate::rest::{CorsOrigins, Site};
 use crate::state::{AppState, Limits};
 use crate::{demo, router};
 
@@ -42,7 +43,17 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
     if let Some(password) = bootstrap {
         announce_bootstrap_admin(address, &password);
     }
+    let base_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    let site = Site {
+        base_url: base_url.trim_end_matches('/').to_owned(),
+        timezone: args.timezone,
+    };
     let state = AppState::new(db, limits)
+        .with_site(site)
+        .with_cors(CorsOrigins::parse(&args.cors_origins))
         .with_public_schema(args.public_schema)
         .with_failure_limit(FailureLimit {
             max_failures: args.max_auth_failures,

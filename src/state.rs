@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::auth::{Authenticator, FailureLimit};
 use crate::db::Database;
 use crate::graphql::{self, AppSchema};
+use crate::rest::{CorsOrigins, Site};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,6 +16,10 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     /// Whether anonymous clients may introspect the GraphQL schema.
     pub public_schema: bool,
+    /// How REST links and dates are written.
+    pub site: Site,
+    /// Which browser origins may read answers.
+    pub cors: CorsOrigins,
 }
 
 /// Bounds on what one request may cost.
@@ -41,7 +46,22 @@ impl AppState {
             db,
             limits,
             public_schema: false,
+            site: Site {
+                base_url: "http://localhost".into(),
+                timezone: chrono::FixedOffset::east_opt(0).expect("UTC"),
+            },
+            cors: CorsOrigins::Any,
         }
+    }
+
+    pub fn with_site(mut self, site: Site) -> AppState {
+        self.site = site;
+        self
+    }
+
+    pub fn with_cors(mut self, cors: CorsOrigins) -> AppState {
+        self.cors = cors;
+        self
     }
 
     pub fn with_public_schema(mut self, public_schema: bool) -> AppState {

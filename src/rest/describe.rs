@@ -1,0 +1,79 @@
+//! What OPTIONS and the namespace index answer: each route's methods and arguments, in
+//! WordPress's shape.
+
+use serde_json::{json, Value};
+
+use crate::customers::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
+use crate::rest::json::Site;
+
+pub const NAMESPACE: &str = "kbs/v1";
+pub const LIST_ROUTE: &str = "/kbs/v1/customers";
+/// WordPress shows routes as regular expressions; ours takes digits or an email address.
+pub const SINGLE_ROUTE: &str = "/kbs/v1/customers/(?P<id>[\\d]+|[^/]+@[^/]+)";
+
+fn integer_array(description: &str) -> Value {
+    json!({"description": description, "type": "array", "items": {"type": "integer"}, "default": [], "required": false})
+}
+
+fn list_args() -> Value {
+    json!({
+        "context": {"description": "Scope under which the request is made; determines fields present in response.", "type": "string", "default": "view", "required": false},
+        "page": {"description": "Current page of the collection.", "type": "integer", "default": 1, "minimum": 1, "required": false},
+        "per_page": {"description": "Maximum number of items to be returned in result set.", "type": "integer", "default": DEFAULT_PER_PAGE, "minimum": 1, "maximum": MAX_PER_PAGE, "required": false},
+        "search": {"description": "Limit results to those whose name or any email contains a string, case-insensitively.", "type": "string", "required": false},
+        "include": integer_array("Limit result set to specific IDs."),
+        "id": integer_array("Only include specific IDs in the result set (same as include)."),
+        "exclude": integer_array("Ensure result set excludes specific IDs (wins over include)."),
+        "exclude_id": integer_array("Ensure result set excludes specific IDs (same as exclude)."),
+        "offset": {"description": "Offset the result set by a specific number of items.", "type": "integer", "minimum": 0, "required": false},
+        "order": {"default": "desc", "description": "Order sort attribute ascending or descending.", "enum": ["asc", "desc"], "type": "string", "required": false},
+        "orderby": {"default": "id", "description": "Sort collection by object attribute.", "enum": ["id", "user_id", "name", "email", "company_id", "date"], "type": "string", "required": false},
+        "user_id": integer_array("Only include specific User IDs in the result set."),
+        "email": {"description": "Only include customers whose primary or additional email is one of these, case-insensitively.", "type": "array", "items": {"type": "string"}, "default": [], "required": false},
+        "name": {"description": "Only include customers whose name contains a string, case-insensitively.", "type": "string", "required": false},
+        "company": integer_array("Only include customers of specific Company IDs."),
+        "number": {"description": "Accepted for compatibility; has no effect (use per_page).", "type": "integer", "required": false},
+    })
+}
+
+fn single_args() -> Value {
+    json!({"id": {"type": "integer", "description": "ID or email address of the customer.", "required": false}})
+}
+
+fn describe(route_methods: &[&str], args: Value) -> Value {
+    json!({
+        "namespace": NAMESPACE,
+        "methods": route_methods,
+        "endpoints": [{"methods": route_methods, "args": args}],
+    })
+}
+
+/// The list route as OPTIONS describes it.
+pub fn list_route(site: &Site) -> Value {
+    let mut route = describe(&["GET"], list_args());
+    route["_links"] = json!({"self": [{"href": site.rest_url(LIST_ROUTE)}]});
+    route
+}
+
+/// The single-customer route as OPTIONS describes it.
+pub fn single_route() -> Value {
+    describe(&["GET"], single_args())
+}
+
+/// `GET /wp-json/kbs/v1`: the namespace and every route in it.
+pub fn namespace_index(site: &Site) -> Value {
+    let mut index_route = describe(
+        &["GET"],
+        json!({"namespace": {"default": NAMESPACE, "required": false}, "context": {"default": "view", "required": false}}),
+    );
+    index_route["_links"] = json!({"self": [{"href": site.rest_url("/kbs/v1")}]});
+    json!({
+        "namespace": NAMESPACE,
+        "routes": {
+            "/kbs/v1": index_route,
+            LIST_ROUTE: list_route(site),
+            SINGLE_ROUTE: single_route(),
+        },
+        "_links": {"up": [{"href": format!("{}/", site.rest_url(""))}]},
+    })
+}

@@ -1,0 +1,207 @@
+//! The REST adapter's one entry point: route, then validation, then authentication and
+//! permission, then the query core, as WordPress orders its checks.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, Method, Response};
+use axum::response::{IntoResponse, Redirect};
+
+use crate::auth::Identity;
+use crate::customers::{companies_of, IdOrEmail};
+use crate::error::AppError;
+use crate::rest::describe::{self, LIST_ROUTE};
+use crate::rest::json::CustomerJson;
+use crate::rest::params::{self, RawParams};
+use crate::rest::response::{Answer, Shaping};
+use crate::rest::routes::{self, Route};
+use crate::state::AppState;
+
+/// `/wp-json/…`, any method.
+pub async fn wp_json(State(state): State<AppState>, request: Request) -> Response<Body> {
+    let path = request.uri().path();
+    let route_path = path.strip_prefix("/wp-json").unwrap_or(path).to_owned();
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    serve(&state, request, &route_path, &query).await
+}
+
+/// `/`: WordPress's `?rest_route=` fallback, else the playground.
+pub async fn root(State(state): State<AppState>, request: Request) -> Response<Body> {
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    let params = RawParams::parse(&query);
+    match params.get("rest_route") {
+        Some(params::Raw::Scalar(route)) => {
+            let route = route.clone();
+            serve(&state, request, &route, &query).await
+        }
+        _ if request.method() == Method::GET || request.method() == Method::HEAD => {
+            Redirect::temporary("/graphiql").into_response()
+        }
+        _ => Answer::error(&AppError::NoRoute).finish(
+            &Shaping::new(&params, request.method(), None, false),
+            &state.site,
+            &state.cors,
+        ),
+    }
+}
+
+async fn serve(
+    state: &AppState,
+    request: Request,
+    route_path: &str,
+    query: &str,
+) -> Response<Body> {
+    let params = RawParams::parse(query);
+    let method = routes::effective_method(request.method(), request.headers(), &params);
+    let identity = request
+        .extensions()
+        .get::<Identity>()
+        .cloned()
+        .unwrap_or(Identity::Anonymous);
+    let shaping = Shaping::new(
+        &params,
+        &method,
+        request.headers().get(header::ORIGIN),
+        identity.is_authenticated(),
+    );
+    let route = routes::resolve(route_path);
+    let answer = answer(state, &identity, route, &method, &params, &shaping).await;
+    answer.finish(&shaping, &state.site, &state.cors)
+}
+
+async fn answer(
+    state: &AppState,
+    identity: &Identity,
+    route: Option<Route>,
+    method: &Method,
+    params: &RawParams,
+    shaping: &Shaping,
+) -> Answer {
+    let Some(route) = route else {
+        return Answer::error(&AppError::NoRoute);
+    };
+    let may_read = identity.require_customer_access().is_ok();
+    let allow = |answer: Answer, public: bool| {
+        if public || may_read {
+            answer.header("Allow", "GET".into())
+        } else {
+            answer
+        }
+    };
+    match (method.clone(), route) {
+        (Method::OPTIONS, Route::CustomerList) => allow(
+            Answer::ok(shaping.payload(&describe::list_route(&state.site))),
+            false,
+        ),
+        (Method::OPTIONS, Route::Customer(_)) => allow(
+            Answer::ok(shaping.payload(&describe::single_route())),
+            false,
+        ),
+        (Method::GET | Method::HEAD, Route::NamespaceIndex) => allow(
+            Answer::ok(shaping.payload(&describe::namespace_index(&state.site))),
+            true,
+        ),
+        (Method::GET | Method::HEAD, Route::CustomerList) => {
+            match list(state, identity, params, shaping).await {
+                Ok(answer) => allow(answer, false),
+                Err(error @ (AppError::InvalidParams(_) | AppError::PageOutOfRange)) => {
+                    allow(Answer::error(&error), false)
+                }
+                Err(error) => Answer::error(&error),
+            }
+        }
+        (Method::GET | Method::HEAD, Route::Customer(key)) => {
+            match single(state, identity, key, shaping).await {
+                Ok(answer) => allow(answer, false),
+                Err(error) => Answer::error(&error),
+            }
+        }
+        _ => Answer::error(&AppError::NoRoute),
+    }
+}
+
+async fn list(
+    state: &AppState,
+    identity: &Identity,
+    params: &RawParams,
+    shaping: &Shaping,
+) -> Result<Answer, AppError> {
+    let query = params::list(params).map_err(AppError::InvalidParams)?.query;
+    identity.require_customer_access()?;
+    let window = query.window;
+    let (page, companies) = state
+        .db
+        .run(move |conn| {
+            let page = query.list(conn, true)?;
+            let companies = companies_of(conn, &page.customers)?;
+            Ok((page, companies))
+        })
+        .await?;
+    let total = page.total.unwrap_or_default();
+    let total_pages = page.total_pages().unwrap_or_default();
+    if window.page > total_pages && total > 0 {
+        return Err(AppError::PageOutOfRange);
+    }
+    let rendered: Vec<CustomerJson> = page
+        .customers
+        .iter()
+        .map(|c| CustomerJson::new(c, &companies, &state.site))
+        .collect();
+    let mut answer = Answer::ok(shaping.payload(&rendered))
+        .header("X-WP-Total", total.to_string())
+        .header("X-WP-TotalPages", total_pages.to_string());
+    let links = pagination_links(state, params, window.page, total_pages);
+    if !links.is_empty() {
+        answer = answer.header("Link", links);
+    }
+    Ok(answer)
+}
+
+/// WordPress's `rel="prev"` / `rel="next"` links: the same query, another page.
+fn pagination_links(state: &AppState, params: &RawParams, page: i64, total_pages: i64) -> String {
+    let rest = params.to_query_without(&["page", "rest_route"]);
+    let url = |page: i64| {
+        let separator = if rest.is_empty() { "" } else { "&" };
+        format!(
+            "{}?{rest}{separator}page={page}",
+            state.site.rest_url(LIST_ROUTE)
+        )
+    };
+    let mut links = Vec::new();
+    if page > 1 {
+        links.push(format!(
+            "<{}>; rel=\"prev\"",
+            url((page - 1).min(total_pages.max(1)))
+        ));
+    }
+    if total_pages > page {
+        links.push(format!("<{}>; rel=\"next\"", url(page + 1)));
+    }
+    links.join(", ")
+}
+
+async fn single(
+    state: &AppState,
+    identity: &Identity,
+    key: IdOrEmail,
+    shaping: &Shaping,
+) -> Result<Answer, AppError> {
+    identity.require_customer_access()?;
+    let found = state
+        .db
+        .run(move |conn| {
+            let Some(customer) = key.find(conn)? else {
+                return Ok(None);
+            };
+            let companies = companies_of(conn, std::slice::from_ref(&customer))?;
+            Ok(Some((customer, companies)))
+        })
+        .await?;
+    let (customer, companies): (_, HashMap<_, _>) = found.ok_or(AppError::CustomerNotFound)?;
+    Ok(Answer::ok(shaping.payload(&CustomerJson::new(
+        &customer,
+        &companies,
+        &state.site,
+    ))))
+}

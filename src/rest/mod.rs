@@ -1,0 +1,13 @@
+//! The KB Support REST adapter: WordPress-style parameters in, the same `CustomerQuery` the
+//! GraphQL resolvers use, the plugin's JSON shape out.
+
+mod describe;
+pub(crate) mod handlers;
+mod json;
+mod params;
+mod response;
+mod routes;
+
+pub use json::Site;
+pub use params::{rest_integer, Raw, RawParams};
+pub use response::CorsOrigins;

@@ -1,0 +1,110 @@
+//! Which REST route a request names: WordPress matches paths case-insensitively, accepts a
+//! trailing slash, and serves `?rest_route=` when pretty permalinks are off.
+
+use axum::http::{HeaderMap, Method};
+use percent_encoding::percent_decode_str;
+
+use crate::customers::IdOrEmail;
+use crate::rest::params::{Raw, RawParams};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    NamespaceIndex,
+    CustomerList,
+    Customer(IdOrEmail),
+}
+
+/// The route path inside `/wp-json` (or `rest_route`), decoded, if it names one of ours.
+pub fn resolve(route_path: &str) -> Option<Route> {
+    let decoded = percent_decode_str(route_path).decode_utf8().ok()?;
+    let trimmed = decoded.strip_suffix('/').unwrap_or(&decoded);
+    let mut segments = trimmed.split('/');
+    if segments.next() != Some("") {
+        return None;
+    }
+    let mut next_is = |name: &str| {
+        segments
+            .next()
+            .is_some_and(|s| s.eq_ignore_ascii_case(name))
+    };
+    if !(next_is("kbs") && next_is("v1")) {
+        return None;
+    }
+    let route = match (segments.next(), segments.next(), segments.next()) {
+        (None, _, _) => Route::NamespaceIndex,
+        (Some(customers), None, _) if customers.eq_ignore_ascii_case("customers") => {
+            Route::CustomerList
+        }
+        (Some(customers), Some(key), None) if customers.eq_ignore_ascii_case("customers") => {
+            // WordPress's pattern is digits; the seed documents an email address too.
+            match IdOrEmail::parse(key) {
+                IdOrEmail::Neither
+                    if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    // Digits beyond any id: a valid route for a customer that cannot exist.
+                    Route::Customer(IdOrEmail::Neither)
+                }
+                IdOrEmail::Neither => return None,
+                found => Route::Customer(found),
+            }
+        }
+        _ => return None,
+    };
+    Some(route)
+}
+
+/// The method WordPress serves: a POST may ask for another with `X-HTTP-Method-Override` or
+/// `?_method=`.
+pub fn effective_method(method: &Method, headers: &HeaderMap, params: &RawParams) -> Method {
+    if method != Method::POST {
+        return method.clone();
+    }
+    let requested = headers
+        .get("x-http-method-override")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| match params.get("_method") {
+            Some(Raw::Scalar(value)) => Some(value.clone()),
+            _ => None,
+        });
+    requested
+        .and_then(|name| Method::from_bytes(name.trim().to_ascii_uppercase().as_bytes()).ok())
+        .unwrap_or(Method::POST)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_match_case_insensitively_with_or_without_a_trailing_slash() {
+        assert_eq!(resolve("/kbs/v1"), Some(Route::NamespaceIndex));
+        assert_eq!(resolve("/kbs/v1/"), Some(Route::NamespaceIndex));
+        assert_eq!(resolve("/KBS/v1/Customers/"), Some(Route::CustomerList));
+        assert_eq!(
+            resolve("/kbs/v1/customers/01"),
+            Some(Route::Customer(IdOrEmail::Id(1)))
+        );
+        assert_eq!(
+            resolve("/kbs/v1/customers/Bob%40Example.com"),
+            Some(Route::Customer(IdOrEmail::Email("Bob@Example.com".into())))
+        );
+    }
+
+    #[test]
+    fn anything_else_is_no_route() {
+        for path in [
+            "",
+            "/",
+            "/kbs",
+            "/kbs/v2/customers",
+            "/kbs/v1/customers/abc",
+            "/kbs/v1/customers/1.5",
+            "/kbs/v1/customers/1/notes",
+            "/kbs/v1/companies",
+            "/wp/v2/users",
+        ] {
+            assert_eq!(resolve(path), None, "{path}");
+        }
+    }
+}
