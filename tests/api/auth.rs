@@ -23,14 +23,38 @@ enum Outcome {
 enum Transport {
     GraphQlList,
     GraphQlLookup,
+    RestList,
+    RestSingle,
 }
 
-const TRANSPORTS: [Transport; 2] = [Transport::GraphQlList, Transport::GraphQlLookup];
+const TRANSPORTS: [Transport; 4] = [
+    Transport::GraphQlList,
+    Transport::GraphQlLookup,
+    Transport::RestList,
+    Transport::RestSingle,
+];
 
 async fn fetch(app: &TestApp, authorization: Option<&str>, transport: Transport) -> Outcome {
+    let uri = match transport {
+        Transport::RestList => Some("/wp-json/kbs/v1/customers"),
+        Transport::RestSingle => Some("/wp-json/kbs/v1/customers/1"),
+        _ => None,
+    };
+    if let Some(uri) = uri {
+        let (status, _, body) = app.rest_as("GET", uri, authorization).await;
+        return match status {
+            StatusCode::OK => {
+                assert!(body.contains("alice@example.com"), "{body}");
+                Outcome::Allowed
+            }
+            StatusCode::UNAUTHORIZED => Outcome::Unauthenticated,
+            StatusCode::FORBIDDEN => Outcome::Forbidden,
+            other => panic!("unexpected {other}: {body}"),
+        };
+    }
     let query = match transport {
         Transport::GraphQlList => "{ customers { totalCount nodes { id email } } }",
-        Transport::GraphQlLookup => "{ customer(idOrEmail: \"1\") { id email } }",
+        _ => "{ customer(idOrEmail: \"1\") { id email } }",
     };
     let (status, body) = app.graphql_as(authorization, query, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");

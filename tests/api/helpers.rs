@@ -244,6 +244,38 @@ impl TestApp {
         (status, headers, body)
     }
 
+    /// A REST request with the given `Authorization` (or none); the body as text.
+    pub async fn rest_as(
+        &self,
+        method: &str,
+        uri: &str,
+        authorization: Option<&str>,
+    ) -> (StatusCode, HeaderMap, String) {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(value) = authorization {
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        let (status, headers, body) = self.send(request.body(Body::empty()).unwrap()).await;
+        (
+            status,
+            headers,
+            String::from_utf8(body).expect("UTF-8 body"),
+        )
+    }
+
+    /// A REST GET as the administrator.
+    pub async fn rest(&self, uri: &str) -> (StatusCode, HeaderMap, String) {
+        let admin = self.admin.clone();
+        self.rest_as("GET", uri, Some(&admin)).await
+    }
+
+    /// A REST GET as the administrator that must succeed; the JSON body.
+    pub async fn rest_json(&self, uri: &str) -> Value {
+        let (status, _, body) = self.rest(uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+        serde_json::from_str(&body).expect("JSON body")
+    }
+
     /// POSTs a GraphQL request as the administrator and returns the whole response body.
     pub async fn graphql_with(&self, query: &str, variables: Value) -> Value {
         let (status, body) = self
