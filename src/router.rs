@@ -1,10 +1,13 @@
 //! The one place that maps paths to handlers, and the layers every request passes through.
 
-use axum::http::StatusCode;
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware;
 use axum::routing::{any, get};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -15,13 +18,35 @@ use crate::auth;
 use crate::graphql::handlers as graphql;
 use crate::health;
 use crate::rest::handlers as rest;
+use crate::rest::CorsOrigins;
 use crate::state::AppState;
+
+fn graphql_cors(origins: &CorsOrigins) -> CorsLayer {
+    let allow_origin = match origins {
+        CorsOrigins::Any => AllowOrigin::mirror_request(),
+        CorsOrigins::Only(list) => AllowOrigin::list(
+            list.iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        ),
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600))
+}
 
 pub fn app(state: AppState) -> Router {
     let limits = state.limits;
+    // Browser apps on other origins call GraphQL; the REST adapter sends WordPress's own
+    // CORS headers instead (see rest::response).
+    let graphql_api = Router::new()
+        .route("/graphql", get(graphql::execute).post(graphql::execute))
+        .layer(graphql_cors(&state.cors));
     // Routes that serve customers learn who is asking; the rest never look at credentials.
     let identified = Router::new()
-        .route("/graphql", get(graphql::execute).post(graphql::execute))
+        .merge(graphql_api)
         .route("/wp-json", any(rest::wp_json))
         .route("/wp-json/", any(rest::wp_json))
         .route("/wp-json/{*route}", any(rest::wp_json))

@@ -145,3 +145,42 @@ async fn get_requests_carry_query_and_variables_in_the_url() {
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["data"]["customers"]["totalCount"], 2);
 }
+
+#[tokio::test]
+async fn browsers_on_other_origins_may_call_graphql() {
+    let app = TestApp::semantic();
+    let preflight = Request::builder()
+        .method("OPTIONS")
+        .uri("/graphql")
+        .header(header::ORIGIN, "https://app.example")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .header(
+            header::ACCESS_CONTROL_REQUEST_HEADERS,
+            "authorization, content-type",
+        )
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = app.send(preflight).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://app.example"
+    );
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_CREDENTIALS], "true");
+    assert!(headers[header::ACCESS_CONTROL_ALLOW_HEADERS]
+        .to_str()
+        .unwrap()
+        .contains("authorization"));
+
+    let strict = TestApp::with_state(|state| {
+        state.with_cors(kbs_graphql::rest::CorsOrigins::parse("https://app.example"))
+    });
+    let request = Request::post("/graphql")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, &strict.admin)
+        .body(Body::from(r#"{"query":"{ __typename }"}"#))
+        .unwrap();
+    let (_, headers, _) = strict.send(request).await;
+    assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+}
