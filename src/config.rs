@@ -20,6 +20,10 @@ pub struct Cli {
     /// What to do; `serve` when omitted.
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    /// Without a subcommand, the binary serves and takes `serve`'s flags directly.
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,17 +154,6 @@ fn parse_offset(text: &str) -> Result<chrono::FixedOffset, String> {
 }
 
 impl ServeArgs {
-    /// The serve settings when no subcommand was given: defaults, overridden by the
-    /// environment.
-    pub fn parse_defaults() -> ServeArgs {
-        #[derive(Parser)]
-        struct Only {
-            #[command(flatten)]
-            serve: ServeArgs,
-        }
-        Only::parse_from(["kbs-graphql"]).serve
-    }
-
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout)
     }

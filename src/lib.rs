@@ -28,7 +28,7 @@ use server::BoxError;
 pub fn run(cli: Cli) -> Result<(), BoxError> {
     let database = &cli.database;
     match &cli.command {
-        None => serve(database, &ServeArgs::parse_defaults()),
+        None => serve(database, &cli.serve),
         Some(Command::Serve(args)) => serve(database, args),
         Some(Command::Schema) => {
             print!("{}", graphql::sdl());

@@ -275,3 +275,28 @@ fn bad_roles_and_logins_are_refused_with_a_clear_message() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("invalid login"));
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn without_a_subcommand_the_binary_takes_serve_s_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = kbs()
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--public-url",
+            "https://help.example.com",
+            "--timezone",
+            "+02:00",
+        ])
+        .arg("--database")
+        .arg(dir.path().join("missing").join("kbs.db"))
+        .output()
+        .unwrap();
+    // Past flag parsing (a usage error would exit 2), as far as opening the database.
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot open database"));
+
+    let output = kbs().args(["--timezone", "Mars/Olympus"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("UTC offset"));
+}
