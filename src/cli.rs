@@ -1,7 +1,12 @@
 //! The non-serving commands: schema, import, export, users and application passwords. Data
 //! a script may capture (the schema, a new password) goes alone to stdout; messages to stderr.
 
+use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::auth::{self, NewUser};
 use crate::config::{AppPasswordsCommand, ExportArgs, ImportArgs, UsersCommand};
@@ -13,12 +18,81 @@ pub fn import(database: &str, args: &ImportArgs) -> Result<(), BoxError> {
     let db = Database::open(database, 1)?;
     let customers = open_input(&args.customers)?;
     let companies = args.companies.as_deref().map(open_input).transpose()?;
-    let summary = import::import(&mut *db.pool.get()?, customers, companies, args.replace)?;
+    let progress = ImportProgress::new();
+    let started = Instant::now();
+    let result = import::import_with_progress(
+        &mut *db.pool.get()?,
+        customers,
+        companies,
+        args.replace,
+        &progress,
+    );
+    progress.finish();
+    let summary = result?;
+    let seconds = started.elapsed().as_secs_f64();
     eprintln!(
-        "imported {} customers and {} companies into {}",
-        summary.customers, summary.companies, db.path
+        "imported {} customers and {} companies into {} in {seconds:.1} s ({:.0} customers/s)",
+        summary.customers,
+        summary.companies,
+        db.path,
+        summary.customers as f64 / seconds.max(1e-9)
     );
     Ok(())
+}
+
+/// A progress bar with rate and ETA on a terminal; a log line every few seconds otherwise.
+struct ImportProgress {
+    bar: Option<ProgressBar>,
+    started: Instant,
+    last_line: Mutex<Instant>,
+}
+
+impl ImportProgress {
+    fn new() -> ImportProgress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
+                )
+                .expect("valid template"),
+            );
+            bar
+        });
+        ImportProgress {
+            bar,
+            started: Instant::now(),
+            last_line: Mutex::new(Instant::now()),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl import::Progress for ImportProgress {
+    fn update(&self, file: &str, bytes: u64, total: Option<u64>, records: u64) {
+        let rate = records as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
+        if let Some(bar) = &self.bar {
+            bar.set_length(total.unwrap_or(bytes));
+            bar.set_position(bytes);
+            bar.set_message(format!("{records} records ({rate:.0}/s)"));
+            return;
+        }
+        let mut last = self.last_line.lock().expect("progress lock");
+        if last.elapsed() >= Duration::from_secs(5) {
+            *last = Instant::now();
+            let percent = total.map_or(String::new(), |t| {
+                format!(" ({:.0}%)", 100.0 * bytes as f64 / t.max(1) as f64)
+            });
+            tracing::info!(
+                "importing {file}: {records} records, {bytes} bytes read{percent}, {rate:.0} records/s"
+            );
+        }
+    }
 }
 
 fn open_input(path: &Path) -> Result<import::Input<'static>, BoxError> {

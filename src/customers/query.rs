@@ -133,6 +133,16 @@ impl CustomerQuery {
     /// The page, and its total when `with_total` is set (a count costs a second scan of the
     /// matches, which a client that shows no totals should not pay for).
     pub fn list(&self, conn: &mut DbConnection, with_total: bool) -> QueryResult<Page> {
+        if with_total {
+            // One read transaction: the page and its total come from the same snapshot, even
+            // while an import replaces the dataset.
+            conn.transaction(|conn| self.read(conn, true))
+        } else {
+            self.read(conn, false)
+        }
+    }
+
+    fn read(&self, conn: &mut DbConnection, with_total: bool) -> QueryResult<Page> {
         let rows: Vec<CustomerRow> = self
             .ordered(self.filtered())
             .select(CustomerRow::as_select())

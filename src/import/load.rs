@@ -2,45 +2,24 @@
 //! enough for nothing to be written.
 
 use std::fmt;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::Text;
 
 use crate::db::schema::{companies, customer_emails, customers};
 use crate::db::DbConnection;
+use crate::import::input::{Input, Progress};
 use crate::import::reader::{for_each_record, Location, ReadError};
-use crate::import::records::{self, CompanyRecord, CustomerRecord, FieldProblem};
+use crate::import::records::FieldProblem;
+use crate::import::write::{Companies, Customers, RecordKind};
 
 /// How many problems an import lists before it only counts the rest.
 pub const MAX_LISTED_PROBLEMS: usize = 100;
-
-/// A data file to read: its name (for messages) and its bytes.
-pub struct Input<'r> {
-    pub name: String,
-    pub reader: Box<dyn BufRead + 'r>,
-}
-
-impl Input<'static> {
-    pub fn open(path: &Path) -> std::io::Result<Input<'static>> {
-        let file = File::open(path)?;
-        Ok(Input {
-            name: path.display().to_string(),
-            reader: Box::new(BufReader::with_capacity(1 << 16, file)),
-        })
-    }
-}
-
-impl<'r> Input<'r> {
-    pub fn from_bytes(name: &str, bytes: &'r [u8]) -> Input<'r> {
-        Input {
-            name: name.to_owned(),
-            reader: Box::new(bytes),
-        }
-    }
-}
 
 /// One bad record: where it is, which field, what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,12 +72,11 @@ pub struct ImportSummary {
     pub companies: u64,
 }
 
-/// Collects problems and the first fatal error while records stream past.
+/// Collects the problems found while records stream past.
 #[derive(Default)]
 struct Outcome {
     listed: Vec<Problem>,
     total: usize,
-    fatal: Option<ImportError>,
 }
 
 impl Outcome {
@@ -121,187 +99,221 @@ impl Outcome {
     }
 }
 
+/// Records handed from the parsing thread to the writing one at a time.
+const BATCH: usize = 2000;
+/// Imports at least this large refresh the planner's statistics.
+const ANALYZE_FROM: u64 = 10_000;
+
 /// Loads `customers` (and `companies`) in one transaction. With `replace`, the stored dataset
 /// is deleted first, in the same transaction, so readers see the old data or the new, never
-/// neither.
+/// a mix.
 pub fn import(
     conn: &mut DbConnection,
     customers: Input<'_>,
     companies: Option<Input<'_>>,
     replace: bool,
 ) -> Result<ImportSummary, ImportError> {
-    conn.transaction(|conn| {
+    import_with_progress(conn, customers, companies, replace, &crate::import::Silent)
+}
+
+/// [`import`], telling `progress` how it advances.
+pub fn import_with_progress(
+    conn: &mut DbConnection,
+    customers: Input<'_>,
+    companies: Option<Input<'_>>,
+    replace: bool,
+    progress: &dyn Progress,
+) -> Result<ImportSummary, ImportError> {
+    // The whole import is one transaction: readers keep their snapshot of the old dataset
+    // until it commits.
+    // A bigger page cache for the index B-trees and a sampled ANALYZE: both bounded,
+    // whatever the file's size.
+    conn.batch_execute(
+        "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA analysis_limit = 2000;",
+    )?;
+    let result = conn.transaction(|conn| {
         if replace {
             diesel::delete(customer_emails::table).execute(conn)?;
             diesel::delete(customers::table).execute(conn)?;
             diesel::delete(companies::table).execute(conn)?;
         }
+        // Into an empty table, building the indexes once at the end is much faster than
+        // keeping them up to date row by row.
+        let empty: i64 = customers::table.count().get_result(conn)?;
+        let deferred = if empty == 0 {
+            drop_indexes(conn)?
+        } else {
+            Vec::new()
+        };
+
         let mut outcome = Outcome::default();
         let companies_written = match companies {
-            Some(input) => load_file(conn, input, &mut outcome, insert_company_record)?,
+            Some(input) => load_file::<Companies>(conn, input, &mut outcome, progress)?,
             None => 0,
         };
-        let customers_written = load_file(conn, customers, &mut outcome, insert_customer_record)?;
+        let customers_written = load_file::<Customers>(conn, customers, &mut outcome, progress)?;
         if outcome.total > 0 {
             return Err(ImportError::Invalid {
                 problems: outcome.listed,
                 total: outcome.total,
             });
         }
+        let started = std::time::Instant::now();
+        for create in &deferred {
+            conn.batch_execute(create)?;
+        }
+        tracing::debug!(elapsed = ?started.elapsed(), "indexes built");
+        if customers_written >= ANALYZE_FROM {
+            let started = std::time::Instant::now();
+            conn.batch_execute("ANALYZE")?;
+            tracing::debug!(elapsed = ?started.elapsed(), "statistics refreshed");
+        }
         Ok(ImportSummary {
             customers: customers_written,
             companies: companies_written,
         })
-    })
+    });
+    // Back to the pool's sizes whatever happened.
+    conn.batch_execute(
+        "PRAGMA cache_size = -16000; PRAGMA temp_store = DEFAULT; PRAGMA analysis_limit = 0;",
+    )?;
+    result
 }
 
-type InsertRecord =
-    fn(&mut DbConnection, &serde_json::Value) -> Result<Vec<FieldProblem>, DieselError>;
-
-fn load_file(
-    conn: &mut DbConnection,
-    mut input: Input<'_>,
-    outcome: &mut Outcome,
-    insert: InsertRecord,
-) -> Result<u64, ImportError> {
-    let mut written = 0;
-    let file = input.name.clone();
-    for_each_record(&mut input.reader, |location, record| {
-        if outcome.fatal.is_some() {
-            return;
-        }
-        let value = match record {
-            Ok(value) => value,
-            Err(message) => return outcome.report(&file, location, "", message),
-        };
-        match insert(conn, &value) {
-            Ok(problems) if problems.is_empty() => written += 1,
-            Ok(problems) => outcome.report_all(&file, location, problems),
-            Err(e) => outcome.fatal = Some(e.into()),
-        }
-    })
-    .map_err(|source| ImportError::Read {
-        file: file.clone(),
-        source,
-    })?;
-    match outcome.fatal.take() {
-        Some(fatal) => Err(fatal),
-        None => Ok(written),
-    }
+#[derive(QueryableByName)]
+struct IndexSql {
+    #[diesel(sql_type = Text)]
+    sql: String,
 }
 
-fn is_unique_violation(result: &Result<usize, DieselError>) -> bool {
-    matches!(
-        result,
-        Err(DieselError::DatabaseError(
-            DatabaseErrorKind::UniqueViolation,
-            _
-        ))
+/// Drops the customer tables' secondary indexes, returning the statements that rebuild them
+/// exactly as the migrations defined them.
+fn drop_indexes(conn: &mut DbConnection) -> Result<Vec<String>, DieselError> {
+    let indexes: Vec<IndexSql> = diesel::sql_query(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+         AND tbl_name IN ('customers', 'customer_emails')",
     )
-}
-
-fn insert_company_record(
-    conn: &mut DbConnection,
-    value: &serde_json::Value,
-) -> Result<Vec<FieldProblem>, DieselError> {
-    let record = match records::company(value) {
-        Ok(record) => record,
-        Err(problems) => return Ok(problems),
-    };
-    let result = insert_company(conn, &record);
-    if is_unique_violation(&result) {
-        return Ok(vec![FieldProblem {
-            field: "id".into(),
-            message: format!("company {} appears more than once", record.id),
-        }]);
+    .load(conn)?;
+    let names: Vec<String> = diesel::sql_query(
+        "SELECT name AS sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+         AND tbl_name IN ('customers', 'customer_emails')",
+    )
+    .load::<IndexSql>(conn)?
+    .into_iter()
+    .map(|i| i.sql)
+    .collect();
+    for name in names {
+        conn.batch_execute(&format!("DROP INDEX \"{name}\""))?;
     }
-    result.map(|_| Vec::new())
+    Ok(indexes.into_iter().map(|i| i.sql).collect())
 }
 
-fn insert_company(conn: &mut DbConnection, c: &CompanyRecord) -> Result<usize, DieselError> {
-    diesel::insert_into(companies::table)
-        .values((
-            companies::id.eq(c.id),
-            companies::name.eq(&c.name),
-            companies::email.eq(&c.email),
-            companies::phone.eq(&c.phone),
-            companies::website.eq(&c.website),
-            companies::contact.eq(&c.contact),
-            companies::customer_id.eq(c.customer_id),
-            companies::date_created.eq(c.date_created),
-        ))
-        .execute(conn)
-}
+type Checked<R> = (Location, Result<R, Vec<FieldProblem>>);
 
-fn insert_customer_record(
+/// Streams one file: a second thread reads and checks records while this one writes them,
+/// a batch at a time.
+fn load_file<K: RecordKind>(
     conn: &mut DbConnection,
-    value: &serde_json::Value,
-) -> Result<Vec<FieldProblem>, DieselError> {
-    let record = match records::customer(value) {
-        Ok(record) => record,
-        Err(problems) => return Ok(problems),
-    };
-    let result = insert_customer(conn, &record);
-    if is_unique_violation(&result) {
-        return Ok(vec![FieldProblem {
-            field: "id".into(),
-            message: format!("customer {} appears more than once", record.id),
-        }]);
-    }
-    result?;
-    let mut problems = Vec::new();
-    for (position, email) in record.folded_emails().enumerate() {
-        let result = diesel::insert_into(customer_emails::table)
-            .values((
-                customer_emails::email_lower.eq(&email),
-                customer_emails::customer_id.eq(record.id),
-                customer_emails::position.eq(position as i32),
-            ))
-            .execute(conn);
-        if is_unique_violation(&result) {
-            let owner: i32 = customer_emails::table
-                .find(&email)
-                .select(customer_emails::customer_id)
-                .first(conn)?;
-            let field = match position {
-                0 => "email".to_owned(),
-                n => format!("additional_emails[{}]", n - 1),
-            };
-            let whose = if owner == record.id {
-                "this customer".to_owned()
-            } else {
-                format!("customer {owner}")
-            };
-            problems.push(FieldProblem {
-                field,
-                message: format!("{email:?} is already an address of {whose} (emails are unique, case-insensitively)"),
+    input: Input<'_>,
+    outcome: &mut Outcome,
+    progress: &dyn Progress,
+) -> Result<u64, ImportError> {
+    let file = input.name.clone();
+    let size = input.size;
+    let read = Arc::new(AtomicU64::new(0));
+    let mut reader = input.counted(read.clone());
+    let (sender, batches) = sync_channel::<Vec<Checked<K::Record>>>(4);
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(move || {
+            let started = std::time::Instant::now();
+            let mut waiting = std::time::Duration::ZERO;
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut stopped = false;
+            let result = for_each_record(&mut reader, |location, raw: Result<K::Raw, String>| {
+                if stopped {
+                    return;
+                }
+                let checked = match raw {
+                    Ok(raw) => K::check(&raw),
+                    Err(message) => Err(vec![FieldProblem {
+                        field: String::new(),
+                        message,
+                    }]),
+                };
+                batch.push((location, checked));
+                if batch.len() == BATCH {
+                    // The writer hung up: it failed, and nothing more is needed.
+                    let waited = std::time::Instant::now();
+                    stopped = sender.send(std::mem::take(&mut batch)).is_err();
+                    waiting += waited.elapsed();
+                }
             });
-        } else {
-            result?;
+            if !batch.is_empty() && !stopped {
+                let _ = sender.send(batch);
+            }
+            tracing::debug!(elapsed = ?started.elapsed(), ?waiting, "read and checked");
+            result
+        });
+
+        let mut written = 0;
+        let mut failure = None;
+        let mut writing = std::time::Duration::ZERO;
+        for batch in batches.iter() {
+            let started = std::time::Instant::now();
+            let wrote = write_batch::<K>(conn, batch, &file, outcome);
+            writing += started.elapsed();
+            match wrote {
+                Ok(count) => written += count,
+                Err(error) => {
+                    failure = Some(error);
+                    break;
+                }
+            }
+            progress.update(&file, read.load(Ordering::Relaxed), size, written);
+        }
+        drop(batches);
+        tracing::debug!(elapsed = ?writing, file, "written");
+        let parsed = parser.join().expect("the parsing thread does not panic");
+        if let Some(error) = failure {
+            return Err(ImportError::Database(error));
+        }
+        parsed.map_err(|source| ImportError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        progress.update(&file, read.load(Ordering::Relaxed), size, written);
+        Ok(written)
+    })
+}
+
+/// Writes a batch in one savepoint when all of it is good; otherwise (or if that fails on a
+/// uniqueness rule) record by record in file order, so that every problem is named in order.
+fn write_batch<K: RecordKind>(
+    conn: &mut DbConnection,
+    batch: Vec<Checked<K::Record>>,
+    file: &str,
+    outcome: &mut Outcome,
+) -> Result<u64, DieselError> {
+    // Once anything is wrong nothing will be committed: keep going only to find problems.
+    if outcome.total == 0 && batch.iter().all(|(_, checked)| checked.is_ok()) {
+        let good: Vec<&K::Record> = batch.iter().filter_map(|(_, c)| c.as_ref().ok()).collect();
+        match conn.transaction(|conn| K::insert_batch(conn, &good)) {
+            Ok(()) => return Ok(good.len() as u64),
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
+            Err(other) => return Err(other),
         }
     }
-    Ok(problems)
-}
-
-fn insert_customer(conn: &mut DbConnection, c: &CustomerRecord) -> Result<usize, DieselError> {
-    let json = |items: &[String]| serde_json::to_string(items).expect("strings always serialize");
-    diesel::insert_into(customers::table)
-        .values((
-            customers::id.eq(c.id),
-            customers::name.eq(&c.name),
-            customers::name_lower.eq(crate::customers::fold_case(&c.name)),
-            customers::user_id.eq(c.user_id),
-            customers::email.eq(&c.email),
-            customers::email_lower.eq(crate::customers::fold_case(&c.email)),
-            customers::additional_emails.eq(json(&c.additional_emails)),
-            customers::phone_primary.eq(&c.phone_primary),
-            customers::phone_additional.eq(&c.phone_additional),
-            customers::website.eq(&c.website),
-            customers::address.eq(c.address.to_column()),
-            customers::company_id.eq(c.company_id),
-            customers::date_created.eq(c.date_created),
-            customers::notes.eq(json(&c.notes)),
-            customers::ticket_count.eq(c.ticket_count),
-        ))
-        .execute(conn)
+    let mut written = 0;
+    for (location, checked) in batch {
+        let problems = match checked {
+            Ok(record) => K::insert_one(conn, &record)?,
+            Err(problems) => problems,
+        };
+        if problems.is_empty() {
+            written += 1;
+        } else {
+            outcome.report_all(file, location, problems);
+        }
+    }
+    Ok(written)
 }

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::io::{self, BufRead};
 
-use serde::de::{Deserializer, SeqAccess, Visitor};
+use serde::de::{DeserializeOwned, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
 
 /// Where a record sits in its file.
@@ -36,15 +36,18 @@ pub enum ReadError {
 
 /// Calls `each` with every record in order. A JSON Lines line that is not JSON is handed over
 /// as an `Err` (so that every bad line is reported); blank lines are skipped.
-pub fn for_each_record(
+pub fn for_each_record<T: DeserializeOwned>(
     reader: &mut dyn BufRead,
-    mut each: impl FnMut(Location, Result<Value, String>),
+    mut each: impl FnMut(Location, Result<T, String>),
 ) -> Result<(), ReadError> {
     let blank_lines = skip_bom_and_space(reader)?;
     if reader.fill_buf()?.first() == Some(&b'[') {
         let mut de = serde_json::Deserializer::from_reader(reader);
-        de.deserialize_seq(ArrayVisitor { each: &mut each })
-            .map_err(|e| ReadError::Syntax(e.to_string()))?;
+        de.deserialize_seq(ArrayVisitor {
+            each: &mut each,
+            record: std::marker::PhantomData,
+        })
+        .map_err(|e| ReadError::Syntax(e.to_string()))?;
         return de.end().map_err(|e| ReadError::Syntax(e.to_string()));
     }
     let mut line = String::new();
@@ -59,10 +62,26 @@ pub fn for_each_record(
         if text.is_empty() {
             continue;
         }
-        let record = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"));
+        // Only objects are records (serde would also take an array for a struct).
+        let record = if text.starts_with('{') {
+            serde_json::from_str(text).map_err(|e| explain(text, e))
+        } else {
+            Err(explain(text, serde_json::from_str::<Value>(text).err()))
+        };
         each(Location::Line(number), record);
     }
 }
+
+/// Why a line did not give a record: broken JSON, or JSON that is not an object.
+fn explain(text: &str, error: impl Into<Option<serde_json::Error>>) -> String {
+    match (serde_json::from_str::<Value>(text), error.into()) {
+        (Err(syntax), _) => format!("invalid JSON: {syntax}"),
+        (Ok(Value::Object(_)), Some(error)) => format!("invalid record: {error}"),
+        (Ok(_), _) => NOT_AN_OBJECT.to_owned(),
+    }
+}
+
+const NOT_AN_OBJECT: &str = "a record must be a JSON object";
 
 /// Skips a UTF-8 byte order mark and leading white space (to see whether an array starts),
 /// returning how many lines were skipped so that JSON Lines numbering stays true.
@@ -82,11 +101,14 @@ fn skip_bom_and_space(reader: &mut dyn BufRead) -> io::Result<usize> {
     }
 }
 
-struct ArrayVisitor<'f, F> {
+struct ArrayVisitor<'f, F, T> {
     each: &'f mut F,
+    record: std::marker::PhantomData<T>,
 }
 
-impl<'de, F: FnMut(Location, Result<Value, String>)> Visitor<'de> for ArrayVisitor<'_, F> {
+impl<'de, T: DeserializeOwned, F: FnMut(Location, Result<T, String>)> Visitor<'de>
+    for ArrayVisitor<'_, F, T>
+{
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -96,7 +118,12 @@ impl<'de, F: FnMut(Location, Result<Value, String>)> Visitor<'de> for ArrayVisit
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut index = 0;
         while let Some(value) = seq.next_element::<Value>()? {
-            (self.each)(Location::Index(index), Ok(value));
+            let record = if value.is_object() {
+                T::deserialize(value).map_err(|e| format!("invalid record: {e}"))
+            } else {
+                Err(NOT_AN_OBJECT.to_owned())
+            };
+            (self.each)(Location::Index(index), record);
             index += 1;
         }
         Ok(())
@@ -111,7 +138,7 @@ mod tests {
 
     fn collect(text: &str) -> Result<Records, ReadError> {
         let mut out = Vec::new();
-        for_each_record(&mut text.as_bytes(), |loc, rec| out.push((loc, rec)))?;
+        for_each_record::<Value>(&mut text.as_bytes(), |loc, rec| out.push((loc, rec)))?;
         Ok(out)
     }
 
@@ -124,6 +151,17 @@ mod tests {
             [Location::Line(2), Location::Line(4), Location::Line(5)]
         );
         assert!(records[1].1.is_err());
+    }
+
+    #[test]
+    fn records_must_be_objects() {
+        // (A file whose first character is `[` is one JSON array.)
+        let records = collect("{\"id\":1}\n[1]\n\"x\"\n").unwrap();
+        assert!(records[0].1.is_ok());
+        assert_eq!(records[1].1, Err(NOT_AN_OBJECT.to_owned()));
+        assert_eq!(records[2].1, Err(NOT_AN_OBJECT.to_owned()));
+        let records = collect("[[1], {\"id\":1}]").unwrap();
+        assert_eq!(records[0].1, Err(NOT_AN_OBJECT.to_owned()));
     }
 
     #[test]
