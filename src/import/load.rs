@@ -126,10 +126,12 @@ pub fn import_with_progress(
 ) -> Result<ImportSummary, ImportError> {
     // The whole import is one transaction: readers keep their snapshot of the old dataset
     // until it commits.
-    // A bigger page cache for the index B-trees and a sampled ANALYZE: both bounded,
-    // whatever the file's size.
+    // A bigger page cache for the index B-trees, no memory map (its pages would count as
+    // resident for the whole file), index sorts spilled to temporary files rather than kept
+    // in memory, and a sampled ANALYZE: all bounded, whatever the file's size.
     conn.batch_execute(
-        "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA analysis_limit = 2000;",
+        "PRAGMA cache_size = -65536; PRAGMA mmap_size = 0; PRAGMA temp_store = FILE; \
+         PRAGMA analysis_limit = 2000;",
     )?;
     let result = conn.transaction(|conn| {
         if replace {
@@ -175,7 +177,8 @@ pub fn import_with_progress(
     });
     // Back to the pool's sizes whatever happened.
     conn.batch_execute(
-        "PRAGMA cache_size = -16000; PRAGMA temp_store = DEFAULT; PRAGMA analysis_limit = 0;",
+        "PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456; PRAGMA temp_store = DEFAULT; \
+         PRAGMA analysis_limit = 0;",
     )?;
     result
 }

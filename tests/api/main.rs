@@ -8,6 +8,7 @@ mod graphql_list;
 mod graphql_lookup;
 mod helpers;
 mod import_export;
+mod import_scale;
 mod paging_property;
 mod rest_routes;
 mod rest_shape;
