@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::auth::{self, NewUser};
-use crate::config::{AppPasswordsCommand, ExportArgs, ImportArgs, UsersCommand};
+use crate::config::{AppPasswordsCommand, ExportArgs, ImportArgs, SyncArgs, UsersCommand};
 use crate::db::Database;
 use crate::server::BoxError;
+use crate::sync::SyncOptions;
 use crate::{dates, export, import};
 
 pub fn import(database: &str, args: &ImportArgs) -> Result<(), BoxError> {
@@ -108,6 +109,65 @@ pub fn export(database: &str, args: &ExportArgs) -> Result<(), BoxError> {
         args.customers.display(),
         summary.companies,
         args.companies.display()
+    );
+    Ok(())
+}
+
+pub async fn sync(database: &str, args: &SyncArgs) -> Result<(), BoxError> {
+    let db = Database::open(database, 2)?;
+    let options = SyncOptions {
+        from: args.from.clone(),
+        user: args.user.clone(),
+        app_password: args.app_password.clone(),
+        replace: args.replace,
+        concurrency: args.concurrency,
+        timeout: Duration::from_secs(args.timeout),
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {pos}/{len} fetched {per_sec} ETA {eta} {wide_bar}",
+            )
+            .expect("valid template"),
+        );
+        bar
+    });
+    let last_line = Mutex::new(Instant::now());
+    let progress = |done: u64, of: Option<u64>| match &bar {
+        Some(bar) => {
+            if let Some(of) = of {
+                bar.set_length(of);
+            }
+            bar.set_position(done);
+        }
+        None => {
+            let mut last = last_line.lock().expect("progress lock");
+            if last.elapsed() >= Duration::from_secs(5) {
+                *last = Instant::now();
+                let of = of.map_or(String::new(), |of| format!(" of {of}"));
+                tracing::info!("syncing: {done}{of} fetched");
+            }
+        }
+    };
+    let started = Instant::now();
+    let result = crate::sync::sync(&db, &options, &progress).await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let summary = result?;
+    eprintln!(
+        "synced {} customers and {} companies from {} into {} in {:.1} s{}",
+        summary.customers,
+        summary.companies,
+        args.from,
+        db.path,
+        started.elapsed().as_secs_f64(),
+        if summary.walked_ids {
+            " (the site does not paginate: walked its ids)"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

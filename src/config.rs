@@ -36,6 +36,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Pull a live KB Support site's customers (and their companies) over its REST API and
+    /// import them, all or nothing.
+    Sync(SyncArgs),
     /// Manage the users who may sign in.
     #[command(subcommand)]
     Users(UsersCommand),
@@ -172,6 +175,33 @@ pub struct ImportArgs {
     /// Delete the stored customers and companies first (in the same transaction).
     #[arg(long)]
     pub replace: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The site's address, e.g. `https://help.example.com` (or its `/wp-json` root).
+    #[arg(long)]
+    pub from: String,
+
+    /// A WordPress user with KB Support's `view_ticket_reports` (a support manager or admin).
+    #[arg(long)]
+    pub user: String,
+
+    /// That user's application password (spaces optional).
+    #[arg(long, env = "KBS_APP_PASSWORD", hide_env_values = true)]
+    pub app_password: String,
+
+    /// Delete the stored customers and companies first (in the import's transaction).
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+
+    /// Seconds one request may take before it is retried.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,7 @@ pub mod rest;
 pub mod router;
 pub mod server;
 pub mod state;
+pub mod sync;
 
 pub use router::app;
 pub use state::{AppState, Limits};
@@ -36,6 +37,10 @@ pub fn run(cli: Cli) -> Result<(), BoxError> {
         }
         Some(Command::Import(args)) => cli::import(database, args),
         Some(Command::Export(args)) => cli::export(database, args),
+        Some(Command::Sync(args)) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(cli::sync(database, args)),
         Some(Command::Users(command)) => cli::users(database, command),
         Some(Command::AppPasswords(command)) => cli::app_passwords(database, command),
     }

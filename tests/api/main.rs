@@ -15,4 +15,5 @@ mod rest_shape;
 mod rest_validation;
 mod schema;
 mod server;
+mod sync;
 mod transports_agree;
