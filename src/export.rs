@@ -8,7 +8,7 @@ use std::path::Path;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::customers::{Company, Customer, CustomerRow};
+use crate::customers::{is_zero, Address, Company, Customer, CustomerRow, PhoneJson};
 use crate::dates;
 use crate::db::schema::{companies, customers};
 use crate::db::DbConnection;
@@ -30,27 +30,6 @@ pub struct ExportSummary {
     pub companies: u64,
 }
 
-fn is_zero(n: &i32) -> bool {
-    *n == 0
-}
-
-#[derive(Serialize)]
-struct PhoneLine<'a> {
-    primary: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    additional: &'a str,
-}
-
-#[derive(Serialize)]
-struct AddressLine<'a> {
-    line1: &'a str,
-    line2: &'a str,
-    city: &'a str,
-    state: &'a str,
-    country: &'a str,
-    zip: &'a str,
-}
-
 /// The REST shape without `_links`, keeping what REST hides but import needs back: a
 /// company id that matches no company, every note, an additional phone without a primary.
 #[derive(Serialize)]
@@ -63,11 +42,11 @@ struct CustomerLine<'a> {
     email: &'a str,
     additional_emails: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
-    phone: Option<PhoneLine<'a>>,
+    phone: Option<PhoneJson<'a>>,
     #[serde(skip_serializing_if = "str::is_empty")]
     website: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    address: Option<AddressLine<'a>>,
+    address: Option<&'a Address>,
     #[serde(skip_serializing_if = "is_zero")]
     company: i32,
     date_created: String,
@@ -86,19 +65,9 @@ impl<'a> From<&'a Customer> for CustomerLine<'a> {
             user_id: c.user_id,
             email: &c.email,
             additional_emails: &c.additional_emails,
-            phone: has_phone.then_some(PhoneLine {
-                primary: &c.phone_primary,
-                additional: &c.phone_additional,
-            }),
+            phone: has_phone.then(|| c.phone_json()),
             website: &c.website,
-            address: (!a.is_empty()).then_some(AddressLine {
-                line1: &a.line1,
-                line2: &a.line2,
-                city: &a.city,
-                state: &a.state,
-                country: &a.country,
-                zip: &a.zip,
-            }),
+            address: (!a.is_empty()).then_some(a),
             company: c.company_id,
             date_created: dates::format_wordpress(c.date_created),
             notes: &c.notes,

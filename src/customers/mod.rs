@@ -7,5 +7,5 @@ mod query;
 
 pub use find::{companies_of, IdOrEmail};
 pub(crate) use model::CustomerRow;
-pub use model::{fold_case, is_email, Address, Company, Customer};
+pub use model::{fold_case, is_email, is_zero, Address, Company, Customer, PhoneJson};
 pub use query::{CustomerQuery, OrderBy, Page, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE};

@@ -4,8 +4,9 @@ use diesel::prelude::*;
 
 use crate::db::schema::{companies, customers};
 
-/// A customer's postal address; parts that were not given are empty strings.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A customer's postal address; parts that were not given are empty strings. Serializes as
+/// the object both the plugin's JSON and the data files use, parts in this order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Address {
     pub line1: String,
     pub line2: String,
@@ -75,6 +76,29 @@ pub struct Customer {
     /// Newest first.
     pub notes: Vec<String>,
     pub ticket_count: i32,
+}
+
+/// A customer's phones as the plugin's JSON and the data files show them: `additional` is
+/// left out when empty.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct PhoneJson<'a> {
+    pub primary: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub additional: &'a str,
+}
+
+impl Customer {
+    pub fn phone_json(&self) -> PhoneJson<'_> {
+        PhoneJson {
+            primary: &self.phone_primary,
+            additional: &self.phone_additional,
+        }
+    }
+}
+
+/// For `skip_serializing_if`: a zero id stands for "none".
+pub fn is_zero(n: &i32) -> bool {
+    *n == 0
 }
 
 /// A company customers can belong to.

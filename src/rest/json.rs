@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
-use crate::customers::{Address, Company, Customer};
+use crate::customers::{is_zero, Address, Company, Customer, PhoneJson};
 
 /// The plugin shows at most this many notes.
 const MAX_NOTES: usize = 20;
@@ -31,40 +31,6 @@ impl Site {
             .with_timezone(&self.timezone)
             .format("%Y-%m-%d %H:%M:%S")
             .to_string()
-    }
-}
-
-fn is_zero(n: &i32) -> bool {
-    *n == 0
-}
-
-#[derive(Serialize)]
-struct PhoneJson<'a> {
-    primary: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    additional: &'a str,
-}
-
-#[derive(Serialize)]
-struct AddressJson<'a> {
-    line1: &'a str,
-    line2: &'a str,
-    city: &'a str,
-    state: &'a str,
-    country: &'a str,
-    zip: &'a str,
-}
-
-impl<'a> From<&'a Address> for AddressJson<'a> {
-    fn from(a: &'a Address) -> Self {
-        AddressJson {
-            line1: &a.line1,
-            line2: &a.line2,
-            city: &a.city,
-            state: &a.state,
-            country: &a.country,
-            zip: &a.zip,
-        }
     }
 }
 
@@ -106,7 +72,7 @@ pub struct CustomerJson<'a> {
     #[serde(skip_serializing_if = "str::is_empty")]
     website: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    address: Option<AddressJson<'a>>,
+    address: Option<&'a Address>,
     /// Present only when the company exists (the plugin reads it from the company record).
     #[serde(skip_serializing_if = "Option::is_none")]
     company: Option<i32>,
@@ -131,12 +97,9 @@ impl<'a> CustomerJson<'a> {
             user_id: c.user_id,
             email: &c.email,
             additional_emails: &c.additional_emails,
-            phone: (!c.phone_primary.is_empty()).then(|| PhoneJson {
-                primary: &c.phone_primary,
-                additional: &c.phone_additional,
-            }),
+            phone: (!c.phone_primary.is_empty()).then(|| c.phone_json()),
             website: &c.website,
-            address: (!c.address.is_empty()).then(|| AddressJson::from(&c.address)),
+            address: (!c.address.is_empty()).then_some(&c.address),
             company: companies
                 .contains_key(&c.company_id)
                 .then_some(c.company_id),
