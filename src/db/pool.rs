@@ -125,6 +125,26 @@ mod tests {
     use super::sqlite_path;
 
     #[test]
+    fn the_bundled_sqlite_keeps_query_plans_stable() {
+        use diesel::prelude::*;
+        use diesel::sql_types::Integer;
+        #[derive(QueryableByName)]
+        struct Used {
+            #[diesel(sql_type = Integer)]
+            used: i32,
+        }
+        let mut conn = diesel::sqlite::SqliteConnection::establish(":memory:").unwrap();
+        let found: Used =
+            diesel::sql_query("SELECT sqlite_compileoption_used('ENABLE_QPSG') AS used")
+                .get_result(&mut conn)
+                .unwrap();
+        assert_eq!(
+            found.used, 1,
+            "build with .cargo/config.toml's LIBSQLITE3_FLAGS"
+        );
+    }
+
+    #[test]
     fn sqlite_urls_name_a_file() {
         assert_eq!(sqlite_path("sqlite://data/kbs.db"), "data/kbs.db");
         assert_eq!(sqlite_path("sqlite:kbs.db"), "kbs.db");
