@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,7 +18,7 @@ use crate::auth::accounts::{self, Candidate};
 use crate::auth::basic::parse_basic;
 use crate::auth::passwords;
 use crate::auth::{Identity, Principal};
-use crate::db::Database;
+use crate::db::{Database, DbConnection};
 use crate::error::AppError;
 
 /// How long a verified credential skips argon2. Revocation does not wait for it: every hit
@@ -61,6 +62,10 @@ pub struct Authenticator {
     /// Keyed by a BLAKE2b digest of login and password: the cache never holds a secret.
     verified: Mutex<HashMap<[u8; 64], Verified>>,
     failures: Mutex<HashMap<IpAddr, Failures>>,
+    /// The connection the cached-hit row check runs on (see `current_owner`).
+    checker: Mutex<Option<DbConnection>>,
+    /// argon2 verifications run so far.
+    verifications: AtomicU64,
     /// At most one argon2 verification per core at a time, whatever the request rate.
     hashing: Semaphore,
 }
@@ -81,8 +86,15 @@ impl Authenticator {
             limit,
             verified: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
+            checker: Mutex::new(None),
+            verifications: AtomicU64::new(0),
             hashing: Semaphore::new(cores),
         }
+    }
+
+    /// How many times argon2 has run (the cache and single-flight keep this low).
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     /// Who sent `header`. Missing, malformed or wrong credentials are simply anonymous.
@@ -104,6 +116,12 @@ impl Authenticator {
         }
         if let Some(retry_after_secs) = self.blocked_for(client) {
             return Ok(Identity::Throttled { retry_after_secs });
+        }
+        let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
+        // Many connections of one client arrive with the same new credentials at once: the
+        // first verifies them, the others find the result here instead of hashing again.
+        if let Some(identity) = self.cached_identity(&key).await? {
+            return Ok(identity);
         }
         let lookup = login.clone();
         let candidates = self
@@ -143,10 +161,7 @@ impl Authenticator {
                 _ => return Ok(None),
             }
         };
-        let owner = self
-            .db
-            .run(move |conn| Ok(accounts::current_owner(conn, password_id)?))
-            .await?;
+        let owner = self.current_owner(password_id)?;
         let Some(principal) = owner else {
             self.verified.lock().expect("cache lock").remove(key);
             return Ok(Some(Identity::Anonymous));
@@ -160,6 +175,23 @@ impl Authenticator {
         Ok(Some(Identity::User(principal)))
     }
 
+    /// The row check on every cached hit is a primary-key read of a tiny table (a few
+    /// microseconds): it runs right here on a connection of the authenticator's own, because a
+    /// hop to the blocking pool costs more than the query (thread switches were over a quarter
+    /// of the server's time in a profile of authenticated list requests).
+    fn current_owner(&self, password_id: i32) -> Result<Option<Principal>, AppError> {
+        let mut checker = self.checker.lock().expect("checker lock");
+        if checker.is_none() {
+            *checker = Some(self.db.dedicated_connection()?);
+        }
+        let conn = checker.as_mut().expect("just opened");
+        accounts::current_owner(conn, password_id).map_err(|error| {
+            // A broken connection is replaced on the next request.
+            *checker = None;
+            AppError::from(error)
+        })
+    }
+
     async fn verify(
         &self,
         secret: String,
@@ -168,7 +200,7 @@ impl Authenticator {
         if candidates.is_empty() {
             return Ok(None);
         }
-        let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         let span = tracing::Span::current();
         Ok(tokio::task::spawn_blocking(move || {
             let _entered = span.enter();

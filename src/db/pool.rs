@@ -78,6 +78,16 @@ impl Database {
         Ok(Database { pool, path })
     }
 
+    /// A connection of its own, outside the pool, with the pool's settings: for a caller that
+    /// makes tiny queries often and must not queue behind page queries for a pooled one.
+    pub fn dedicated_connection(&self) -> Result<DbConnection, AppError> {
+        let mut conn = DbConnection::establish(&self.path).map_err(AppError::internal)?;
+        ConnectionSettings
+            .on_acquire(&mut conn)
+            .map_err(AppError::internal)?;
+        Ok(conn)
+    }
+
     /// Runs `work` on a pooled connection on tokio's blocking threads, keeping the caller's
     /// tracing span: diesel is synchronous and must not stall the async workers.
     pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>

@@ -384,3 +384,20 @@ async fn a_verified_credential_keeps_working_from_a_throttled_address() {
     let (status, _, _) = app.send(from(&app, shared, Some(&app.admin))).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn many_connections_with_new_credentials_cost_one_verification() {
+    let app = TestApp::semantic();
+    let password = app.add_user("manager", Role::SupportManager);
+    let credentials = basic("manager", &password.to_string());
+    let requests = (0..16).map(|_| fetch(&app, Some(&credentials), Transport::RestList));
+    let outcomes = futures_util::future::join_all(requests).await;
+    assert!(outcomes.iter().all(|o| *o == Outcome::Allowed));
+    // Verifications run at most one per core at a time; the ones waiting find the result.
+    let cores = std::thread::available_parallelism().unwrap().get() as u64;
+    let ran = app.auth.verifications();
+    assert!(
+        (1..=cores).contains(&ran),
+        "argon2 ran {ran} times for 16 connections"
+    );
+}

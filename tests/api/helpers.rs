@@ -150,6 +150,8 @@ pub struct TestApp {
     pub router: Router,
     /// The `Authorization` header of the `admin` user (administrator).
     pub admin: String,
+    /// The authenticator the router uses.
+    pub auth: std::sync::Arc<kbs_graphql::auth::Authenticator>,
 }
 
 impl TestApp {
@@ -162,12 +164,15 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("test.db");
         let db = Database::open(path.to_str().unwrap(), 2).expect("open database");
-        let router = kbs_graphql::app(adjust(AppState::new(db.clone(), Limits::default())));
+        let state = adjust(AppState::new(db.clone(), Limits::default()));
+        let auth = state.auth.clone();
+        let router = kbs_graphql::app(state);
         let mut app = TestApp {
             dir,
             db,
             router,
             admin: String::new(),
+            auth,
         };
         let password = app.add_user("admin", Role::Administrator);
         app.admin = basic("admin", &password.to_string());
