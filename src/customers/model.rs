@@ -34,15 +34,19 @@ impl Address {
         if text.is_empty() {
             return Ok(Address::default());
         }
-        let [line1, line2, city, state, country, zip]: [String; 6] = serde_json::from_str(text)?;
-        Ok(Address {
+        serde_json::from_str(text).map(Address::from_parts)
+    }
+
+    /// From the parts in their canonical order: line1, line2, city, state, country, zip.
+    pub fn from_parts([line1, line2, city, state, country, zip]: [String; 6]) -> Address {
+        Address {
             line1,
             line2,
             city,
             state,
             country,
             zip,
-        })
+        }
     }
 
     /// The parts in their canonical order: line1, line2, city, state, country, zip.

@@ -184,7 +184,9 @@ pub fn import_with_progress(
 }
 
 #[derive(QueryableByName)]
-struct IndexSql {
+struct Index {
+    #[diesel(sql_type = Text)]
+    name: String,
     #[diesel(sql_type = Text)]
     sql: String,
 }
@@ -192,21 +194,13 @@ struct IndexSql {
 /// Drops the customer tables' secondary indexes, returning the statements that rebuild them
 /// exactly as the migrations defined them.
 fn drop_indexes(conn: &mut DbConnection) -> Result<Vec<String>, DieselError> {
-    let indexes: Vec<IndexSql> = diesel::sql_query(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+    let indexes: Vec<Index> = diesel::sql_query(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
          AND tbl_name IN ('customers', 'customer_emails')",
     )
     .load(conn)?;
-    let names: Vec<String> = diesel::sql_query(
-        "SELECT name AS sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
-         AND tbl_name IN ('customers', 'customer_emails')",
-    )
-    .load::<IndexSql>(conn)?
-    .into_iter()
-    .map(|i| i.sql)
-    .collect();
-    for name in names {
-        conn.batch_execute(&format!("DROP INDEX \"{name}\""))?;
+    for index in &indexes {
+        conn.batch_execute(&format!("DROP INDEX \"{}\"", index.name))?;
     }
     Ok(indexes.into_iter().map(|i| i.sql).collect())
 }

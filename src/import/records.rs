@@ -299,10 +299,10 @@ pub fn customer(raw: &RawCustomer) -> Result<CustomerRecord, Vec<FieldProblem>> 
     });
     let [phone_primary, phone_additional] = f.string_parts("phone", ["primary", "additional"]);
     let website = f.string("website").unwrap_or_default();
-    let [line1, line2, city, state, country, zip] = f.string_parts(
+    let address = Address::from_parts(f.string_parts(
         "address",
         ["line1", "line2", "city", "state", "country", "zip"],
-    );
+    ));
     let company_id = f.integer("company", 0).unwrap_or(0);
     let date_created = f.required("date_created", Fields::date);
     let notes = f.strings("notes");
@@ -316,14 +316,7 @@ pub fn customer(raw: &RawCustomer) -> Result<CustomerRecord, Vec<FieldProblem>> 
         phone_primary,
         phone_additional,
         website,
-        address: Address {
-            line1,
-            line2,
-            city,
-            state,
-            country,
-            zip,
-        },
+        address,
         company_id,
         date_created: date_created.expect("checked"),
         notes,
