@@ -41,7 +41,6 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(customer_emails -> customers (customer_id));
 diesel::allow_tables_to_appear_in_same_query!(companies, customers, customer_emails);
 
 diesel::table! {

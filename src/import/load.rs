@@ -92,6 +92,15 @@ impl Outcome {
         }
     }
 
+    /// Puts the problems listed for `file` (the last ones) in file order; stable, so a
+    /// record's fields keep theirs.
+    fn sort_file(&mut self, file: &str) {
+        let from = self.listed.iter().position(|p| p.file == file);
+        if let Some(from) = from {
+            self.listed[from..].sort_by_key(|p| p.location);
+        }
+    }
+
     fn report_all(&mut self, file: &str, location: Location, problems: Vec<FieldProblem>) {
         for p in problems {
             self.report(file, location, &p.field, p.message);
@@ -130,7 +139,7 @@ pub fn import_with_progress(
     // resident for the whole file), index sorts spilled to temporary files rather than kept
     // in memory, and a sampled ANALYZE: all bounded, whatever the file's size.
     conn.batch_execute(
-        "PRAGMA cache_size = -65536; PRAGMA mmap_size = 0; PRAGMA temp_store = FILE; \
+        "PRAGMA cache_size = -4000; PRAGMA threads = 2; PRAGMA mmap_size = 0; PRAGMA temp_store = FILE; \
          PRAGMA analysis_limit = 2000;",
     )?;
     let result = conn.transaction(|conn| {
@@ -219,6 +228,7 @@ fn load_file<K: RecordKind>(
     let size = input.size;
     let read = Arc::new(AtomicU64::new(0));
     let mut reader = input.counted(read.clone());
+    K::start(conn)?;
     let (sender, batches) = sync_channel::<Vec<Checked<K::Record>>>(4);
     std::thread::scope(|scope| {
         let parser = scope.spawn(move || {
@@ -279,6 +289,17 @@ fn load_file<K: RecordKind>(
             source,
         })?;
         progress.update(&file, read.load(Ordering::Relaxed), size, written);
+        let started = std::time::Instant::now();
+        let mut late = K::finish(conn)?;
+        tracing::debug!(elapsed = ?started.elapsed(), file, "finished");
+        if !late.is_empty() {
+            // Problems found at the end take their place in file order among the others.
+            late.sort_by_key(|(location, _)| *location);
+            for (location, problem) in late {
+                outcome.report(&file, location, &problem.field, problem.message);
+            }
+            outcome.sort_file(&file);
+        }
         Ok(written)
     })
 }
@@ -293,7 +314,10 @@ fn write_batch<K: RecordKind>(
 ) -> Result<u64, DieselError> {
     // Once anything is wrong nothing will be committed: keep going only to find problems.
     if outcome.total == 0 && batch.iter().all(|(_, checked)| checked.is_ok()) {
-        let good: Vec<&K::Record> = batch.iter().filter_map(|(_, c)| c.as_ref().ok()).collect();
+        let good: Vec<(Location, &K::Record)> = batch
+            .iter()
+            .filter_map(|(location, c)| Some((*location, c.as_ref().ok()?)))
+            .collect();
         match conn.transaction(|conn| K::insert_batch(conn, &good)) {
             Ok(()) => return Ok(good.len() as u64),
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
@@ -303,7 +327,7 @@ fn write_batch<K: RecordKind>(
     let mut written = 0;
     for (location, checked) in batch {
         let problems = match checked {
-            Ok(record) => K::insert_one(conn, &record)?,
+            Ok(record) => K::insert_one(conn, location, &record)?,
             Err(problems) => problems,
         };
         if problems.is_empty() {
