@@ -59,7 +59,9 @@ impl Database {
         // (setting it from every pooled connection races into "database is locked").
         let mut first = SqliteConnection::establish(&path).map_err(|e| fail(e.to_string()))?;
         first
-            .batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
+            .batch_execute(
+                "PRAGMA busy_timeout = 5000; PRAGMA page_size = 16384; PRAGMA journal_mode = WAL;",
+            )
             .map_err(|e| fail(e.to_string()))?;
         first
             .run_pending_migrations(SQLITE_MIGRATIONS)
@@ -135,7 +137,7 @@ mod tests {
     use super::sqlite_path;
 
     #[test]
-    fn the_bundled_sqlite_keeps_query_plans_stable() {
+    fn the_bundled_sqlite_is_built_with_our_flags() {
         use diesel::prelude::*;
         use diesel::sql_types::Integer;
         #[derive(QueryableByName)]
@@ -144,14 +146,17 @@ mod tests {
             used: i32,
         }
         let mut conn = diesel::sqlite::SqliteConnection::establish(":memory:").unwrap();
-        let found: Used =
-            diesel::sql_query("SELECT sqlite_compileoption_used('ENABLE_QPSG') AS used")
-                .get_result(&mut conn)
-                .unwrap();
-        assert_eq!(
-            found.used, 1,
-            "build with .cargo/config.toml's LIBSQLITE3_FLAGS"
-        );
+        for option in ["ENABLE_QPSG", "THREADSAFE=2", "DEFAULT_MEMSTATUS=0"] {
+            let found: Used = diesel::sql_query(format!(
+                "SELECT sqlite_compileoption_used('{option}') AS used"
+            ))
+            .get_result(&mut conn)
+            .unwrap();
+            assert_eq!(
+                found.used, 1,
+                "{option}: build with .cargo/config.toml's LIBSQLITE3_FLAGS"
+            );
+        }
     }
 
     #[test]

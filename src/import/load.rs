@@ -228,8 +228,11 @@ fn load_file<K: RecordKind>(
     let size = input.size;
     let read = Arc::new(AtomicU64::new(0));
     let mut reader = input.counted(read.clone());
-    K::start(conn)?;
+    let mut kind = K::start(conn)?;
     let (sender, batches) = sync_channel::<Vec<Checked<K::Record>>>(4);
+    // Written batches go back to the parsing thread, which frees their records (it allocated
+    // them, and has time to spare) and reuses their buffers.
+    let (give_back, spent) = std::sync::mpsc::channel::<Vec<Checked<K::Record>>>();
     std::thread::scope(|scope| {
         let parser = scope.spawn(move || {
             let started = std::time::Instant::now();
@@ -241,7 +244,7 @@ fn load_file<K: RecordKind>(
                     return;
                 }
                 let checked = match raw {
-                    Ok(raw) => K::check(&raw),
+                    Ok(raw) => K::check(raw),
                     Err(message) => Err(vec![FieldProblem {
                         field: String::new(),
                         message,
@@ -249,9 +252,16 @@ fn load_file<K: RecordKind>(
                 };
                 batch.push((location, checked));
                 if batch.len() == BATCH {
+                    let next = match spent.try_recv() {
+                        Ok(mut old) => {
+                            old.clear();
+                            old
+                        }
+                        Err(_) => Vec::with_capacity(BATCH),
+                    };
                     // The writer hung up: it failed, and nothing more is needed.
                     let waited = std::time::Instant::now();
-                    stopped = sender.send(std::mem::take(&mut batch)).is_err();
+                    stopped = sender.send(std::mem::replace(&mut batch, next)).is_err();
                     waiting += waited.elapsed();
                 }
             });
@@ -267,8 +277,10 @@ fn load_file<K: RecordKind>(
         let mut writing = std::time::Duration::ZERO;
         for batch in batches.iter() {
             let started = std::time::Instant::now();
-            let wrote = write_batch::<K>(conn, batch, &file, outcome);
+            let wrote = write_batch(&mut kind, conn, &batch, &file, outcome);
             writing += started.elapsed();
+            // The parser may have finished already; then the batch is freed here.
+            let _ = give_back.send(batch);
             match wrote {
                 Ok(count) => written += count,
                 Err(error) => {
@@ -290,7 +302,7 @@ fn load_file<K: RecordKind>(
         })?;
         progress.update(&file, read.load(Ordering::Relaxed), size, written);
         let started = std::time::Instant::now();
-        let mut late = K::finish(conn)?;
+        let mut late = kind.finish(conn)?;
         tracing::debug!(elapsed = ?started.elapsed(), file, "finished");
         if !late.is_empty() {
             // Problems found at the end take their place in file order among the others.
@@ -307,8 +319,9 @@ fn load_file<K: RecordKind>(
 /// Writes a batch in one savepoint when all of it is good; otherwise (or if that fails on a
 /// uniqueness rule) record by record in file order, so that every problem is named in order.
 fn write_batch<K: RecordKind>(
+    kind: &mut K,
     conn: &mut DbConnection,
-    batch: Vec<Checked<K::Record>>,
+    batch: &[Checked<K::Record>],
     file: &str,
     outcome: &mut Outcome,
 ) -> Result<u64, DieselError> {
@@ -318,7 +331,7 @@ fn write_batch<K: RecordKind>(
             .iter()
             .filter_map(|(location, c)| Some((*location, c.as_ref().ok()?)))
             .collect();
-        match conn.transaction(|conn| K::insert_batch(conn, &good)) {
+        match conn.transaction(|conn| kind.insert_batch(conn, &good)) {
             Ok(()) => return Ok(good.len() as u64),
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
             Err(other) => return Err(other),
@@ -327,13 +340,13 @@ fn write_batch<K: RecordKind>(
     let mut written = 0;
     for (location, checked) in batch {
         let problems = match checked {
-            Ok(record) => K::insert_one(conn, location, &record)?,
-            Err(problems) => problems,
+            Ok(record) => kind.insert_one(conn, *location, record)?,
+            Err(problems) => problems.clone(),
         };
         if problems.is_empty() {
             written += 1;
         } else {
-            outcome.report_all(file, location, problems);
+            outcome.report_all(file, *location, problems);
         }
     }
     Ok(written)

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::customers::{fold_case, is_email, Address};
+use crate::customers::{is_email, Address};
 use crate::dates;
 
 /// A field that failed its rule, and why.
@@ -36,15 +36,6 @@ pub struct CustomerRecord {
     pub date_created: i64,
     pub notes: Vec<String>,
     pub ticket_count: i32,
-}
-
-impl CustomerRecord {
-    /// Every address this customer owns, primary first, in the form uniqueness is judged by.
-    pub fn folded_emails(&self) -> impl Iterator<Item = String> + '_ {
-        std::iter::once(&self.email)
-            .chain(&self.additional_emails)
-            .map(|email| fold_case(email))
-    }
 }
 
 /// A company ready to insert.
@@ -91,42 +82,43 @@ pub struct RawCompany {
     date_created: Option<Value>,
 }
 
-/// Looks a field up by name.
+/// Looks a field up by name. Checking takes strings out of the record rather than copying
+/// them: a record is checked once and then dropped.
 trait Source {
-    fn field(&self, name: &str) -> Option<&Value>;
+    fn field(&mut self, name: &str) -> Option<&mut Value>;
 }
 
 impl Source for RawCustomer {
-    fn field(&self, name: &str) -> Option<&Value> {
+    fn field(&mut self, name: &str) -> Option<&mut Value> {
         match name {
-            "id" => self.id.as_ref(),
-            "email" => self.email.as_ref(),
-            "name" => self.name.as_ref(),
-            "user_id" => self.user_id.as_ref(),
-            "additional_emails" => self.additional_emails.as_ref(),
-            "phone" => self.phone.as_ref(),
-            "website" => self.website.as_ref(),
-            "address" => self.address.as_ref(),
-            "company" => self.company.as_ref(),
-            "date_created" => self.date_created.as_ref(),
-            "notes" => self.notes.as_ref(),
-            "ticket_count" => self.ticket_count.as_ref(),
+            "id" => self.id.as_mut(),
+            "email" => self.email.as_mut(),
+            "name" => self.name.as_mut(),
+            "user_id" => self.user_id.as_mut(),
+            "additional_emails" => self.additional_emails.as_mut(),
+            "phone" => self.phone.as_mut(),
+            "website" => self.website.as_mut(),
+            "address" => self.address.as_mut(),
+            "company" => self.company.as_mut(),
+            "date_created" => self.date_created.as_mut(),
+            "notes" => self.notes.as_mut(),
+            "ticket_count" => self.ticket_count.as_mut(),
             _ => None,
         }
     }
 }
 
 impl Source for RawCompany {
-    fn field(&self, name: &str) -> Option<&Value> {
+    fn field(&mut self, name: &str) -> Option<&mut Value> {
         match name {
-            "id" => self.id.as_ref(),
-            "name" => self.name.as_ref(),
-            "email" => self.email.as_ref(),
-            "phone" => self.phone.as_ref(),
-            "website" => self.website.as_ref(),
-            "contact" => self.contact.as_ref(),
-            "customer" => self.customer.as_ref(),
-            "date_created" => self.date_created.as_ref(),
+            "id" => self.id.as_mut(),
+            "name" => self.name.as_mut(),
+            "email" => self.email.as_mut(),
+            "phone" => self.phone.as_mut(),
+            "website" => self.website.as_mut(),
+            "contact" => self.contact.as_mut(),
+            "customer" => self.customer.as_mut(),
+            "date_created" => self.date_created.as_mut(),
             _ => None,
         }
     }
@@ -134,21 +126,25 @@ impl Source for RawCompany {
 
 /// Reads fields off one record, collecting every problem instead of stopping at the first.
 struct Fields<'a> {
-    source: &'a dyn Source,
+    source: &'a mut dyn Source,
     problems: Vec<FieldProblem>,
 }
 
+/// The field's value; `null` counts as absent.
+fn present<'v>(source: &'v mut dyn Source, field: &str) -> Option<&'v mut Value> {
+    source.field(field).filter(|v| !v.is_null())
+}
+
 impl<'a> Fields<'a> {
-    fn of(source: &'a dyn Source) -> Fields<'a> {
+    fn of(source: &'a mut dyn Source) -> Fields<'a> {
         Fields {
             source,
             problems: Vec::new(),
         }
     }
 
-    /// The field's value; `null` counts as absent.
-    fn get(&self, field: &str) -> Option<&'a Value> {
-        self.source.field(field).filter(|v| !v.is_null())
+    fn has(&mut self, field: &str) -> bool {
+        present(self.source, field).is_some()
     }
 
     fn fail(&mut self, field: &str, message: impl Into<String>) {
@@ -156,7 +152,7 @@ impl<'a> Fields<'a> {
     }
 
     fn required<T>(&mut self, field: &str, read: fn(&mut Self, &str) -> Option<T>) -> Option<T> {
-        if self.get(field).is_none() {
+        if !self.has(field) {
             self.fail(field, "is required");
             return None;
         }
@@ -165,8 +161,8 @@ impl<'a> Fields<'a> {
 
     /// An integer, or a string of digits (as the plugin emits), within `min..=i32::MAX`.
     fn integer(&mut self, field: &str, min: i32) -> Option<i32> {
-        let value = self.get(field)?;
-        let number = match value {
+        let value = present(self.source, field)?;
+        let number = match &*value {
             Value::Number(n) => n.as_i64(),
             Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
                 s.parse::<i64>().ok()
@@ -181,10 +177,8 @@ impl<'a> Fields<'a> {
                 } else {
                     "an integer >= 0"
                 };
-                self.fail(
-                    field,
-                    format!("must be {what} of at most 32 bits, got {value}"),
-                );
+                let message = format!("must be {what} of at most 32 bits, got {value}");
+                self.fail(field, message);
                 None
             }
         }
@@ -195,10 +189,11 @@ impl<'a> Fields<'a> {
     }
 
     fn string(&mut self, field: &str) -> Option<String> {
-        match self.get(field)? {
-            Value::String(s) => Some(s.clone()),
+        match present(self.source, field)? {
+            Value::String(s) => Some(std::mem::take(s)),
             other => {
-                self.fail(field, format!("must be a string, got {other}"));
+                let message = format!("must be a string, got {other}");
+                self.fail(field, message);
                 None
             }
         }
@@ -214,35 +209,6 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn strings(&mut self, field: &str) -> Vec<String> {
-        self.strings_where(field, |_| None)
-    }
-
-    /// An array of strings, each passing `reject` (which returns why it does not).
-    fn strings_where(&mut self, field: &str, reject: fn(&str) -> Option<String>) -> Vec<String> {
-        let Some(value) = self.get(field) else {
-            return Vec::new();
-        };
-        let Value::Array(items) = value else {
-            self.fail(field, format!("must be an array of strings, got {value}"));
-            return Vec::new();
-        };
-        let mut out = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            match item {
-                Value::String(s) => match reject(s) {
-                    None => out.push(s.clone()),
-                    Some(why) => self.fail(&format!("{field}[{i}]"), why),
-                },
-                other => self.fail(
-                    &format!("{field}[{i}]"),
-                    format!("must be a string, got {other}"),
-                ),
-            }
-        }
-        out
-    }
-
     fn date(&mut self, field: &str) -> Option<i64> {
         let text = self.string(field)?;
         let parsed = dates::parse(&text);
@@ -255,24 +221,55 @@ impl<'a> Fields<'a> {
         parsed
     }
 
+    fn strings(&mut self, field: &str) -> Vec<String> {
+        self.strings_where(field, |_| None)
+    }
+
+    /// An array of strings, each passing `reject` (which returns why it does not).
+    fn strings_where(&mut self, field: &str, reject: fn(&str) -> Option<String>) -> Vec<String> {
+        let Some(value) = present(self.source, field) else {
+            return Vec::new();
+        };
+        let Value::Array(items) = value else {
+            let message = format!("must be an array of strings, got {value}");
+            self.fail(field, message);
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter_mut().enumerate() {
+            match item {
+                Value::String(s) => match reject(s) {
+                    None => out.push(std::mem::take(s)),
+                    Some(why) => self.problems.push(problem(&format!("{field}[{i}]"), why)),
+                },
+                other => self.problems.push(problem(
+                    &format!("{field}[{i}]"),
+                    format!("must be a string, got {other}"),
+                )),
+            }
+        }
+        out
+    }
+
     /// An object whose listed keys are optional strings.
     fn string_parts<const N: usize>(&mut self, field: &str, keys: [&str; N]) -> [String; N] {
         let mut parts: [String; N] = std::array::from_fn(|_| String::new());
-        let Some(value) = self.get(field) else {
+        let Some(value) = present(self.source, field) else {
             return parts;
         };
         let Value::Object(object) = value else {
-            self.fail(field, format!("must be an object, got {value}"));
+            let message = format!("must be an object, got {value}");
+            self.fail(field, message);
             return parts;
         };
         for (part, key) in parts.iter_mut().zip(keys) {
-            match object.get(key) {
+            match object.get_mut(key) {
                 None | Some(Value::Null) => {}
-                Some(Value::String(s)) => *part = s.clone(),
-                Some(other) => self.fail(
+                Some(Value::String(s)) => *part = std::mem::take(s),
+                Some(other) => self.problems.push(problem(
                     &format!("{field}.{key}"),
                     format!("must be a string, got {other}"),
-                ),
+                )),
             }
         }
         parts
@@ -288,8 +285,8 @@ impl<'a> Fields<'a> {
 }
 
 /// Checks one customers-file record against data-format.md.
-pub fn customer(raw: &RawCustomer) -> Result<CustomerRecord, Vec<FieldProblem>> {
-    let mut f = Fields::of(raw);
+pub fn customer(mut raw: RawCustomer) -> Result<CustomerRecord, Vec<FieldProblem>> {
+    let mut f = Fields::of(&mut raw);
     let id = f.required("id", Fields::positive_id);
     let email = f.required("email", Fields::email);
     let name = f.string("name").unwrap_or_default();
@@ -325,8 +322,8 @@ pub fn customer(raw: &RawCustomer) -> Result<CustomerRecord, Vec<FieldProblem>> 
 }
 
 /// Checks one companies-file record against data-format.md.
-pub fn company(raw: &RawCompany) -> Result<CompanyRecord, Vec<FieldProblem>> {
-    let mut f = Fields::of(raw);
+pub fn company(mut raw: RawCompany) -> Result<CompanyRecord, Vec<FieldProblem>> {
+    let mut f = Fields::of(&mut raw);
     let id = f.required("id", Fields::positive_id);
     let name = f.required("name", Fields::string);
     if name.as_deref() == Some("") {
@@ -337,7 +334,11 @@ pub fn company(raw: &RawCompany) -> Result<CompanyRecord, Vec<FieldProblem>> {
     let website = f.string("website").unwrap_or_default();
     let contact = f.string("contact").unwrap_or_default();
     let customer_id = f.integer("customer", 0).unwrap_or(0);
-    let date_created = f.get("date_created").and_then(|_| f.date("date_created"));
+    let date_created = if f.has("date_created") {
+        f.date("date_created")
+    } else {
+        None
+    };
     f.finish(|| CompanyRecord {
         id: id.expect("checked"),
         name: name.expect("checked"),
@@ -356,11 +357,11 @@ mod tests {
     use serde_json::json;
 
     fn customer(value: &Value) -> Result<CustomerRecord, Vec<FieldProblem>> {
-        super::customer(&serde_json::from_value(value.clone()).unwrap())
+        super::customer(serde_json::from_value(value.clone()).unwrap())
     }
 
     fn company(value: &Value) -> Result<CompanyRecord, Vec<FieldProblem>> {
-        super::company(&serde_json::from_value(value.clone()).unwrap())
+        super::company(serde_json::from_value(value.clone()).unwrap())
     }
 
     fn fields(result: Result<CustomerRecord, Vec<FieldProblem>>) -> Vec<String> {

@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{BigInt, Integer, Text};
+use diesel::sql_types::{Integer, Text};
 use serde::de::DeserializeOwned;
 
 use crate::customers::fold_case;
@@ -14,28 +14,29 @@ use crate::import::records::{
     self, CompanyRecord, CustomerRecord, FieldProblem, RawCompany, RawCustomer,
 };
 
-/// One kind of data file: how a record is checked and written.
-pub(crate) trait RecordKind {
+/// One kind of data file: how a record is checked and written, with what the writing needs
+/// to remember between batches.
+pub(crate) trait RecordKind: Sized {
     /// The record as parsed, before its fields are checked.
     type Raw: DeserializeOwned + Send;
     /// The record as its rows, built on the parsing thread so that the writing one only binds.
     type Record: Send;
 
-    fn check(raw: &Self::Raw) -> Result<Self::Record, Vec<FieldProblem>>;
+    fn check(raw: Self::Raw) -> Result<Self::Record, Vec<FieldProblem>>;
 
     /// Prepares the connection for a file of these records (inside the import's transaction).
-    fn start(_conn: &mut DbConnection) -> Result<(), DieselError> {
-        Ok(())
-    }
+    fn start(conn: &mut DbConnection) -> Result<Self, DieselError>;
 
     /// Writes every record, or fails as a whole (the caller wraps it in a savepoint).
     fn insert_batch(
+        &mut self,
         conn: &mut DbConnection,
         records: &[(Location, &Self::Record)],
     ) -> Result<(), DieselError>;
 
     /// Writes one record; a uniqueness failure comes back as problems naming the field.
     fn insert_one(
+        &mut self,
         conn: &mut DbConnection,
         location: Location,
         record: &Self::Record,
@@ -43,7 +44,10 @@ pub(crate) trait RecordKind {
 
     /// Completes the file once every record is written, returning the problems that only the
     /// whole file shows.
-    fn finish(_conn: &mut DbConnection) -> Result<Vec<(Location, FieldProblem)>, DieselError> {
+    fn finish(
+        &mut self,
+        _conn: &mut DbConnection,
+    ) -> Result<Vec<(Location, FieldProblem)>, DieselError> {
         Ok(Vec::new())
     }
 }
@@ -82,20 +86,12 @@ macro_rules! insert_in_chunks {
     }};
 }
 
-/// 40 × 15 columns and 200 × 4 stay far below SQLite's 32766 bound values per statement.
+/// 40 × 15 columns stay far below SQLite's 32766 bound values per statement.
 const CUSTOMERS_PER_STATEMENT: usize = 40;
-const EMAILS_PER_STATEMENT: usize = 200;
-
-/// A customer as its `customers` row and its addresses.
-pub(crate) struct CustomerRows {
-    row: CustomerInsert,
-    /// Every address, primary first, in the form uniqueness is judged by.
-    emails: Vec<String>,
-}
 
 #[derive(Insertable)]
 #[diesel(table_name = customers)]
-struct CustomerInsert {
+pub(crate) struct CustomerInsert {
     id: i32,
     name: String,
     name_lower: String,
@@ -113,15 +109,14 @@ struct CustomerInsert {
     ticket_count: i32,
 }
 
-impl From<CustomerRecord> for CustomerRows {
+impl From<CustomerRecord> for CustomerInsert {
     fn from(c: CustomerRecord) -> Self {
-        let emails = c.folded_emails().collect::<Vec<_>>();
-        let row = CustomerInsert {
+        CustomerInsert {
             id: c.id,
             name_lower: fold_case(&c.name),
             name: c.name,
             user_id: c.user_id,
-            email_lower: emails[0].clone(),
+            email_lower: fold_case(&c.email),
             email: c.email,
             additional_emails: json_list(&c.additional_emails),
             phone_primary: c.phone_primary,
@@ -132,67 +127,26 @@ impl From<CustomerRecord> for CustomerRows {
             date_created: c.date_created,
             notes: json_list(&c.notes),
             ticket_count: c.ticket_count,
-        };
-        CustomerRows { row, emails }
+        }
     }
 }
 
-// Addresses wait in a temporary table while the file streams, then go into `customer_emails`
-// in one sorted INSERT … SELECT at the end: appending to its B-tree in key order is several
-// times faster than 1.4 million inserts at random places, and the uniqueness rule is checked
-// once, for the whole file.
-diesel::table! {
-    /// The import's addresses, in file order (`rowid`), with where each record sits.
-    import_emails (rowid) {
-        rowid -> BigInt,
-        email_lower -> Text,
-        customer_id -> Integer,
-        position -> Integer,
-        record -> BigInt,
-    }
+diesel::define_sql_function! {
+    /// [`fold_case`] for SQL: SQLite's own `lower()` folds ASCII only.
+    fn kbs_fold_case(text: Text) -> Text;
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = import_emails)]
-struct StagedEmail<'a> {
-    email_lower: &'a str,
-    customer_id: i32,
-    position: i32,
-    record: i64,
-}
-
-/// A [`Location`] as one integer: lines as themselves (from 1), array indexes below zero.
-fn location_key(location: Location) -> i64 {
-    match location {
-        Location::Line(n) => n as i64,
-        Location::Index(n) => -(n as i64) - 1,
-    }
-}
-
-fn key_location(key: i64) -> Location {
-    if key > 0 {
-        Location::Line(key as usize)
-    } else {
-        Location::Index((-key - 1) as usize)
-    }
-}
-
-fn staged_emails<'a>(
-    location: Location,
-    record: &'a CustomerRows,
-) -> impl Iterator<Item = StagedEmail<'a>> + 'a {
-    let key = location_key(location);
-    record
-        .emails
-        .iter()
-        .enumerate()
-        .map(move |(position, email)| StagedEmail {
-            email_lower: email,
-            customer_id: record.row.id,
-            position: position as i32,
-            record: key,
-        })
-}
+/// Every address of the customers this import wrote, derived from their rows: the primary one
+/// (`email_lower`) and the additional ones (the JSON list, folded). Stored customers already
+/// have their primary address in `customer_emails` under their own id; new ones do not.
+const NEW_ADDRESSES: &str = "\
+    WITH new AS ( \
+        SELECT id, email_lower, additional_emails FROM customers c \
+        WHERE NOT EXISTS (SELECT 1 FROM customer_emails e \
+                          WHERE e.email_lower = c.email_lower AND e.customer_id = c.id)) \
+    SELECT email_lower, id AS customer_id, 0 AS position FROM new \
+    UNION ALL \
+    SELECT kbs_fold_case(j.value), new.id, j.key + 1 FROM new, json_each(new.additional_emails) j";
 
 /// One address that is also someone else's (or its own customer's, twice).
 #[derive(QueryableByName)]
@@ -203,147 +157,191 @@ struct Duplicate {
     customer_id: i32,
     #[diesel(sql_type = Integer)]
     position: i32,
-    #[diesel(sql_type = BigInt)]
-    record: i64,
-    /// The customer that already owned it before this import.
+    /// The customer that owned it before this import.
     #[diesel(sql_type = diesel::sql_types::Nullable<Integer>)]
     stored_owner: Option<i32>,
 }
 
-pub(crate) struct Customers;
+/// Customers are written row by row as the file streams; their addresses go into
+/// `customer_emails` at the end, derived from the rows in one sorted INSERT … SELECT: appending
+/// to its B-tree in key order is several times faster than 1.4 million inserts at random
+/// places, and the uniqueness rule is then checked once, for the whole file.
+#[derive(Default)]
+pub(crate) struct Customers {
+    /// Each written customer's id and place in the file (line, or index when `array`), to name
+    /// the records behind a duplicate address: 8 bytes a record.
+    written: Vec<(i32, u32)>,
+    array: bool,
+}
+
+impl Customers {
+    fn remember(&mut self, location: Location, id: i32) {
+        let place = match location {
+            Location::Line(n) => n,
+            Location::Index(n) => {
+                self.array = true;
+                n
+            }
+        };
+        self.written
+            .push((id, u32::try_from(place).unwrap_or(u32::MAX)));
+    }
+
+    fn location_of(&self, id: i32) -> Location {
+        // Sorted by id once duplicates are looked for.
+        let place = match self.written.binary_search_by_key(&id, |(id, _)| *id) {
+            Ok(i) => self.written[i].1 as usize,
+            Err(_) => 0,
+        };
+        if self.array {
+            Location::Index(place)
+        } else {
+            Location::Line(place)
+        }
+    }
+}
 
 impl RecordKind for Customers {
     type Raw = RawCustomer;
-    type Record = CustomerRows;
+    type Record = CustomerInsert;
 
-    fn check(raw: &RawCustomer) -> Result<CustomerRows, Vec<FieldProblem>> {
-        records::customer(raw).map(CustomerRows::from)
+    fn check(raw: RawCustomer) -> Result<CustomerInsert, Vec<FieldProblem>> {
+        records::customer(raw).map(CustomerInsert::from)
     }
 
-    fn start(conn: &mut DbConnection) -> Result<(), DieselError> {
-        diesel::sql_query(
-            "CREATE TEMP TABLE import_emails (email_lower TEXT NOT NULL, \
-             customer_id INTEGER NOT NULL, position INTEGER NOT NULL, record BIGINT NOT NULL)",
-        )
-        .execute(conn)?;
-        Ok(())
+    fn start(conn: &mut DbConnection) -> Result<Self, DieselError> {
+        let DbConnection::Sqlite(sqlite) = conn;
+        kbs_fold_case_utils::register_impl(sqlite, |text: String| fold_case(&text))?;
+        Ok(Customers::default())
     }
 
     fn insert_batch(
+        &mut self,
         conn: &mut DbConnection,
-        batch: &[(Location, &CustomerRows)],
+        batch: &[(Location, &CustomerInsert)],
     ) -> Result<(), DieselError> {
         // Multi-row INSERTs (measured faster than cached single-row ones, and than handing
         // SQLite the batch as JSON to unpack) are backend-specific in diesel: one arm per
         // backend.
-        let DbConnection::Sqlite(conn) = conn;
-        let rows: Vec<&CustomerInsert> = batch.iter().map(|(_, c)| &c.row).collect();
-        insert_in_chunks!(conn, customers::table, &rows, CUSTOMERS_PER_STATEMENT);
-        let emails: Vec<StagedEmail> = batch
-            .iter()
-            .flat_map(|(location, c)| staged_emails(*location, c))
-            .collect();
-        let emails: Vec<&StagedEmail> = emails.iter().collect();
-        insert_in_chunks!(conn, import_emails::table, &emails, EMAILS_PER_STATEMENT);
+        let DbConnection::Sqlite(sqlite) = conn;
+        let rows: Vec<&CustomerInsert> = batch.iter().map(|(_, c)| *c).collect();
+        insert_in_chunks!(sqlite, customers::table, &rows, CUSTOMERS_PER_STATEMENT);
+        for (location, c) in batch {
+            self.remember(*location, c.id);
+        }
         Ok(())
     }
 
     fn insert_one(
+        &mut self,
         conn: &mut DbConnection,
         location: Location,
-        record: &CustomerRows,
+        record: &CustomerInsert,
     ) -> Result<Vec<FieldProblem>, DieselError> {
         let inserted = diesel::insert_into(customers::table)
-            .values(&record.row)
+            .values(record)
             .execute(conn);
         if is_unique_violation(&inserted) {
             return Ok(vec![FieldProblem {
                 field: "id".into(),
-                message: format!("customer {} appears more than once", record.row.id),
+                message: format!("customer {} appears more than once", record.id),
             }]);
         }
         inserted?;
-        for email in staged_emails(location, record) {
-            diesel::insert_into(import_emails::table)
-                .values(email)
-                .execute(conn)?;
-        }
+        self.remember(location, record.id);
         Ok(Vec::new())
     }
 
-    fn finish(conn: &mut DbConnection) -> Result<Vec<(Location, FieldProblem)>, DieselError> {
-        let moved = conn.transaction(|conn| {
-            diesel::sql_query(
-                "INSERT INTO customer_emails (email_lower, customer_id, position) \
-                 SELECT email_lower, customer_id, position FROM import_emails \
-                 ORDER BY email_lower",
-            )
-            .execute(conn)
-        });
-        let problems = match moved {
-            Ok(_) => Vec::new(),
+    fn finish(
+        &mut self,
+        conn: &mut DbConnection,
+    ) -> Result<Vec<(Location, FieldProblem)>, DieselError> {
+        let insert = format!(
+            "INSERT INTO customer_emails (email_lower, customer_id, position) \
+             SELECT * FROM ({NEW_ADDRESSES}) ORDER BY email_lower"
+        );
+        match conn.transaction(|conn| diesel::sql_query(insert).execute(conn)) {
+            Ok(_) => Ok(Vec::new()),
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                duplicate_emails(conn)?
+                self.duplicate_addresses(conn)
             }
-            Err(other) => return Err(other),
-        };
-        diesel::sql_query("DROP TABLE temp.import_emails").execute(conn)?;
+            Err(other) => Err(other),
+        }
+    }
+}
+
+impl Customers {
+    /// Names every address that was already taken, by an earlier record of the file or by
+    /// the stored data: the first owner keeps it, every later record gets a problem.
+    fn duplicate_addresses(
+        &mut self,
+        conn: &mut DbConnection,
+    ) -> Result<Vec<(Location, FieldProblem)>, DieselError> {
+        diesel::sql_query(format!(
+            "CREATE TEMP TABLE import_addresses AS {NEW_ADDRESSES}"
+        ))
+        .execute(conn)?;
+        let mut duplicates: Vec<Duplicate> = diesel::sql_query(
+            "WITH taken AS ( \
+                 SELECT email_lower FROM import_addresses GROUP BY email_lower \
+                 HAVING count(*) > 1 \
+                 UNION \
+                 SELECT email_lower FROM import_addresses JOIN customer_emails USING (email_lower)) \
+             SELECT i.email_lower, i.customer_id, i.position, s.customer_id AS stored_owner \
+             FROM import_addresses i JOIN taken USING (email_lower) \
+             LEFT JOIN customer_emails s USING (email_lower)",
+        )
+        .load(conn)?;
+        diesel::sql_query("DROP TABLE temp.import_addresses").execute(conn)?;
+
+        self.written.sort_unstable_by_key(|(id, _)| *id);
+        // In file order: the first record with an address keeps it.
+        duplicates.sort_by_cached_key(|d| {
+            (
+                d.email_lower.clone(),
+                self.location_of(d.customer_id),
+                d.position,
+            )
+        });
+        let mut problems = Vec::new();
+        let mut owner: Option<(&str, i32)> = None;
+        for d in &duplicates {
+            let owned_by = match owner {
+                Some((email, id)) if email == d.email_lower => id,
+                _ => match d.stored_owner {
+                    Some(id) => id,
+                    None => {
+                        owner = Some((&d.email_lower, d.customer_id));
+                        continue;
+                    }
+                },
+            };
+            owner = Some((&d.email_lower, owned_by));
+            let field = match d.position {
+                0 => "email".to_owned(),
+                n => format!("additional_emails[{}]", n - 1),
+            };
+            let whose = if owned_by == d.customer_id {
+                "this customer".to_owned()
+            } else {
+                format!("customer {owned_by}")
+            };
+            problems.push((
+                self.location_of(d.customer_id),
+                FieldProblem {
+                    field,
+                    message: format!(
+                        "{:?} is already an address of {whose} (emails are unique, \
+                         case-insensitively)",
+                        d.email_lower
+                    ),
+                },
+            ));
+        }
         Ok(problems)
     }
 }
 
-/// Names every address that was already taken, by an earlier record of the file or by the
-/// stored data: the first owner keeps it, every later record gets a problem.
-fn duplicate_emails(conn: &mut DbConnection) -> Result<Vec<(Location, FieldProblem)>, DieselError> {
-    let duplicates: Vec<Duplicate> = diesel::sql_query(
-        "WITH taken AS ( \
-             SELECT email_lower FROM import_emails GROUP BY email_lower HAVING count(*) > 1 \
-             UNION \
-             SELECT email_lower FROM import_emails JOIN customer_emails USING (email_lower)) \
-         SELECT i.email_lower, i.customer_id, i.position, i.record, \
-                s.customer_id AS stored_owner \
-         FROM import_emails i JOIN taken USING (email_lower) \
-         LEFT JOIN customer_emails s USING (email_lower) \
-         ORDER BY i.email_lower, i.rowid",
-    )
-    .load(conn)?;
-    let mut problems = Vec::new();
-    let mut owner: Option<(&str, i32)> = None;
-    for d in &duplicates {
-        let owned_by = match owner {
-            Some((email, id)) if email == d.email_lower => id,
-            _ => match d.stored_owner {
-                Some(id) => id,
-                None => {
-                    // The first record of the file with this address keeps it.
-                    owner = Some((&d.email_lower, d.customer_id));
-                    continue;
-                }
-            },
-        };
-        owner = Some((&d.email_lower, owned_by));
-        let field = match d.position {
-            0 => "email".to_owned(),
-            n => format!("additional_emails[{}]", n - 1),
-        };
-        let whose = if owned_by == d.customer_id {
-            "this customer".to_owned()
-        } else {
-            format!("customer {owned_by}")
-        };
-        problems.push((
-            key_location(d.record),
-            FieldProblem {
-                field,
-                message: format!(
-                    "{:?} is already an address of {whose} (emails are unique, case-insensitively)",
-                    d.email_lower
-                ),
-            },
-        ));
-    }
-    Ok(problems)
-}
 #[derive(Insertable)]
 #[diesel(table_name = companies)]
 struct CompanyInsert<'a> {
@@ -378,11 +376,16 @@ impl RecordKind for Companies {
     type Raw = RawCompany;
     type Record = CompanyRecord;
 
-    fn check(raw: &RawCompany) -> Result<CompanyRecord, Vec<FieldProblem>> {
+    fn check(raw: RawCompany) -> Result<CompanyRecord, Vec<FieldProblem>> {
         records::company(raw)
     }
 
+    fn start(_conn: &mut DbConnection) -> Result<Self, DieselError> {
+        Ok(Companies)
+    }
+
     fn insert_batch(
+        &mut self,
         conn: &mut DbConnection,
         batch: &[(Location, &CompanyRecord)],
     ) -> Result<(), DieselError> {
@@ -399,6 +402,7 @@ impl RecordKind for Companies {
     }
 
     fn insert_one(
+        &mut self,
         conn: &mut DbConnection,
         _location: Location,
         record: &CompanyRecord,

@@ -139,6 +139,39 @@ fn emails_are_unique_across_primary_and_additional_case_insensitively() {
 }
 
 #[test]
+fn duplicate_addresses_in_an_array_file_are_named_by_index_in_file_order() {
+    let app = TestApp::empty();
+    // Ids out of order: the first record in the file keeps the address, whatever its id.
+    let array = json!([
+        customer(9, "first@example.com").build(),
+        customer(2, "second@example.com").build(),
+        customer(5, "FIRST@example.com").build(),
+        customer(1, "x@example.com")
+            .extra_emails(&["Second@Example.com"])
+            .build(),
+    ]);
+    let found = problems(app.import(&array.to_string(), None, false).unwrap_err());
+    let named: Vec<(Location, &str, bool)> = found
+        .iter()
+        .map(|(l, f, m)| {
+            (
+                *l,
+                f.as_str(),
+                m.contains("customer 9") || m.contains("customer 2"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (Location::Index(2), "email", true),
+            (Location::Index(3), "additional_emails[0]", true),
+        ]
+    );
+    assert_eq!(counts(&app), (0, 0, 0));
+}
+
+#[test]
 fn stored_data_counts_for_duplicates_unless_replacing() {
     let app = TestApp::semantic();
     let again = jsonl(&[
