@@ -134,6 +134,11 @@ pub struct ServeArgs {
     /// credentials are refused (429) for the rest of the window.
     #[arg(long, env = "KBS_MAX_AUTH_FAILURES", default_value_t = 10)]
     pub max_auth_failures: u32,
+
+    /// Memory for answers to repeated reads, in MiB, kept until an import changes the
+    /// dataset; 0 turns the cache off (answers still carry an ETag).
+    #[arg(long, env = "KBS_RESPONSE_CACHE_MIB", default_value_t = 32)]
+    pub response_cache_mib: u64,
 }
 
 /// `UTC`, `Z` or `±HH:MM`.

@@ -2,6 +2,7 @@
 //! from one query core on embedded SQLite.
 
 pub mod auth;
+pub mod cache;
 mod cli;
 pub mod config;
 pub mod customers;

@@ -15,6 +15,7 @@ use tower_http::LatencyUnit;
 use tracing::Level;
 
 use crate::auth;
+use crate::cache;
 use crate::graphql::handlers as graphql;
 use crate::health;
 use crate::rest::handlers as rest;
@@ -52,6 +53,10 @@ pub fn app(state: AppState) -> Router {
         .route("/wp-json/{*route}", any(rest::wp_json))
         // WordPress's fallback when pretty permalinks are off: `/?rest_route=/kbs/v1/…`.
         .route("/", any(rest::root))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            cache::middleware,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.auth.clone(),
             auth::middleware,

@@ -55,6 +55,7 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
         .with_site(site)
         .with_cors(CorsOrigins::parse(&args.cors_origins))
         .with_public_schema(args.public_schema)
+        .with_response_cache(args.response_cache_mib * 1024 * 1024)
         .with_failure_limit(FailureLimit {
             max_failures: args.max_auth_failures,
             ..FailureLimit::default()

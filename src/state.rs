@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::{Authenticator, FailureLimit};
+use crate::cache::ResponseCache;
 use crate::db::Database;
 use crate::graphql::{self, AppSchema};
 use crate::rest::{CorsOrigins, Site};
@@ -20,7 +21,12 @@ pub struct AppState {
     pub site: Site,
     /// Which browser origins may read answers.
     pub cors: CorsOrigins,
+    /// Answers to repeated reads, until the dataset changes.
+    pub responses: Arc<ResponseCache>,
 }
+
+/// The response cache's default bound.
+pub const DEFAULT_RESPONSE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Bounds on what one request may cost.
 #[derive(Debug, Clone, Copy)]
@@ -51,7 +57,14 @@ impl AppState {
                 timezone: chrono::FixedOffset::east_opt(0).expect("UTC"),
             },
             cors: CorsOrigins::Any,
+            responses: Arc::new(ResponseCache::new(DEFAULT_RESPONSE_CACHE_BYTES)),
         }
+    }
+
+    /// A response cache of at most `max_bytes` (0 turns caching off; validators stay).
+    pub fn with_response_cache(mut self, max_bytes: u64) -> AppState {
+        self.responses = Arc::new(ResponseCache::new(max_bytes));
+        self
     }
 
     pub fn with_site(mut self, site: Site) -> AppState {

@@ -67,3 +67,10 @@ diesel::table! {
 
 diesel::joinable!(app_passwords -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, app_passwords);
+
+diesel::table! {
+    dataset (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}

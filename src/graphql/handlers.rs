@@ -71,6 +71,15 @@ async fn read(request: Request) -> Result<async_graphql::Request, Response> {
         .map_err(|e| refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", e.to_string()))
 }
 
+/// The answer to a body over the limit, for a layer that read the body first.
+pub(crate) fn too_large() -> Response {
+    refuse(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+        "Failed to buffer the request body: length limit exceeded".to_owned(),
+    )
+}
+
 /// A request refused before execution (bad JSON, no query, too large, throttled) gets a
 /// GraphQL-shaped error body with the right status, not a bare text line.
 fn refuse(status: StatusCode, code: &str, message: String) -> Response {

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
 
-use crate::db::schema::{companies, customer_emails, customers};
+use crate::db::schema::{companies, customer_emails, customers, dataset};
 use crate::db::DbConnection;
 use crate::import::input::{Input, Progress};
 use crate::import::reader::{for_each_record, Location, ReadError};
@@ -174,6 +174,10 @@ pub fn import_with_progress(
             conn.batch_execute(create)?;
         }
         tracing::debug!(elapsed = ?started.elapsed(), "indexes built");
+        // Caches keyed by the dataset (the server's response cache) see it change.
+        diesel::update(dataset::table)
+            .set(dataset::version.eq(dataset::version + 1))
+            .execute(conn)?;
         if customers_written >= ANALYZE_FROM {
             let started = std::time::Instant::now();
             conn.batch_execute("ANALYZE")?;

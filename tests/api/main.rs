@@ -2,6 +2,7 @@
 //! temporary database.
 
 mod auth;
+mod cache;
 mod cli;
 mod graphql_errors;
 mod graphql_list;

@@ -1,0 +1,283 @@
+//! Answers to repeated reads. The dataset is static between imports, so a successful answer
+//! is kept, keyed by the normalized request, the caller's role and the dataset version, and
+//! served again until an import bumps the version. Every successful GET also gets a strong
+//! `ETag`, and `If-None-Match` answers `304`.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use blake2::digest::consts::U16;
+use blake2::{Blake2b, Digest};
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+
+use crate::auth::Identity;
+use crate::db::{Database, DbConnection};
+use crate::state::AppState;
+
+/// An answer as it went out the first time.
+struct Stored {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    etag: HeaderValue,
+}
+
+/// Entries weigh their bytes, so the bound is on memory, not on a count.
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<Vec<u8>, Arc<Stored>> for ByBytes {
+    fn weight(&self, key: &Vec<u8>, stored: &Arc<Stored>) -> u64 {
+        let headers: usize = stored
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 32)
+            .sum();
+        (key.len() + stored.body.len() + headers + 128) as u64
+    }
+}
+
+pub struct ResponseCache {
+    /// `None` when disabled (`--response-cache-mib 0`): answers still get their `ETag`.
+    entries: Option<Cache<Vec<u8>, Arc<Stored>, ByBytes>>,
+    /// The dataset version the entries belong to (0 until first read).
+    version: AtomicI64,
+    /// A connection of its own for the one-row version read every request makes: an import
+    /// by another process is seen by the very next request.
+    conn: Mutex<Option<DbConnection>>,
+}
+
+impl ResponseCache {
+    pub fn new(max_bytes: u64) -> ResponseCache {
+        let entries = (max_bytes > 0)
+            .then(|| Cache::with_weighter((max_bytes / 4096).max(16) as usize, max_bytes, ByBytes));
+        ResponseCache {
+            entries,
+            version: AtomicI64::new(0),
+            conn: Mutex::new(None),
+        }
+    }
+
+    /// The stored dataset's version, read now (a cached one-row statement on a warm page,
+    /// run inline like the authenticator's row check); a new one empties the cache. `None`
+    /// when it cannot be read: the request then goes uncached.
+    fn current_version(&self, db: &Database) -> Option<i64> {
+        let mut slot = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if slot.is_none() {
+            *slot = db.dedicated_connection().ok();
+        }
+        let read = crate::db::dataset_version(slot.as_mut()?);
+        let version = match read {
+            Ok(version) => version,
+            Err(error) => {
+                tracing::warn!(%error, "reading the dataset version");
+                *slot = None;
+                return None;
+            }
+        };
+        drop(slot);
+        if self.version.swap(version, Ordering::AcqRel) != version {
+            if let Some(entries) = &self.entries {
+                entries.clear();
+            }
+        }
+        Some(version)
+    }
+}
+
+/// The request in the form answers are keyed by: what can change an answer, and nothing else.
+/// Query parameters are sorted by name (stably, so a repeated name keeps its last-wins order).
+fn key(version: i64, role: &str, parts: &axum::http::request::Parts, body: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(128 + body.len());
+    key.extend_from_slice(&version.to_le_bytes());
+    let mut field = |bytes: &[u8]| {
+        key.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        key.extend_from_slice(bytes);
+    };
+    field(role.as_bytes());
+    // HEAD is GET without the body: it shares GET's entry (and validator).
+    let method = match &parts.method {
+        m if m == Method::HEAD => "GET",
+        m => m.as_str(),
+    };
+    field(method.as_bytes());
+    field(parts.uri.path().as_bytes());
+    let mut pairs: Vec<&str> = parts
+        .uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .collect();
+    pairs.sort_by_key(|pair| pair.split('=').next().unwrap_or_default());
+    for pair in pairs {
+        field(pair.as_bytes());
+    }
+    // Headers that change an answer: CORS echoes, WordPress's method override, the body's type.
+    for name in [
+        header::ORIGIN,
+        header::CONTENT_TYPE,
+        header::HeaderName::from_static("x-http-method-override"),
+    ] {
+        field(
+            parts
+                .headers
+                .get(&name)
+                .map(HeaderValue::as_bytes)
+                .unwrap_or_default(),
+        );
+    }
+    field(body);
+    key
+}
+
+/// A strong validator: a digest of the exact bytes sent.
+fn etag_of(body: &[u8]) -> HeaderValue {
+    let digest = Blake2b::<U16>::digest(body);
+    let mut text = String::with_capacity(34);
+    text.push('"');
+    for byte in digest {
+        text.push_str(&format!("{byte:02x}"));
+    }
+    text.push('"');
+    HeaderValue::from_str(&text).expect("hex is a valid header value")
+}
+
+/// Whether `If-None-Match` names this `etag` (or `*`); compared weakly, as RFC 9110 says.
+fn matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let ours = etag.as_bytes();
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|tag| tag.trim())
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag).as_bytes() == ours)
+}
+
+fn answer(stored: &Stored, method: &Method, request_headers: &HeaderMap) -> Response {
+    let conditional =
+        (method == Method::GET || method == Method::HEAD) && matches(request_headers, &stored.etag);
+    let (status, body) = if conditional {
+        (StatusCode::NOT_MODIFIED, Body::empty())
+    } else if method == Method::HEAD {
+        (stored.status, Body::empty())
+    } else {
+        (stored.status, Body::from(stored.body.clone()))
+    };
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    for (name, value) in &stored.headers {
+        if conditional && name == header::CONTENT_LENGTH {
+            continue;
+        }
+        headers.append(name, value.clone());
+    }
+    if method == Method::GET || method == Method::HEAD {
+        headers.insert(header::ETAG, stored.etag.clone());
+    }
+    response
+}
+
+/// The layer around the customer routes, inside authentication (it needs the caller's role).
+pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let cache = state.responses.clone();
+    let method = request.method().clone();
+    let cacheable_method = method == Method::GET
+        || method == Method::HEAD
+        || (method == Method::POST && request.uri().path() == "/graphql");
+    // Only answers to a known role are shared: anonymous answers depend on more than a role
+    // (missing or refused credentials), and they are cheap anyway.
+    let role = match request.extensions().get::<Identity>() {
+        Some(Identity::User(principal)) if cacheable_method => principal.role.as_str(),
+        _ => return next.run(request).await,
+    };
+
+    let (parts, body) = request.into_parts();
+    let body = if method == Method::POST {
+        match axum::body::to_bytes(body, usize::MAX).await {
+            Ok(bytes) => bytes,
+            // Over the body limit (the only way reading it fails short of a dropped client).
+            Err(_) => return crate::graphql::handlers::too_large(),
+        }
+    } else {
+        Bytes::new()
+    };
+    let Some(version) = cache.current_version(&state.db) else {
+        return next.run(Request::from_parts(parts, Body::from(body))).await;
+    };
+    let key = key(version, role, &parts, &body);
+    if let Some(stored) = cache.entries.as_ref().and_then(|e| e.get(&key)) {
+        return answer(&stored, &method, &parts.headers);
+    }
+
+    let request_headers = parts.headers.clone();
+    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    // A HEAD answer has no body to keep or to validate: the next GET fills the entry.
+    if response.status() != StatusCode::OK || method == Method::HEAD {
+        return response;
+    }
+    let (response_parts, body) = response.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let stored = Arc::new(Stored {
+        status: response_parts.status,
+        etag: etag_of(&body),
+        headers: response_parts.headers,
+        body,
+    });
+    // If an import landed while this ran, the answer may be the new dataset's, kept under
+    // the old version: only requests that started before the import can find it, and the
+    // answer is still one whole dataset.
+    if let Some(entries) = &cache.entries {
+        entries.insert(key, stored.clone());
+    }
+    answer(&stored, &method, &request_headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_lists_and_wildcards_match() {
+        let etag = etag_of(b"page");
+        let mut headers = HeaderMap::new();
+        assert!(!matches(&headers, &etag));
+        headers.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(&format!("\"other\", W/{}", etag.to_str().unwrap())).unwrap(),
+        );
+        assert!(matches(&headers, &etag));
+        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
+        assert!(matches(&headers, &etag));
+        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"other\""));
+        assert!(!matches(&headers, &etag));
+    }
+
+    #[test]
+    fn query_order_does_not_split_the_cache_but_values_do() {
+        let parts = |uri: &str| Request::get(uri).body(()).unwrap().into_parts().0;
+        let a = key(1, "administrator", &parts("/c?page=2&per_page=5"), b"");
+        let b = key(1, "administrator", &parts("/c?per_page=5&page=2"), b"");
+        let c = key(1, "administrator", &parts("/c?per_page=5&page=3"), b"");
+        let d = key(2, "administrator", &parts("/c?page=2&per_page=5"), b"");
+        let e = key(1, "support_manager", &parts("/c?page=2&per_page=5"), b"");
+        assert_eq!(a, b);
+        assert!(a != c && a != d && a != e);
+        // A repeated name keeps its order: the last one wins, as in PHP.
+        let f = key(1, "administrator", &parts("/c?page=1&x=0&page=2"), b"");
+        let g = key(1, "administrator", &parts("/c?page=2&x=0&page=1"), b"");
+        assert_ne!(f, g);
+    }
+}

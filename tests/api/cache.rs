@@ -1,0 +1,171 @@
+//! The response cache and validators: repeated reads are answered from memory until the
+//! dataset changes; GET answers carry a strong ETag and `If-None-Match` gets a 304.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use diesel::prelude::*;
+use kbs_graphql::auth::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{basic, customer, jsonl, TestApp};
+
+const LIST: &str = "/wp-json/kbs/v1/customers?per_page=2";
+const QUERY: &str = "{ customers(perPage: 2) { nodes { id email } totalCount } }";
+
+/// Changes the stored rows behind the server's back, without a new dataset version: what a
+/// cached answer would not notice.
+fn rename_everyone(app: &TestApp, email_suffix: &str) {
+    let mut conn = app.db.pool.get().unwrap();
+    diesel::sql_query(format!(
+        "UPDATE customers SET email = 'c' || id || '{email_suffix}'"
+    ))
+    .execute(&mut *conn)
+    .unwrap();
+}
+
+fn bump_dataset(app: &TestApp) {
+    let mut conn = app.db.pool.get().unwrap();
+    diesel::sql_query("UPDATE dataset SET version = version + 1")
+        .execute(&mut *conn)
+        .unwrap();
+}
+
+fn three() -> TestApp {
+    TestApp::with(
+        &[
+            customer(1, "one@example.com").build(),
+            customer(2, "two@example.com").build(),
+            customer(3, "three@example.com").build(),
+        ],
+        &[],
+    )
+}
+
+#[tokio::test]
+async fn repeated_reads_come_from_the_cache_until_the_dataset_version_moves() {
+    let app = three();
+    let first = app.rest_json(LIST).await;
+    let graphql_first = app.graphql(QUERY).await;
+    rename_everyone(&app, "@changed.test");
+    assert_eq!(app.rest_json(LIST).await, first, "served from the cache");
+    assert_eq!(
+        app.graphql(QUERY).await,
+        graphql_first,
+        "served from the cache"
+    );
+
+    bump_dataset(&app);
+    let fresh = app.rest_json(LIST).await;
+    assert_eq!(fresh[0]["email"], "c3@changed.test");
+    let graphql_fresh = app.graphql(QUERY).await;
+    assert_eq!(
+        graphql_fresh["data"]["customers"]["nodes"][0]["email"],
+        "c3@changed.test"
+    );
+}
+
+#[tokio::test]
+async fn an_import_invalidates_the_cache_at_once() {
+    let app = three();
+    assert_eq!(app.rest_json(LIST).await.as_array().unwrap().len(), 2);
+    let replacement = jsonl(&[customer(9, "nine@example.com").build()]);
+    app.import(&replacement, None, true).unwrap();
+    let after = app.rest_json(LIST).await;
+    assert_eq!(after, json!([after[0].clone()]));
+    assert_eq!(after[0]["id"], 9);
+}
+
+#[tokio::test]
+async fn the_callers_role_is_part_of_the_key() {
+    let app = three();
+    let allowed = app.graphql(QUERY).await;
+    assert!(allowed.get("errors").is_none(), "{allowed}");
+    // The same request from a role without the capability is refused, not served the
+    // administrator's cached answer (GraphQL refusals are 200s, so they are cacheable too).
+    let agent = basic(
+        "agent",
+        &app.add_user("agent", Role::SupportAgent).to_string(),
+    );
+    for _ in 0..2 {
+        let (status, refused) = app.graphql_as(Some(&agent), QUERY, json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    }
+    let (status, _, _) = app.rest_as("GET", LIST, Some(&agent)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Anonymous callers are never served from the cache.
+    let (status, _, _) = app.rest_as("GET", LIST, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn get_with(
+    app: &TestApp,
+    uri: &str,
+    if_none_match: Option<&str>,
+) -> (StatusCode, String, Vec<u8>) {
+    let mut request = Request::get(uri).header(header::AUTHORIZATION, &app.admin);
+    if let Some(tag) = if_none_match {
+        request = request.header(header::IF_NONE_MATCH, tag);
+    }
+    let (status, headers, body) = app.send(request.body(Body::empty()).unwrap()).await;
+    let etag = headers
+        .get(header::ETAG)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, etag, body)
+}
+
+#[tokio::test]
+async fn get_answers_carry_a_strong_etag_and_if_none_match_gets_304() {
+    let app = three();
+    let graphql_get = format!(
+        "/graphql?query={}",
+        percent_encoding::utf8_percent_encode(QUERY, percent_encoding::NON_ALPHANUMERIC)
+    );
+    for uri in [LIST, "/wp-json/kbs/v1/customers/2", graphql_get.as_str()] {
+        let (status, etag, body) = get_with(&app, uri, None).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert!(
+            etag.starts_with('"') && etag.ends_with('"') && etag.len() > 10,
+            "{uri}: {etag}"
+        );
+        assert!(!body.is_empty());
+
+        let (status, again, body) = get_with(&app, uri, Some(&etag)).await;
+        assert_eq!(
+            (status, again.as_str()),
+            (StatusCode::NOT_MODIFIED, etag.as_str()),
+            "{uri}"
+        );
+        assert!(body.is_empty());
+        let (status, _, _) = get_with(&app, uri, Some("\"something-else\"")).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+    }
+
+    // A new dataset with different content: the old validator no longer matches.
+    let (_, before, _) = get_with(&app, LIST, None).await;
+    rename_everyone(&app, "@new.test");
+    bump_dataset(&app);
+    let (status, after, body) = get_with(&app, LIST, Some(&before)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(after, before);
+    let page: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(page[0]["email"], "c3@new.test");
+}
+
+#[tokio::test]
+async fn a_disabled_cache_still_validates() {
+    let app = TestApp::with_state(|state| state.with_response_cache(0));
+    app.import(
+        &jsonl(&[customer(1, "one@example.com").build()]),
+        None,
+        false,
+    )
+    .unwrap();
+    let (_, etag, _) = get_with(&app, LIST, None).await;
+    rename_everyone(&app, "@fresh.test");
+    let (status, changed, body) = get_with(&app, LIST, Some(&etag)).await;
+    assert_eq!(status, StatusCode::OK, "no cache: the change is seen");
+    assert_ne!(changed, etag);
+    assert!(String::from_utf8(body).unwrap().contains("c1@fresh.test"));
+}
