@@ -82,17 +82,15 @@ impl QueryRoot {
             .any(|field| look.field(field).exists());
         let with_companies = look.field("nodes").field("company").exists();
         let db = ctx.data::<Database>()?;
-        let (page, companies) = db
-            .run(move |conn| {
-                let page = query.list(conn, with_total)?;
-                let companies = if with_companies {
-                    companies_of(conn, &page.customers)?
-                } else {
-                    HashMap::new()
-                };
-                Ok((page, companies))
-            })
-            .await?;
+        let (page, companies) = db.read(move |conn| {
+            let page = query.list(conn, with_total)?;
+            let companies = if with_companies {
+                companies_of(conn, &page.customers)?
+            } else {
+                HashMap::new()
+            };
+            Ok((page, companies))
+        })?;
         Ok(CustomerPageObject::new(page, &companies))
     }
 
@@ -103,19 +101,17 @@ impl QueryRoot {
         let key = IdOrEmail::parse(&id_or_email);
         let with_company = ctx.look_ahead().field("company").exists();
         let db = ctx.data::<Database>()?;
-        let found = db
-            .run(move |conn| {
-                let Some(customer) = key.find(conn)? else {
-                    return Ok(None);
-                };
-                let companies = if with_company {
-                    companies_of(conn, std::slice::from_ref(&customer))?
-                } else {
-                    HashMap::new()
-                };
-                Ok(Some(CustomerObject::new(customer, &companies)))
-            })
-            .await?;
+        let found = db.read(move |conn| {
+            let Some(customer) = key.find(conn)? else {
+                return Ok(None);
+            };
+            let companies = if with_company {
+                companies_of(conn, std::slice::from_ref(&customer))?
+            } else {
+                HashMap::new()
+            };
+            Ok(Some(CustomerObject::new(customer, &companies)))
+        })?;
         Ok(found)
     }
 }

@@ -130,14 +130,11 @@ async fn list(
     let query = params::list(params).map_err(AppError::InvalidParams)?.query;
     identity.require_customer_access()?;
     let window = query.window;
-    let (page, companies) = state
-        .db
-        .run(move |conn| {
-            let page = query.list(conn, true)?;
-            let companies = companies_of(conn, &page.customers)?;
-            Ok((page, companies))
-        })
-        .await?;
+    let (page, companies) = state.db.read(move |conn| {
+        let page = query.list(conn, true)?;
+        let companies = companies_of(conn, &page.customers)?;
+        Ok((page, companies))
+    })?;
     let total = page.total.unwrap_or_default();
     let total_pages = page.total_pages().unwrap_or_default();
     if window.page > total_pages && total > 0 {
@@ -188,16 +185,13 @@ async fn single(
     shaping: &Shaping,
 ) -> Result<Answer, AppError> {
     identity.require_customer_access()?;
-    let found = state
-        .db
-        .run(move |conn| {
-            let Some(customer) = key.find(conn)? else {
-                return Ok(None);
-            };
-            let companies = companies_of(conn, std::slice::from_ref(&customer))?;
-            Ok(Some((customer, companies)))
-        })
-        .await?;
+    let found = state.db.read(move |conn| {
+        let Some(customer) = key.find(conn)? else {
+            return Ok(None);
+        };
+        let companies = companies_of(conn, std::slice::from_ref(&customer))?;
+        Ok(Some((customer, companies)))
+    })?;
     let (customer, companies): (_, HashMap<_, _>) = found.ok_or(AppError::CustomerNotFound)?;
     Ok(Answer::ok(shaping.payload(&CustomerJson::new(
         &customer,
