@@ -9,6 +9,7 @@ use crate::db::Database;
 use crate::graphql::{self, AppSchema};
 use crate::rest::{CorsOrigins, Site};
 
+/// Cloned for every request (axum's `State`): every field is `Copy` or behind an `Arc`.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Database,
@@ -18,11 +19,13 @@ pub struct AppState {
     /// Whether anonymous clients may introspect the GraphQL schema.
     pub public_schema: bool,
     /// How REST links and dates are written.
-    pub site: Site,
+    pub site: Arc<Site>,
     /// Which browser origins may read answers.
-    pub cors: CorsOrigins,
+    pub cors: Arc<CorsOrigins>,
     /// Answers to repeated reads, until the dataset changes.
     pub responses: Arc<ResponseCache>,
+    /// Parsed GraphQL queries, by text.
+    pub documents: Arc<graphql::Documents>,
 }
 
 /// The response cache's default bound.
@@ -52,12 +55,13 @@ impl AppState {
             db,
             limits,
             public_schema: false,
-            site: Site {
+            site: Arc::new(Site {
                 base_url: "http://localhost".into(),
                 timezone: chrono::FixedOffset::east_opt(0).expect("UTC"),
-            },
-            cors: CorsOrigins::Any,
+            }),
+            cors: Arc::new(CorsOrigins::Any),
             responses: Arc::new(ResponseCache::new(DEFAULT_RESPONSE_CACHE_BYTES)),
+            documents: Arc::new(graphql::Documents::new(4 * 1024 * 1024)),
         }
     }
 
@@ -68,12 +72,12 @@ impl AppState {
     }
 
     pub fn with_site(mut self, site: Site) -> AppState {
-        self.site = site;
+        self.site = Arc::new(site);
         self
     }
 
     pub fn with_cors(mut self, cors: CorsOrigins) -> AppState {
-        self.cors = cors;
+        self.cors = Arc::new(cors);
         self
     }
 

@@ -1,5 +1,6 @@
 //! Opening the database: file creation, migrations, per-connection settings and the pool.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -43,7 +44,7 @@ pub struct OpenError {
 #[derive(Clone)]
 pub struct Database {
     pub pool: Pool,
-    pub path: String,
+    pub path: Arc<str>,
 }
 
 impl Database {
@@ -77,7 +78,10 @@ impl Database {
             .connection_customizer(Box::new(ConnectionSettings))
             .build(ConnectionManager::new(&path))
             .map_err(|e| fail(e.to_string()))?;
-        Ok(Database { pool, path })
+        Ok(Database {
+            pool,
+            path: path.into(),
+        })
     }
 
     /// A connection of its own, outside the pool, with the pool's settings: for a caller that

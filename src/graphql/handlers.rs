@@ -28,10 +28,11 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
             .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         return response;
     }
-    let request = match read(request).await {
+    let mut request = match read(request).await {
         Ok(request) => request,
         Err(refusal) => return refusal,
     };
+    state.documents.attach(&mut request);
     let introspection = IntrospectionAllowed(state.public_schema || identity.is_authenticated());
     let request = request.data(identity).data(introspection);
     GraphQLResponse::from(state.schema.execute(request).await).into_response()

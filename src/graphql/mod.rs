@@ -1,10 +1,12 @@
 //! The GraphQL transport: schema, resolvers and output types over the query core.
 
+mod documents;
 pub(crate) mod handlers;
 mod query;
 mod scalars;
 mod schema;
 mod types;
 
+pub use documents::Documents;
 pub use scalars::DateTime;
 pub use schema::{build, sdl, AppSchema, IntrospectionAllowed};

@@ -47,7 +47,7 @@ struct Spool {
 
 impl Spool {
     fn create(db: &Database, kind: &str) -> Result<Spool, SyncError> {
-        let dir = std::path::Path::new(&db.path)
+        let dir = std::path::Path::new(&*db.path)
             .parent()
             .filter(|p| !p.as_os_str().is_empty());
         let path = dir

@@ -169,3 +169,14 @@ async fn a_disabled_cache_still_validates() {
     assert_ne!(changed, etag);
     assert!(String::from_utf8(body).unwrap().contains("c1@fresh.test"));
 }
+
+#[tokio::test]
+async fn a_reused_parsed_query_still_takes_each_requests_variables() {
+    let app = three();
+    let query = "query Page($n: Int) { customers(perPage: $n) { nodes { id } } }";
+    for n in [1, 2, 1, 3] {
+        let page = app.graphql_with(query, json!({ "n": n })).await;
+        let nodes = page["data"]["customers"]["nodes"].as_array().unwrap().len();
+        assert_eq!(nodes, n, "{page}");
+    }
+}
