@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 
 use crate::customers::model::{fold_case, Customer, CustomerRow};
-use crate::db::schema::{customer_emails, customers};
+use crate::db::schema::{customer_emails, customers, dataset};
 use crate::db::{Backend, DbConnection};
 use crate::error::AppError;
 
@@ -153,16 +153,27 @@ impl CustomerQuery {
             .into_iter()
             .map(CustomerRow::into_customer)
             .collect::<QueryResult<_>>()?;
-        let total = if with_total {
-            Some(self.filtered().count().get_result(conn)?)
-        } else {
-            None
+        let total = match (with_total, self.is_unfiltered()) {
+            (false, _) => None,
+            // Kept by the import in the same transaction as the rows: same snapshot, one row.
+            (true, true) => Some(dataset::table.select(dataset::customers).first(conn)?),
+            (true, false) => Some(self.filtered().count().get_result(conn)?),
         };
         Ok(Page {
             customers,
             total,
             window: self.window,
         })
+    }
+
+    fn is_unfiltered(&self) -> bool {
+        self.include.is_empty()
+            && self.exclude.is_empty()
+            && self.user_ids.is_empty()
+            && self.emails.is_empty()
+            && self.name.is_none()
+            && self.search.is_none()
+            && self.companies.is_empty()
     }
 
     fn filtered(&self) -> BoxedCustomers<'_> {

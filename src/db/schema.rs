@@ -72,5 +72,6 @@ diesel::table! {
     dataset (id) {
         id -> Integer,
         version -> BigInt,
+        customers -> BigInt,
     }
 }

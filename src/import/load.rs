@@ -174,9 +174,14 @@ pub fn import_with_progress(
             conn.batch_execute(create)?;
         }
         tracing::debug!(elapsed = ?started.elapsed(), "indexes built");
-        // Caches keyed by the dataset (the server's response cache) see it change.
+        // Caches keyed by the dataset (the server's response cache) see it change; the
+        // unfiltered total is kept with it.
+        let stored: i64 = customers::table.count().get_result(conn)?;
         diesel::update(dataset::table)
-            .set(dataset::version.eq(dataset::version + 1))
+            .set((
+                dataset::version.eq(dataset::version + 1),
+                dataset::customers.eq(stored),
+            ))
             .execute(conn)?;
         if customers_written >= ANALYZE_FROM {
             let started = std::time::Instant::now();

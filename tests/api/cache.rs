@@ -180,3 +180,35 @@ async fn a_reused_parsed_query_still_takes_each_requests_variables() {
         assert_eq!(nodes, n, "{page}");
     }
 }
+
+#[tokio::test]
+async fn the_unfiltered_total_follows_every_import_and_survives_a_failed_one() {
+    let app = three();
+    async fn total(app: &TestApp) -> i64 {
+        let page = app.graphql("{ customers { totalCount } }").await;
+        page["data"]["customers"]["totalCount"].as_i64().unwrap()
+    }
+    assert_eq!(total(&app).await, 3);
+    app.import(
+        &jsonl(&[customer(4, "four@example.com").build()]),
+        None,
+        false,
+    )
+    .unwrap();
+    assert_eq!(total(&app).await, 4, "appended");
+    // A failed import (a duplicate address) changes nothing.
+    app.import(
+        &jsonl(&[customer(5, "ONE@example.com").build()]),
+        None,
+        false,
+    )
+    .unwrap_err();
+    assert_eq!(total(&app).await, 4);
+    app.import(
+        &jsonl(&[customer(7, "seven@example.com").build()]),
+        None,
+        true,
+    )
+    .unwrap();
+    assert_eq!(total(&app).await, 1, "replaced");
+}
