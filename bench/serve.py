@@ -60,6 +60,22 @@ def wait_for(url, seconds=30):
     sys.exit(f"{url} did not come up")
 
 
+def wait_idle(url, seconds=120):
+    """Waits until the server has worked off what wrk left in flight when it stopped (slow
+    queries keep running after their client is gone), so the next target starts on an idle
+    server: a probe answered within 50 ms."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        started = time.time()
+        try:
+            urllib.request.urlopen(f"{url}/healthz", timeout=seconds)
+        except Exception:
+            pass
+        if time.time() - started < 0.05:
+            return
+    sys.exit(f"{url} stayed busy")
+
+
 def peak_rss_mib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -73,7 +89,8 @@ def wrk(url, seconds, method="POST", body=None, auth=None):
     if body is not None:
         env["BODY_FILE"] = body
     out = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", "-c32", f"-d{seconds}s", "--latency",
+        # A generous timeout: a slow answer is measured (in p99), not dropped as an error.
+        ["taskset", "-c", "1", "wrk", "-t1", "-c32", f"-d{seconds}s", "--timeout", "30s", "--latency",
          "-s", os.path.join(ROOT, "bench", "request.lua"), url],
         check=True, capture_output=True, text=True, env=env, timeout=seconds + 30).stdout
     m = re.search(r"WRK_JSON (\{.*\})", out)
@@ -138,8 +155,10 @@ def scale_phase(args, binary, work, small_db, quiet):
                 for size, (_, url, auth) in servers.items():
                     if round_ == 0:
                         wrk(f"{url}/graphql", 1, body=bodies[label], auth=auth)  # warm-up
+                        wait_idle(url)
                     results.setdefault((label, size), []).append(
                         wrk(f"{url}/graphql", args.scale_seconds, body=bodies[label], auth=auth))
+                    wait_idle(url)
             print(f"scale round {round_ + 1}/{args.rounds} done", file=sys.stderr)
         big_rss = peak_rss_mib(servers["big"][0].pid)
     finally:

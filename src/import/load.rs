@@ -195,8 +195,8 @@ pub fn import_with_progress(
     });
     // Back to the pool's sizes whatever happened.
     conn.batch_execute(
-        "PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456; PRAGMA temp_store = DEFAULT; \
-         PRAGMA analysis_limit = 0;",
+        "PRAGMA cache_size = -8000; PRAGMA mmap_size = 0; PRAGMA temp_store = DEFAULT; \
+         PRAGMA threads = 0; PRAGMA analysis_limit = 0;",
     )?;
     result
 }
