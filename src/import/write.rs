@@ -86,8 +86,8 @@ macro_rules! insert_in_chunks {
     }};
 }
 
-/// 40 × 15 columns stay far below SQLite's 32766 bound values per statement.
-const CUSTOMERS_PER_STATEMENT: usize = 40;
+/// 100 × 15 columns stay far below SQLite's 32766 bound values per statement.
+const CUSTOMERS_PER_STATEMENT: usize = 100;
 
 #[derive(Insertable)]
 #[diesel(table_name = customers)]
