@@ -142,11 +142,12 @@ fn key(version: i64, role: &str, parts: &axum::http::request::Parts, body: &[u8]
 
 /// A strong validator: a digest of the exact bytes sent.
 fn etag_of(body: &[u8]) -> HeaderValue {
+    use std::fmt::Write;
     let digest = Blake2b::<U16>::digest(body);
     let mut text = String::with_capacity(34);
     text.push('"');
     for byte in digest {
-        text.push_str(&format!("{byte:02x}"));
+        write!(text, "{byte:02x}").expect("writing to a String cannot fail");
     }
     text.push('"');
     HeaderValue::from_str(&text).expect("hex is a valid header value")
