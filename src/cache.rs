@@ -11,8 +11,6 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use blake2::digest::consts::U16;
-use blake2::{Blake2b, Digest};
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
@@ -140,16 +138,11 @@ fn key(version: i64, role: &str, parts: &axum::http::request::Parts, body: &[u8]
     key
 }
 
-/// A strong validator: a digest of the exact bytes sent.
+/// A strong validator: a 128-bit hash of the exact bytes sent. Not a cryptographic digest
+/// (nobody gains by forging a collision with their own cached copy), and fast: BLAKE2 over a
+/// page took 7 % of an uncached REST list's server time, XXH3 a few hundred nanoseconds.
 fn etag_of(body: &[u8]) -> HeaderValue {
-    use std::fmt::Write;
-    let digest = Blake2b::<U16>::digest(body);
-    let mut text = String::with_capacity(34);
-    text.push('"');
-    for byte in digest {
-        write!(text, "{byte:02x}").expect("writing to a String cannot fail");
-    }
-    text.push('"');
+    let text = format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(body));
     HeaderValue::from_str(&text).expect("hex is a valid header value")
 }
 

@@ -70,8 +70,17 @@ pub fn companies_of(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    // The ids go in as one JSON array: the statement text is then the same for every page and
+    // stays prepared (an `IN (?, ?, …)` list is compiled anew for each length, ~20 µs).
+    let ids = serde_json::to_string(&ids).expect("integers serialize");
     let found: Vec<Company> = companies::table
-        .filter(companies::id.eq_any(ids))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "companies.id IN (SELECT value FROM json_each(",
+            )
+            .bind::<diesel::sql_types::Text, _>(ids)
+            .sql("))"),
+        )
         .select(Company::as_select())
         .load(conn)?;
     Ok(found.into_iter().map(|c| (c.id, c)).collect())
