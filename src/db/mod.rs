@@ -3,6 +3,7 @@
 mod pool;
 pub mod schema;
 
+pub(crate) use pool::SQLITE_CONNECTION_PRAGMAS;
 pub use pool::{open, Database, DbConnection, OpenError, Pool, PooledConnection};
 
 /// The backend of [`DbConnection`]: what boxed queries are built for.

@@ -135,9 +135,10 @@ pub fn import_with_progress(
 ) -> Result<ImportSummary, ImportError> {
     // The whole import is one transaction: readers keep their snapshot of the old dataset
     // until it commits.
-    // A bigger page cache for the index B-trees, no memory map (its pages would count as
-    // resident for the whole file), index sorts spilled to temporary files rather than kept
-    // in memory, and a sampled ANALYZE: all bounded, whatever the file's size.
+    // Sorts (the address table, the index rebuild) run fastest on a small page cache with a
+    // helper thread, spilled to temporary files rather than kept in memory; no memory map
+    // (its pages would count as resident for the whole file), and a sampled ANALYZE: all
+    // bounded, whatever the file's size.
     conn.batch_execute(
         "PRAGMA cache_size = -4000; PRAGMA threads = 2; PRAGMA mmap_size = 0; PRAGMA temp_store = FILE; \
          PRAGMA analysis_limit = 2000;",
@@ -194,10 +195,10 @@ pub fn import_with_progress(
             companies: companies_written,
         })
     });
-    // Back to the pool's sizes whatever happened.
+    // Back to the pool's settings whatever happened.
+    conn.batch_execute(crate::db::SQLITE_CONNECTION_PRAGMAS)?;
     conn.batch_execute(
-        "PRAGMA cache_size = -8000; PRAGMA mmap_size = 0; PRAGMA temp_store = DEFAULT; \
-         PRAGMA threads = 0; PRAGMA analysis_limit = 0;",
+        "PRAGMA temp_store = DEFAULT; PRAGMA threads = 0; PRAGMA analysis_limit = 0;",
     )?;
     result
 }

@@ -62,6 +62,14 @@ fn is_unique_violation<T>(result: &Result<T, DieselError>) -> bool {
     )
 }
 
+/// The problem of a record whose id an earlier record (or the stored data) already has.
+fn duplicate_id(kind: &str, id: i32) -> Vec<FieldProblem> {
+    vec![FieldProblem {
+        field: "id".into(),
+        message: format!("{kind} {id} appears more than once"),
+    }]
+}
+
 fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).expect("strings always serialize")
 }
@@ -242,10 +250,7 @@ impl RecordKind for Customers {
             .values(record)
             .execute(conn);
         if is_unique_violation(&inserted) {
-            return Ok(vec![FieldProblem {
-                field: "id".into(),
-                message: format!("customer {} appears more than once", record.id),
-            }]);
+            return Ok(duplicate_id("customer", record.id));
         }
         inserted?;
         self.remember(location, record.id);
@@ -411,10 +416,7 @@ impl RecordKind for Companies {
             .values(CompanyInsert::from(record))
             .execute(conn);
         if is_unique_violation(&inserted) {
-            return Ok(vec![FieldProblem {
-                field: "id".into(),
-                message: format!("company {} appears more than once", record.id),
-            }]);
+            return Ok(duplicate_id("company", record.id));
         }
         inserted.map(|_| Vec::new())
     }
