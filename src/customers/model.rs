@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::{companies, customers};
+use crate::db::DbConnection;
 
 /// A customer's postal address; parts that were not given are empty strings. Serializes as
 /// the object both the plugin's JSON and the data files use, parts in this order.
@@ -176,6 +177,17 @@ impl CustomerRow {
 /// The form every case-insensitive comparison uses, for all of Unicode (`ZOË` ~ `Zoë`).
 pub fn fold_case(text: &str) -> String {
     text.to_lowercase()
+}
+
+diesel::define_sql_function! {
+    /// [`fold_case`] for SQL: SQLite's own `lower()` folds ASCII only.
+    fn kbs_fold_case(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Makes `kbs_fold_case(text)` callable in SQL on this connection.
+pub(crate) fn register_fold_case(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    let DbConnection::Sqlite(sqlite) = conn;
+    kbs_fold_case_utils::register_impl(sqlite, |text: String| fold_case(&text))
 }
 
 /// Whether `text` looks like an email address: one `@` between a non-empty local part and a

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 
 use crate::customers::model::{fold_case, Customer, CustomerRow};
+use crate::customers::search_index;
 use crate::db::schema::{customer_emails, customers, dataset};
 use crate::db::{Backend, DbConnection};
 use crate::error::AppError;
@@ -133,31 +134,62 @@ impl CustomerQuery {
     /// The page, and its total when `with_total` is set (a count costs a second scan of the
     /// matches, which a client that shows no totals should not pay for).
     pub fn list(&self, conn: &mut DbConnection, with_total: bool) -> QueryResult<Page> {
-        if with_total {
-            // One read transaction: the page and its total come from the same snapshot, even
-            // while an import replaces the dataset.
-            conn.transaction(|conn| self.read(conn, true))
+        if with_total || self.substrings().is_some() {
+            // One read transaction: the page, its total and the substring index's state come
+            // from the same snapshot, even while an import replaces the dataset.
+            conn.transaction(|conn| self.read(conn, with_total))
         } else {
             self.read(conn, false)
         }
     }
 
     fn read(&self, conn: &mut DbConnection, with_total: bool) -> QueryResult<Page> {
-        let rows: Vec<CustomerRow> = self
-            .ordered(self.filtered())
-            .select(CustomerRow::as_select())
-            .offset(self.window.offset)
-            .limit(self.window.per_page)
-            .load(conn)?;
+        let fts = match self.substrings() {
+            Some(Some(fts)) if search_index::is_current(conn)? => Some(fts),
+            _ => None,
+        };
+        // Substring filters alone, served by the index: the index lists (and counts) the
+        // matches in id order by itself, without a lookup per match into the customers.
+        let index_only = fts.is_some() && self.only_substrings();
+        let rows: Vec<CustomerRow> = match &fts {
+            Some(fts) if index_only && self.order_by == OrderBy::Id => {
+                let ascending = self.order == SortOrder::Asc;
+                let ids = search_index::window_ids(
+                    conn,
+                    fts,
+                    ascending,
+                    self.window.offset,
+                    self.window.per_page,
+                )?;
+                let ids = serde_json::to_string(&ids).expect("integers serialize");
+                let by_ids = customers::table.into_boxed().filter(
+                    diesel::dsl::sql::<diesel::sql_types::Bool>(
+                        "customers.id IN (SELECT value FROM json_each(",
+                    )
+                    .bind::<diesel::sql_types::Text, _>(ids)
+                    .sql("))"),
+                );
+                self.ordered(by_ids)
+                    .select(CustomerRow::as_select())
+                    .load(conn)?
+            }
+            _ => self
+                .ordered(self.filtered(fts.as_deref()))
+                .select(CustomerRow::as_select())
+                .offset(self.window.offset)
+                .limit(self.window.per_page)
+                .load(conn)?,
+        };
         let customers = rows
             .into_iter()
             .map(CustomerRow::into_customer)
             .collect::<QueryResult<_>>()?;
-        let total = match (with_total, self.is_unfiltered()) {
-            (false, _) => None,
+        let total = match (with_total, self.is_unfiltered(), &fts) {
+            (false, _, _) => None,
             // Kept by the import in the same transaction as the rows: same snapshot, one row.
-            (true, true) => Some(dataset::table.select(dataset::customers).first(conn)?),
-            (true, false) => Some(self.filtered().count().get_result(conn)?),
+            (true, true, _) => Some(dataset::table.select(dataset::customers).first(conn)?),
+            (true, false, Some(fts)) if index_only => Some(search_index::count(conn, fts)?),
+            (true, false, _) => Some(self.filtered(fts.as_deref()).count().get_result(conn)?),
         };
         Ok(Page {
             customers,
@@ -166,17 +198,42 @@ impl CustomerQuery {
         })
     }
 
-    fn is_unfiltered(&self) -> bool {
+    /// The substring filters as one FTS5 query: `None` without such filters, `Some(None)`
+    /// when the index cannot serve one of them (a needle under three characters).
+    fn substrings(&self) -> Option<Option<String>> {
+        let name = self
+            .name
+            .as_ref()
+            .map(|n| search_index::contains(&fold_case(n), false));
+        let search = self
+            .search
+            .as_ref()
+            .map(|s| search_index::contains(&fold_case(s), true));
+        match (name, search) {
+            (None, None) => None,
+            (Some(one), None) | (None, Some(one)) => Some(one),
+            (Some(name), Some(search)) => {
+                Some(name.zip(search).map(|(n, s)| format!("{n} AND {s}")))
+            }
+        }
+    }
+
+    /// Whether `name` and `search` are the only filters given.
+    fn only_substrings(&self) -> bool {
         self.include.is_empty()
             && self.exclude.is_empty()
             && self.user_ids.is_empty()
             && self.emails.is_empty()
-            && self.name.is_none()
-            && self.search.is_none()
             && self.companies.is_empty()
     }
 
-    fn filtered(&self) -> BoxedCustomers<'_> {
+    fn is_unfiltered(&self) -> bool {
+        self.only_substrings() && self.name.is_none() && self.search.is_none()
+    }
+
+    /// The filters as a WHERE clause; `fts`, when given, serves `name` and `search` through
+    /// the substring index instead of a scan.
+    fn filtered(&self, fts: Option<&str>) -> BoxedCustomers<'_> {
         let mut query = customers::table.into_boxed();
         if !self.include.is_empty() {
             query = query.filter(customers::id.eq_any(&self.include));
@@ -207,6 +264,15 @@ impl CustomerQuery {
                         .filter(customer_emails::email_lower.eq_any(folded))
                         .select(customer_emails::customer_id),
                 ),
+            );
+        }
+        if let Some(fts) = fts {
+            return query.filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "customers.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ",
+                )
+                .bind::<diesel::sql_types::Text, _>(fts.to_owned())
+                .sql(")"),
             );
         }
         if let Some(name) = &self.name {

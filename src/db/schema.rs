@@ -75,3 +75,12 @@ diesel::table! {
         customers -> BigInt,
     }
 }
+
+diesel::table! {
+    search_index (id) {
+        id -> Integer,
+        version -> BigInt,
+        building -> BigInt,
+        last_id -> Integer,
+    }
+}

@@ -6,7 +6,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Integer, Text};
 use serde::de::DeserializeOwned;
 
-use crate::customers::fold_case;
+use crate::customers::{fold_case, register_fold_case};
 use crate::db::schema::{companies, customers};
 use crate::db::DbConnection;
 use crate::import::reader::Location;
@@ -139,11 +139,6 @@ impl From<CustomerRecord> for CustomerInsert {
     }
 }
 
-diesel::define_sql_function! {
-    /// [`fold_case`] for SQL: SQLite's own `lower()` folds ASCII only.
-    fn kbs_fold_case(text: Text) -> Text;
-}
-
 /// Every address of the customers this import wrote, derived from their rows: the primary one
 /// (`email_lower`) and the additional ones (the JSON list, folded). Stored customers already
 /// have their primary address in `customer_emails` under their own id; new ones do not.
@@ -218,8 +213,7 @@ impl RecordKind for Customers {
     }
 
     fn start(conn: &mut DbConnection) -> Result<Self, DieselError> {
-        let DbConnection::Sqlite(sqlite) = conn;
-        kbs_fold_case_utils::register_impl(sqlite, |text: String| fold_case(&text))?;
+        register_fold_case(conn)?;
         Ok(Customers::default())
     }
 

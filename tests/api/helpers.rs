@@ -207,6 +207,22 @@ impl TestApp {
         SHARED.get_or_init(TestApp::demo)
     }
 
+    /// The demo data with its substring index built, shared like [`TestApp::demo_shared`].
+    pub fn demo_indexed_shared() -> &'static TestApp {
+        static SHARED: std::sync::OnceLock<TestApp> = std::sync::OnceLock::new();
+        SHARED.get_or_init(|| {
+            let app = TestApp::demo();
+            app.build_search_index();
+            app
+        })
+    }
+
+    /// Brings the substring index up to the stored dataset, as the server's builder does.
+    pub fn build_search_index(&self) {
+        let mut conn = self.db.pool.get().unwrap();
+        kbs_graphql::customers::search_index::build(&mut conn).expect("search index builds");
+    }
+
     pub fn demo() -> TestApp {
         let app = TestApp::empty();
         let mut conn = app.db.pool.get().unwrap();

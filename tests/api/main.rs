@@ -15,6 +15,7 @@ mod rest_routes;
 mod rest_shape;
 mod rest_validation;
 mod schema;
+mod search_index;
 mod server;
 mod sync;
 mod transports_agree;

@@ -1,0 +1,190 @@
+//! The substring index: it answers exactly as a scan does, it answers only while it holds the
+//! stored dataset, and its build survives being overtaken by an import.
+
+use diesel::prelude::*;
+use kbs_graphql::customers::search_index::{self, Step};
+use serde_json::{json, Value};
+
+use crate::helpers::{customer, jsonl, TestApp};
+
+/// Needles for both filters: case, Unicode, LIKE's wildcards and FTS5's syntax taken
+/// literally, spaces, spans across name parts and address parts, too short for trigrams.
+const NEEDLES: &[&str] = &[
+    "smith",
+    "SMITH",
+    "ce sm",
+    "pure_",
+    "100%",
+    "% pure",
+    "ünï",
+    "ÜNÏCODE",
+    "ольг",
+    "umlaut.ex",
+    "corp.example",
+    "e.c",
+    "@example.com",
+    "com bob",
+    "zoë@",
+    "bob",
+    "b\"o",
+    "AND",
+    "sm*",
+    "al",
+    "",
+];
+
+async fn answer(app: &TestApp, filter: &str, needle: &str) -> Value {
+    app.graphql_with(
+        &format!(
+            "query($n: String) {{ customers({filter}: $n, perPage: 100) {{ nodes {{ id }} totalCount }} }}"
+        ),
+        json!({ "n": needle }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn indexed_answers_equal_scanned_ones() {
+    let scanned = TestApp::semantic();
+    let indexed = TestApp::semantic();
+    indexed.build_search_index();
+    for needle in NEEDLES {
+        for filter in ["name", "search"] {
+            assert_eq!(
+                answer(&indexed, filter, needle).await,
+                answer(&scanned, filter, needle).await,
+                "{filter}: {needle:?}"
+            );
+        }
+        let uri = format!(
+            "/wp-json/kbs/v1/customers?per_page=100&search={}",
+            percent_encoding::utf8_percent_encode(needle, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let (indexed_status, indexed_headers, indexed_body) = indexed.rest(&uri).await;
+        let (status, headers, body) = scanned.rest(&uri).await;
+        assert_eq!(indexed_status, status, "{uri}");
+        assert_eq!(
+            indexed_headers["x-wp-total"], headers["x-wp-total"],
+            "{uri}"
+        );
+        assert_eq!(indexed_body, body, "{uri}");
+    }
+    // Not vacuous: the needles do match.
+    let smiths = answer(&indexed, "name", "smith").await;
+    assert_eq!(smiths["data"]["customers"]["totalCount"], 2);
+    let umlaut = answer(&indexed, "search", "umlaut.ex").await;
+    assert_eq!(umlaut["data"]["customers"]["nodes"], json!([{ "id": 3 }]));
+}
+
+/// Renames customer 1 behind the index's back (no import, so the dataset version stays).
+fn rename_in_place(app: &TestApp) {
+    diesel::sql_query("UPDATE customers SET name = 'Renamed', name_lower = 'renamed' WHERE id = 1")
+        .execute(&mut app.db.pool.get().unwrap())
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_index_serves_only_the_dataset_it_holds() {
+    let app = TestApp::semantic();
+    app.build_search_index();
+    // The index still holds "alice smith" for customer 1: it, not a scan, answers.
+    rename_in_place(&app);
+    let ids = |v: Value| v["data"]["customers"]["nodes"].clone();
+    assert_eq!(
+        ids(answer(&app, "name", "smith").await),
+        json!([{ "id": 7 }, { "id": 1 }])
+    );
+    // An import moves the dataset version: the index is stale, so the filter scans.
+    app.import(
+        &jsonl(&[customer(9, "nine@example.com").name("Nine Smith").build()]),
+        None,
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        ids(answer(&app, "name", "smith").await),
+        json!([{ "id": 9 }, { "id": 7 }])
+    );
+    // Rebuilt, it holds the new dataset.
+    app.build_search_index();
+    assert_eq!(
+        ids(answer(&app, "name", "smith").await),
+        json!([{ "id": 9 }, { "id": 7 }])
+    );
+    assert_eq!(
+        ids(answer(&app, "name", "renamed").await),
+        json!([{ "id": 1 }])
+    );
+}
+
+#[tokio::test]
+async fn a_build_overtaken_by_an_import_starts_over() {
+    let app = TestApp::semantic();
+    let mut conn = app.db.pool.get().unwrap();
+    assert!(!search_index::is_current(&mut conn).unwrap());
+    assert_eq!(
+        search_index::build_step(&mut conn, 3).unwrap(),
+        Step::Indexed { through_id: 3 }
+    );
+    assert_eq!(
+        search_index::build_step(&mut conn, 3).unwrap(),
+        Step::Indexed { through_id: 6 }
+    );
+    assert!(!search_index::is_current(&mut conn).unwrap());
+    drop(conn);
+
+    app.import(
+        &jsonl(&[customer(9, "nine@example.com").name("Nine Smith").build()]),
+        None,
+        false,
+    )
+    .unwrap();
+    let mut conn = app.db.pool.get().unwrap();
+    // The half-built index was of the previous dataset: thrown away, started again.
+    assert_eq!(
+        search_index::build_step(&mut conn, 3).unwrap(),
+        Step::Indexed { through_id: 3 }
+    );
+    let mut steps = 1;
+    let version = loop {
+        steps += 1;
+        match search_index::build_step(&mut conn, 3).unwrap() {
+            Step::Finished { version } => break version,
+            Step::Indexed { .. } => {}
+            Step::Current => panic!("finished without saying so"),
+        }
+    };
+    assert_eq!(
+        steps, 4,
+        "9 customers in batches of 3, then a step that finds no more"
+    );
+    assert_eq!(
+        version,
+        kbs_graphql::db::dataset_version(&mut conn).unwrap()
+    );
+    assert!(search_index::is_current(&mut conn).unwrap());
+    assert_eq!(
+        search_index::build_step(&mut conn, 3).unwrap(),
+        Step::Current
+    );
+    drop(conn);
+
+    // Nothing of the thrown-away build is left over: every customer is counted once.
+    let all = answer(&app, "search", "example").await;
+    assert_eq!(all["data"]["customers"]["totalCount"], 9);
+    let fresh = TestApp::semantic();
+    fresh
+        .import(
+            &jsonl(&[customer(9, "nine@example.com").name("Nine Smith").build()]),
+            None,
+            false,
+        )
+        .unwrap();
+    for needle in NEEDLES {
+        assert_eq!(
+            answer(&app, "search", needle).await,
+            answer(&fresh, "search", needle).await,
+            "{needle:?}"
+        );
+    }
+}
