@@ -7,7 +7,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use crate::auth::passwords::AppPassword;
 use crate::auth::{Principal, Role};
 use crate::db::schema::{app_passwords, users};
-use crate::db::DbConnection;
+use crate::db::{write_transaction, DbConnection};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -98,7 +98,7 @@ pub fn add_user(
     if !valid_login(&user.login) {
         return Err(AccountError::InvalidLogin(user.login.clone()));
     }
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let inserted = diesel::insert_into(users::table)
             .values((
                 users::login.eq(&user.login),
@@ -121,7 +121,7 @@ pub fn add_user(
 /// When no user exists at all, creates `admin` (administrator) and returns its password;
 /// `None` when there are users already.
 pub fn bootstrap_admin(conn: &mut DbConnection) -> Result<Option<AppPassword>, AccountError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let count: i64 = users::table.count().get_result(conn)?;
         if count > 0 {
             return Ok(None);
@@ -169,7 +169,7 @@ pub fn list_users(conn: &mut DbConnection) -> Result<Vec<UserInfo>, AccountError
 /// Deletes the user and, with it, every application password it had.
 pub fn remove_user(conn: &mut DbConnection, login: &str) -> Result<(), AccountError> {
     let id = user_id(conn, login)?;
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         diesel::delete(app_passwords::table.filter(app_passwords::user_id.eq(id))).execute(conn)?;
         diesel::delete(users::table.find(id)).execute(conn)?;
         Ok(())

@@ -9,13 +9,12 @@
 
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Text};
 
 use crate::customers::register_fold_case;
 use crate::db::schema::{customers, search_index};
-use crate::db::{dataset_version, Database, DbConnection};
+use crate::db::{dataset_version, write_transaction, Database, DbConnection};
 
 /// Customers indexed per transaction: each holds the write lock for a fraction of a second
 /// (~0.3 s for 20,000 on the reference machine), so an import or an account change waits
@@ -71,20 +70,10 @@ pub enum Step {
 /// Indexes the next `batch` customers, in one write transaction. A build of an older
 /// dataset version (an import landed meanwhile) is thrown away and started over.
 pub fn build_step(conn: &mut DbConnection, batch: i64) -> QueryResult<Step> {
-    // IMMEDIATE: the step reads its progress and then writes; taking the write lock first
-    // means it waits for another writer (busy_timeout) instead of failing on the upgrade.
     register_fold_case(conn)?;
-    conn.batch_execute("BEGIN IMMEDIATE")?;
-    match step_in_transaction(conn, batch.max(1)) {
-        Ok(step) => {
-            conn.batch_execute("COMMIT")?;
-            Ok(step)
-        }
-        Err(e) => {
-            let _ = conn.batch_execute("ROLLBACK");
-            Err(e)
-        }
-    }
+    // The step reads its progress before it writes: holding the write lock from the start
+    // keeps another writer from committing in between.
+    write_transaction(conn, |conn| step_in_transaction(conn, batch.max(1)))
 }
 
 fn step_in_transaction(conn: &mut DbConnection, batch: i64) -> QueryResult<Step> {

@@ -9,6 +9,26 @@ pub use pool::{open, Database, DbConnection, OpenError, Pool, PooledConnection};
 /// The backend of [`DbConnection`]: what boxed queries are built for.
 pub type Backend = <DbConnection as diesel::Connection>::Backend;
 
+/// Runs `work` in a transaction that holds SQLite's write lock from its first statement. A
+/// plain (deferred) transaction that reads before it writes fails at once with "database is
+/// locked" when another connection committed in between (the search index builder commits
+/// every fraction of a second); taking the lock first makes it wait (`busy_timeout`) like any
+/// other writer instead.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{Connection, SimpleConnection};
+    conn.transaction(|conn| {
+        // A write that changes nothing: enough for SQLite to take the lock.
+        conn.batch_execute("UPDATE dataset SET id = id WHERE 0")?;
+        work(conn)
+    })
+}
+
 /// The version of the stored dataset: bumped by every import, in the import's transaction.
 pub fn dataset_version(conn: &mut DbConnection) -> diesel::QueryResult<i64> {
     use diesel::prelude::*;

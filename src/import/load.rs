@@ -12,7 +12,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
 
 use crate::db::schema::{companies, customer_emails, customers, dataset};
-use crate::db::DbConnection;
+use crate::db::{write_transaction, DbConnection};
 use crate::import::input::{Input, Progress};
 use crate::import::reader::{for_each_record, Location, ReadError};
 use crate::import::records::FieldProblem;
@@ -143,7 +143,7 @@ pub fn import_with_progress(
         "PRAGMA cache_size = -4000; PRAGMA threads = 2; PRAGMA mmap_size = 0; PRAGMA temp_store = FILE; \
          PRAGMA analysis_limit = 2000;",
     )?;
-    let result = conn.transaction(|conn| {
+    let result = write_transaction(conn, |conn| {
         if replace {
             diesel::delete(customer_emails::table).execute(conn)?;
             diesel::delete(customers::table).execute(conn)?;
@@ -187,7 +187,9 @@ pub fn import_with_progress(
             .execute(conn)?;
         if customers_written >= ANALYZE_FROM {
             let started = std::time::Instant::now();
-            conn.batch_execute("ANALYZE")?;
+            // Only the tables an import writes: statistics taken now of the substring index's
+            // tables (empty until the builder fills them) would tell the planner to scan them.
+            conn.batch_execute("ANALYZE customers; ANALYZE customer_emails; ANALYZE companies;")?;
             tracing::debug!(elapsed = ?started.elapsed(), "statistics refreshed");
         }
         Ok(ImportSummary {

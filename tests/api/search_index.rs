@@ -1,5 +1,6 @@
 //! The substring index: it answers exactly as a scan does, it answers only while it holds the
-//! stored dataset, and its build survives being overtaken by an import.
+//! stored dataset, its build survives being overtaken by an import, and the writers it shares
+//! the database with wait for each other instead of failing.
 
 use diesel::prelude::*;
 use kbs_graphql::customers::search_index::{self, Step};
@@ -187,4 +188,26 @@ async fn a_build_overtaken_by_an_import_starts_over() {
             "{needle:?}"
         );
     }
+}
+
+#[test]
+fn writers_hold_the_write_lock_from_their_first_statement() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::semantic();
+    let mut writer = app.db.pool.get().unwrap();
+    let mut other = app.db.pool.get().unwrap();
+    other.batch_execute("PRAGMA busy_timeout = 0").unwrap();
+    kbs_graphql::db::write_transaction(&mut writer, |conn| {
+        // Only a read so far; with a plain deferred transaction another connection could
+        // commit now, and this one's first write would then fail outright.
+        kbs_graphql::db::dataset_version(conn)?;
+        let blocked = other.batch_execute("UPDATE dataset SET version = version");
+        assert!(blocked.is_err(), "the lock is already held");
+        Ok::<_, diesel::result::Error>(())
+    })
+    .unwrap();
+    other
+        .batch_execute("UPDATE dataset SET version = version")
+        .unwrap();
+    other.batch_execute("PRAGMA busy_timeout = 5000").unwrap();
 }
