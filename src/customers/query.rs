@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::customers::model::{fold_case, Customer, CustomerRow};
 use crate::customers::search_index;
-use crate::db::schema::{customer_emails, customers, dataset};
+use crate::db::schema::{company_counts, customer_emails, customers, dataset};
 use crate::db::{Backend, DbConnection};
 use crate::error::AppError;
 
@@ -189,6 +189,7 @@ impl CustomerQuery {
             // Kept by the import in the same transaction as the rows: same snapshot, one row.
             (true, true, _) => Some(dataset::table.select(dataset::customers).first(conn)?),
             (true, false, Some(fts)) if index_only => Some(search_index::count(conn, fts)?),
+            (true, false, None) if self.only_companies() => Some(self.company_total(conn)?),
             (true, false, _) => Some(self.filtered(fts.as_deref()).count().get_result(conn)?),
         };
         Ok(Page {
@@ -216,6 +217,35 @@ impl CustomerQuery {
                 Some(name.zip(search).map(|(n, s)| format!("{n} AND {s}")))
             }
         }
+    }
+
+    /// Whether `companies` is the only filter given.
+    fn only_companies(&self) -> bool {
+        !self.companies.is_empty()
+            && self.include.is_empty()
+            && self.exclude.is_empty()
+            && self.user_ids.is_empty()
+            && self.emails.is_empty()
+            && self.name.is_none()
+            && self.search.is_none()
+    }
+
+    /// The customers of the listed companies, from the counts the import keeps (each
+    /// customer has one company, so the sum over distinct ids counts nobody twice).
+    fn company_total(&self, conn: &mut DbConnection) -> QueryResult<i64> {
+        let ids = serde_json::to_string(&self.companies).expect("integers serialize");
+        company_counts::table
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "company_counts.company_id IN (SELECT value FROM json_each(",
+                )
+                .bind::<diesel::sql_types::Text, _>(ids)
+                .sql("))"),
+            )
+            .select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "coalesce(sum(company_counts.customers), 0)",
+            ))
+            .first(conn)
     }
 
     /// Whether `name` and `search` are the only filters given.

@@ -84,3 +84,10 @@ diesel::table! {
         last_id -> Integer,
     }
 }
+
+diesel::table! {
+    company_counts (company_id) {
+        company_id -> Integer,
+        customers -> BigInt,
+    }
+}

@@ -176,9 +176,15 @@ pub fn import_with_progress(
         }
         tracing::debug!(elapsed = ?started.elapsed(), "indexes built");
         // Caches keyed by the dataset (the server's response cache) see it change; the
-        // unfiltered total is kept with it.
+        // unfiltered total is kept with it, and the totals per company (one pass over the
+        // company index: ~0.1 s for a million customers).
         // Every record was written (one problem and nothing is): no need to count them again.
         let stored = before + customers_written as i64;
+        conn.batch_execute(
+            "DELETE FROM company_counts; \
+             INSERT INTO company_counts (company_id, customers) \
+             SELECT company_id, count(*) FROM customers WHERE company_id <> 0 GROUP BY company_id;",
+        )?;
         diesel::update(dataset::table)
             .set((
                 dataset::version.eq(dataset::version + 1),
@@ -189,7 +195,7 @@ pub fn import_with_progress(
             let started = std::time::Instant::now();
             // Only the tables an import writes: statistics taken now of the substring index's
             // tables (empty until the builder fills them) would tell the planner to scan them.
-            conn.batch_execute("ANALYZE customers; ANALYZE customer_emails; ANALYZE companies;")?;
+            conn.batch_execute("ANALYZE customers; ANALYZE customer_emails; ANALYZE companies; ANALYZE company_counts;")?;
             tracing::debug!(elapsed = ?started.elapsed(), "statistics refreshed");
         }
         Ok(ImportSummary {

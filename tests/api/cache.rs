@@ -212,3 +212,60 @@ async fn the_unfiltered_total_follows_every_import_and_survives_a_failed_one() {
     .unwrap();
     assert_eq!(total(&app).await, 1, "replaced");
 }
+
+#[tokio::test]
+async fn company_totals_follow_every_import_and_survive_a_failed_one() {
+    let app = TestApp::with(
+        &[
+            customer(1, "one@example.com").company(5).build(),
+            customer(2, "two@example.com").company(5).build(),
+            customer(3, "three@example.com").company(6).build(),
+            customer(4, "four@example.com").build(),
+        ],
+        &[],
+    );
+    async fn total(app: &TestApp, companies: &str) -> i64 {
+        let page = app
+            .graphql(&format!(
+                "{{ customers(company: {companies}) {{ totalCount nodes {{ id }} }} }}"
+            ))
+            .await;
+        let total = page["data"]["customers"]["totalCount"].as_i64().unwrap();
+        // The page agrees with its total (all fit on one page here).
+        assert_eq!(
+            page["data"]["customers"]["nodes"].as_array().unwrap().len() as i64,
+            total
+        );
+        total
+    }
+    assert_eq!(total(&app, "[5]").await, 2);
+    assert_eq!(total(&app, "[5, 6, 5]").await, 3, "each company once");
+    assert_eq!(total(&app, "[0]").await, 0, "0 is no company");
+    assert_eq!(total(&app, "[7]").await, 0);
+    app.import(
+        &jsonl(&[customer(9, "nine@example.com").company(5).build()]),
+        None,
+        false,
+    )
+    .unwrap();
+    assert_eq!(total(&app, "[5]").await, 3, "appended");
+    app.import(
+        &jsonl(&[customer(10, "ONE@example.com").company(5).build()]),
+        None,
+        false,
+    )
+    .unwrap_err();
+    assert_eq!(
+        total(&app, "[5]").await,
+        3,
+        "a failed import changes nothing"
+    );
+    app.import(
+        &jsonl(&[customer(11, "eleven@example.com").company(6).build()]),
+        None,
+        true,
+    )
+    .unwrap();
+    assert_eq!(total(&app, "[5]").await, 0, "replaced");
+    assert_eq!(total(&app, "[6]").await, 1);
+}
