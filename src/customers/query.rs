@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::customers::model::{fold_case, Customer, CustomerRow};
 use crate::customers::search_index;
 use crate::db::schema::{company_counts, customer_emails, customers, dataset};
-use crate::db::{Backend, DbConnection};
+use crate::db::{in_json, in_search, Backend, DbConnection};
 use crate::error::AppError;
 
 /// The most rows one page may hold.
@@ -161,14 +161,9 @@ impl CustomerQuery {
                     self.window.offset,
                     self.window.per_page,
                 )?;
-                let ids = serde_json::to_string(&ids).expect("integers serialize");
-                let by_ids = customers::table.into_boxed().filter(
-                    diesel::dsl::sql::<diesel::sql_types::Bool>(
-                        "customers.id IN (SELECT value FROM json_each(",
-                    )
-                    .bind::<diesel::sql_types::Text, _>(ids)
-                    .sql("))"),
-                );
+                let by_ids = customers::table
+                    .into_boxed()
+                    .filter(in_json(customers::id, &ids));
                 self.ordered(by_ids)
                     .select(CustomerRow::as_select())
                     .load(conn)?
@@ -233,19 +228,11 @@ impl CustomerQuery {
     /// The customers of the listed companies, from the counts the import keeps (each
     /// customer has one company, so the sum over distinct ids counts nobody twice).
     fn company_total(&self, conn: &mut DbConnection) -> QueryResult<i64> {
-        let ids = serde_json::to_string(&self.companies).expect("integers serialize");
-        company_counts::table
-            .filter(
-                diesel::dsl::sql::<diesel::sql_types::Bool>(
-                    "company_counts.company_id IN (SELECT value FROM json_each(",
-                )
-                .bind::<diesel::sql_types::Text, _>(ids)
-                .sql("))"),
-            )
-            .select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "coalesce(sum(company_counts.customers), 0)",
-            ))
-            .first(conn)
+        let counts: Vec<i64> = company_counts::table
+            .filter(in_json(company_counts::company_id, &self.companies))
+            .select(company_counts::customers)
+            .load(conn)?;
+        Ok(counts.iter().sum())
     }
 
     /// Whether `name` and `search` are the only filters given.
@@ -265,25 +252,22 @@ impl CustomerQuery {
     /// the substring index instead of a scan.
     fn filtered(&self, fts: Option<&str>) -> BoxedCustomers<'_> {
         let mut query = customers::table.into_boxed();
+        // Lists go in as JSON arrays (`in_json`): one statement text whatever their length,
+        // so it stays prepared.
         if !self.include.is_empty() {
-            query = query.filter(customers::id.eq_any(&self.include));
+            query = query.filter(in_json(customers::id, &self.include));
         }
         if !self.exclude.is_empty() {
-            query = query.filter(customers::id.ne_all(&self.exclude));
+            query = query.filter(diesel::dsl::not(in_json(customers::id, &self.exclude)));
         }
         // 0 stores "none": no customer is linked to user 0 or company 0.
         if !self.user_ids.is_empty() {
-            query = query.filter(
-                customers::user_id
-                    .eq_any(&self.user_ids)
-                    .and(customers::user_id.ne(0)),
-            );
+            query = query
+                .filter(in_json(customers::user_id, &self.user_ids).and(customers::user_id.ne(0)));
         }
         if !self.companies.is_empty() {
             query = query.filter(
-                customers::company_id
-                    .eq_any(&self.companies)
-                    .and(customers::company_id.ne(0)),
+                in_json(customers::company_id, &self.companies).and(customers::company_id.ne(0)),
             );
         }
         if !self.emails.is_empty() {
@@ -291,19 +275,13 @@ impl CustomerQuery {
             query = query.filter(
                 customers::id.eq_any(
                     customer_emails::table
-                        .filter(customer_emails::email_lower.eq_any(folded))
+                        .filter(in_json(customer_emails::email_lower, &folded))
                         .select(customer_emails::customer_id),
                 ),
             );
         }
         if let Some(fts) = fts {
-            return query.filter(
-                diesel::dsl::sql::<diesel::sql_types::Bool>(
-                    "customers.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ",
-                )
-                .bind::<diesel::sql_types::Text, _>(fts.to_owned())
-                .sql(")"),
-            );
+            return query.filter(in_search(customers::id, fts.to_owned()));
         }
         if let Some(name) = &self.name {
             query = query.filter(

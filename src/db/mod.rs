@@ -1,8 +1,10 @@
 //! Storage: the connection type every query is written against, the pool, and the schema.
 
+mod in_list;
 mod pool;
 pub mod schema;
 
+pub use in_list::{in_json, in_search, InList};
 pub(crate) use pool::SQLITE_CONNECTION_PRAGMAS;
 pub use pool::{open, Database, DbConnection, OpenError, Pool, PooledConnection};
 
@@ -32,6 +34,9 @@ where
 /// The version of the stored dataset: bumped by every import, in the import's transaction.
 pub fn dataset_version(conn: &mut DbConnection) -> diesel::QueryResult<i64> {
     use diesel::prelude::*;
+    // On the backend's own connection, where the query's type finds its prepared statement
+    // (the multi-backend wrapper rebuilds the SQL text first): read on every cacheable request.
+    let DbConnection::Sqlite(conn) = conn;
     schema::dataset::table
         .select(schema::dataset::version)
         .first(conn)
