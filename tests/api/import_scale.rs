@@ -95,14 +95,12 @@ fn a_generated_dataset_imports_whole_with_its_indexes() {
     let fresh = TestApp::empty();
     assert_eq!(index_sql(&app), index_sql(&fresh));
     assert!(index_sql(&app).len() >= 5, "one per sort key");
-    // Planner statistics for what the import wrote, none for the substring index's tables:
-    // taken while they are empty, they made FTS5's own range deletes scan (a 4x slower build).
-    let analyzed = analyzed_tables(&app);
-    assert!(analyzed.iter().any(|t| t == "customers"), "{analyzed:?}");
-    assert!(
-        !analyzed.iter().any(|t| t.starts_with("customer_search")),
-        "{analyzed:?}"
-    );
+    // Planner statistics for the large tables only: those of the substring index's tables,
+    // taken while empty, made FTS5's own range deletes scan (a 4x slower build); those of the
+    // small ones made every `IN` list on them a scan.
+    let mut analyzed = analyzed_tables(&app);
+    analyzed.sort();
+    assert_eq!(analyzed, ["customer_emails", "customers"]);
 }
 
 fn analyzed_tables(app: &TestApp) -> Vec<String> {
