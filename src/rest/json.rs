@@ -1,9 +1,10 @@
 //! Customers in KB Support's JSON shape: its key order, empty values left out, `_links`.
 
 use std::collections::HashMap;
+use std::fmt;
 
-use chrono::{DateTime, FixedOffset};
-use serde::Serialize;
+use chrono::{DateTime, Datelike, FixedOffset, Timelike};
+use serde::{Serialize, Serializer};
 
 use crate::customers::{is_zero, Address, Company, Customer, PhoneJson};
 
@@ -26,35 +27,105 @@ impl Site {
 
     /// `YYYY-MM-DD HH:MM:SS` in the site's time zone, as WordPress shows dates.
     pub fn local_date(&self, seconds: i64) -> String {
-        DateTime::from_timestamp(seconds, 0)
+        LocalDate {
+            site: self,
+            seconds,
+        }
+        .to_string()
+    }
+}
+
+/// A date as [`Site::local_date`] writes it, written straight into the JSON being built
+/// (pages are rendered without a string per date or per link).
+struct LocalDate<'a> {
+    site: &'a Site,
+    seconds: i64,
+}
+
+impl fmt::Display for LocalDate<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let local = DateTime::from_timestamp(self.seconds, 0)
             .unwrap_or_default()
-            .with_timezone(&self.timezone)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
+            .with_timezone(&self.site.timezone);
+        if !(0..=9999).contains(&local.year()) {
+            // chrono's own rendering of years it writes with a sign.
+            return write!(f, "{}", local.format("%Y-%m-%d %H:%M:%S"));
+        }
+        write!(
+            f,
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            local.year(),
+            local.month(),
+            local.day(),
+            local.hour(),
+            local.minute(),
+            local.second()
+        )
+    }
+}
+
+impl Serialize for LocalDate<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Where a link of a customer points, under the site's REST root.
+#[derive(Clone, Copy)]
+enum Route {
+    Customer(i32),
+    Customers,
+    User(i32),
+    Company(i32),
+    Tickets(i32),
+}
+
+/// A link: [`Site::rest_url`] of a route, written straight into the JSON.
+struct Url<'a> {
+    site: &'a Site,
+    route: Route,
+}
+
+impl fmt::Display for Url<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let base = &self.site.base_url;
+        match self.route {
+            Route::Customer(id) => write!(f, "{base}/wp-json/kbs/v1/customers/{id}"),
+            Route::Customers => write!(f, "{base}/wp-json/kbs/v1/customers"),
+            Route::User(id) => write!(f, "{base}/wp-json/wp/v2/users/{id}"),
+            Route::Company(id) => write!(f, "{base}/wp-json/kbs/v1/companies/{id}"),
+            Route::Tickets(id) => write!(f, "{base}/wp-json/kbs/v1/tickets/?customer={id}"),
+        }
+    }
+}
+
+impl Serialize for Url<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
 #[derive(Serialize)]
-struct Href {
-    href: String,
+struct Href<'a> {
+    href: Url<'a>,
 }
 
 #[derive(Serialize)]
-struct EmbeddableHref {
+struct EmbeddableHref<'a> {
     embeddable: bool,
-    href: String,
+    href: Url<'a>,
 }
 
 #[derive(Serialize)]
-struct LinksJson {
+struct LinksJson<'a> {
     #[serde(rename = "self")]
-    self_: [Href; 1],
-    collection: [Href; 1],
+    self_: [Href<'a>; 1],
+    collection: [Href<'a>; 1],
     #[serde(skip_serializing_if = "Option::is_none")]
-    user: Option<[EmbeddableHref; 1]>,
+    user: Option<[EmbeddableHref<'a>; 1]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    company: Option<[EmbeddableHref; 1]>,
-    tickets: [EmbeddableHref; 1],
+    company: Option<[EmbeddableHref<'a>; 1]>,
+    tickets: [EmbeddableHref<'a>; 1],
 }
 
 /// One customer as the plugin's route renders it.
@@ -76,19 +147,20 @@ pub struct CustomerJson<'a> {
     /// Present only when the company exists (the plugin reads it from the company record).
     #[serde(skip_serializing_if = "Option::is_none")]
     company: Option<i32>,
-    date_created: String,
+    date_created: LocalDate<'a>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notes: &'a [String],
     ticket_count: i32,
-    _links: LinksJson,
+    _links: LinksJson<'a>,
 }
 
 impl<'a> CustomerJson<'a> {
-    pub fn new(c: &'a Customer, companies: &HashMap<i32, Company>, site: &Site) -> Self {
-        let embeddable = |href: String| {
+    pub fn new(c: &'a Customer, companies: &HashMap<i32, Company>, site: &'a Site) -> Self {
+        let url = |route| Url { site, route };
+        let embeddable = |route| {
             [EmbeddableHref {
                 embeddable: true,
-                href,
+                href: url(route),
             }]
         };
         CustomerJson {
@@ -103,25 +175,79 @@ impl<'a> CustomerJson<'a> {
             company: companies
                 .contains_key(&c.company_id)
                 .then_some(c.company_id),
-            date_created: site.local_date(c.date_created),
+            date_created: LocalDate {
+                site,
+                seconds: c.date_created,
+            },
             notes: &c.notes[..c.notes.len().min(MAX_NOTES)],
             ticket_count: c.ticket_count,
             _links: LinksJson {
                 self_: [Href {
-                    href: site.rest_url(&format!("/kbs/v1/customers/{}", c.id)),
+                    href: url(Route::Customer(c.id)),
                 }],
                 collection: [Href {
-                    href: site.rest_url("/kbs/v1/customers"),
+                    href: url(Route::Customers),
                 }],
-                user: (c.user_id != 0)
-                    .then(|| embeddable(site.rest_url(&format!("/wp/v2/users/{}", c.user_id)))),
+                user: (c.user_id != 0).then(|| embeddable(Route::User(c.user_id))),
                 // The link follows the stored id even when no such company exists, as the
                 // plugin's does.
-                company: (c.company_id != 0).then(|| {
-                    embeddable(site.rest_url(&format!("/kbs/v1/companies/{}", c.company_id)))
-                }),
-                tickets: embeddable(site.rest_url(&format!("/kbs/v1/tickets/?customer={}", c.id))),
+                company: (c.company_id != 0).then(|| embeddable(Route::Company(c.company_id))),
+                tickets: embeddable(Route::Tickets(c.id)),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, FixedOffset};
+
+    use super::{Route, Site, Url};
+
+    fn site(offset_seconds: i32) -> Site {
+        Site {
+            base_url: "https://help.example/sub".into(),
+            timezone: FixedOffset::east_opt(offset_seconds).unwrap(),
+        }
+    }
+
+    #[test]
+    fn dates_are_written_as_chrono_formats_them() {
+        for offset in [0, 3600, -5 * 3600 - 1800] {
+            let site = site(offset);
+            for seconds in [
+                0,
+                1,
+                951_782_400,
+                1_767_225_599,
+                -1,
+                -62_135_596_800,
+                253_402_300_800,
+            ] {
+                let expected = DateTime::from_timestamp(seconds, 0)
+                    .unwrap()
+                    .with_timezone(&site.timezone)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string();
+                assert_eq!(site.local_date(seconds), expected, "{seconds} at {offset}");
+            }
+        }
+    }
+
+    #[test]
+    fn links_are_rest_urls() {
+        let site = site(0);
+        let url = |route| Url { site: &site, route }.to_string();
+        assert_eq!(
+            url(Route::Customer(7)),
+            site.rest_url("/kbs/v1/customers/7")
+        );
+        assert_eq!(url(Route::Customers), site.rest_url("/kbs/v1/customers"));
+        assert_eq!(url(Route::User(3)), site.rest_url("/wp/v2/users/3"));
+        assert_eq!(url(Route::Company(9)), site.rest_url("/kbs/v1/companies/9"));
+        assert_eq!(
+            url(Route::Tickets(7)),
+            site.rest_url("/kbs/v1/tickets/?customer=7")
+        );
     }
 }
