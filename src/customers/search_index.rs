@@ -10,11 +10,12 @@
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Text};
+use diesel::sql_types::{Bool, Integer};
 
 use crate::customers::register_fold_case;
-use crate::db::schema::{customers, search_index};
-use crate::db::{dataset_version, write_transaction, Database, DbConnection};
+use crate::customers::Window;
+use crate::db::schema::{customer_search, customers, search_index};
+use crate::db::{dataset_version, search_matches, write_transaction, Database, DbConnection};
 
 /// Customers indexed per transaction: each holds the write lock for a fraction of a second
 /// (~0.3 s for 20,000 on the reference machine), so an import or an account change waits
@@ -190,43 +191,46 @@ fn keep_current(db: &Database) {
 
 /// `count(*)` of an FTS5 query.
 pub(crate) fn count(conn: &mut DbConnection, fts: &str) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        count: i64,
-    }
-    diesel::sql_query("SELECT count(*) AS count FROM customer_search WHERE customer_search MATCH ?")
-        .bind::<Text, _>(fts)
-        .get_result::<Count>(conn)
-        .map(|c| c.count)
+    customer_search::table
+        .filter(search_matches(fts.to_owned()))
+        .count()
+        .get_result(conn)
 }
 
-/// The ids of a window of an FTS5 query's matches, in id order.
+/// Pages whose end lies within this many matches read the ids up to there in one pass.
+const ONE_PASS_REACH: i64 = 100_000;
+
+/// The ids of a window of an FTS5 query's matches, in id order, and the number of all matches
+/// when the window reaches their end. Every pass over the index costs the whole phrase match,
+/// so the ids up to the window's end (and one more) are read at once: when the matches end
+/// there, which is usual for a selective needle, their count is known without a second pass.
 pub(crate) fn window_ids(
     conn: &mut DbConnection,
     fts: &str,
     ascending: bool,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<Vec<i32>> {
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = Integer)]
-        id: i32,
-    }
-    let sql = if ascending {
-        "SELECT rowid AS id FROM customer_search WHERE customer_search MATCH ? \
-         ORDER BY rowid ASC LIMIT ? OFFSET ?"
+    window: Window,
+) -> QueryResult<(Vec<i32>, Option<i64>)> {
+    let reach = window.offset.saturating_add(window.per_page);
+    let matches = customer_search::table
+        .select(customer_search::rowid)
+        .filter(search_matches(fts.to_owned()));
+    let matches = if ascending {
+        matches.order(customer_search::rowid.asc()).into_boxed()
     } else {
-        "SELECT rowid AS id FROM customer_search WHERE customer_search MATCH ? \
-         ORDER BY rowid DESC LIMIT ? OFFSET ?"
+        matches.order(customer_search::rowid.desc()).into_boxed()
     };
-    let ids: Vec<Id> = diesel::sql_query(sql)
-        .bind::<Text, _>(fts)
-        .bind::<BigInt, _>(limit)
-        .bind::<BigInt, _>(offset)
-        .load(conn)?;
-    Ok(ids.into_iter().map(|i| i.id).collect())
+    if reach >= ONE_PASS_REACH {
+        let ids = matches
+            .offset(window.offset)
+            .limit(window.per_page)
+            .load(conn)?;
+        return Ok((ids, None));
+    }
+    let mut ids: Vec<i32> = matches.limit(reach + 1).load(conn)?;
+    let total = (ids.len() as i64 <= reach).then_some(ids.len() as i64);
+    ids.truncate(reach as usize);
+    let start = (window.offset as usize).min(ids.len());
+    Ok((ids.split_off(start), total))
 }
 
 #[cfg(test)]

@@ -90,6 +90,40 @@ where
 
 impl<E: AppearsOnTable<QS>, S, QS> AppearsOnTable<QS> for InList<E, S> {}
 
+/// `customer_search MATCH ?`: the rows of the substring index that an FTS5 query matches.
+#[derive(Debug, Clone, QueryId)]
+pub struct SearchMatch {
+    fts: String,
+}
+
+/// The substring index's rows matching the FTS5 query `fts` (a filter on `customer_search`).
+pub fn search_matches(fts: String) -> SearchMatch {
+    SearchMatch { fts }
+}
+
+impl Expression for SearchMatch {
+    type SqlType = Bool;
+}
+
+impl<DB> QueryFragment<DB> for SearchMatch
+where
+    DB: Backend + diesel::sql_types::HasSqlType<Text>,
+    String: ToSql<Text, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("customer_search MATCH ");
+        out.push_bind_param::<Text, String>(&self.fts)
+    }
+}
+
+impl AppearsOnTable<crate::db::schema::customer_search::table> for SearchMatch {}
+
+impl SelectableExpression<crate::db::schema::customer_search::table> for SearchMatch {}
+
+impl<GB> ValidGrouping<GB> for SearchMatch {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
 impl<E: SelectableExpression<QS>, S, QS> SelectableExpression<QS> for InList<E, S> {}
 
 impl<E: ValidGrouping<GB>, S, GB> ValidGrouping<GB> for InList<E, S> {

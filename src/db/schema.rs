@@ -91,3 +91,11 @@ diesel::table! {
         customers -> BigInt,
     }
 }
+
+diesel::table! {
+    /// The substring index, an FTS5 virtual table: only its rowid (the customer id) is read,
+    /// filtered with [`crate::db::search_matches`].
+    customer_search (rowid) {
+        rowid -> Integer,
+    }
+}
