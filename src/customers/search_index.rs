@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer};
+use diesel::sql_types::Integer;
 
 use crate::customers::register_fold_case;
 use crate::customers::Window;
@@ -33,10 +33,10 @@ const INDEX_BATCH: &str = "\
 /// Whether the index holds the stored dataset. Call it inside the transaction of the read it
 /// decides, so both see the same snapshot.
 pub fn is_current(conn: &mut DbConnection) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::sql::<Bool>(
-        "(SELECT version FROM search_index) = (SELECT version FROM dataset)",
-    ))
-    .get_result(conn)
+    let indexed: i64 = search_index::table
+        .select(search_index::version)
+        .first(conn)?;
+    Ok(indexed == dataset_version(conn)?)
 }
 
 /// The FTS5 query for "contains `needle`" in the given columns, or `None` when the index
