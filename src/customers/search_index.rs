@@ -166,17 +166,18 @@ fn keep_current(db: &Database) {
     };
     let mut started: Option<Instant> = None;
     loop {
+        let step_began = Instant::now();
         match build_step(&mut conn, BATCH) {
             Ok(Step::Current) => std::thread::sleep(IDLE),
             Ok(Step::Indexed { through_id }) => {
                 let since = *started.get_or_insert_with(|| {
                     tracing::info!("search index: building for the stored customers");
-                    Instant::now()
+                    step_began
                 });
                 tracing::debug!(through_id, elapsed = ?since.elapsed(), "search index: batch indexed");
             }
             Ok(Step::Finished { version }) => {
-                let elapsed = started.take().map(|s| s.elapsed()).unwrap_or_default();
+                let elapsed = started.take().unwrap_or(step_began).elapsed();
                 tracing::info!(version, ?elapsed, "search index: current");
             }
             Err(error) => {
