@@ -5,8 +5,8 @@ use diesel::prelude::*;
 
 use crate::customers::model::{fold_case, Customer, CustomerRow};
 use crate::customers::search_index;
-use crate::db::schema::{company_counts, customer_emails, customers, dataset};
-use crate::db::{in_json, in_search, Backend, DbConnection};
+use crate::db::schema::{company_counts, customer_emails, customer_search, customers, dataset};
+use crate::db::{in_json, search_matches, Backend, DbConnection};
 use crate::error::AppError;
 
 /// The most rows one page may hold.
@@ -294,7 +294,13 @@ impl CustomerQuery {
             );
         }
         if let Some(fts) = fts {
-            return query.filter(in_search(customers::id, fts.to_owned()));
+            return query.filter(
+                customers::id.eq_any(
+                    customer_search::table
+                        .select(customer_search::rowid)
+                        .filter(search_matches(fts.to_owned())),
+                ),
+            );
         }
         if let Some(name) = &self.name {
             query = query.filter(

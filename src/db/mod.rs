@@ -4,7 +4,7 @@ mod in_list;
 mod pool;
 pub mod schema;
 
-pub use in_list::{in_json, in_search, search_matches, InList, SearchMatch};
+pub use in_list::{in_json, search_matches, InList, SearchMatch};
 pub(crate) use pool::SQLITE_CONNECTION_PRAGMAS;
 pub use pool::{open, Database, DbConnection, OpenError, Pool, PooledConnection};
 

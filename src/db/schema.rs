@@ -41,7 +41,12 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(companies, customers, customer_emails);
+diesel::allow_tables_to_appear_in_same_query!(
+    companies,
+    customers,
+    customer_emails,
+    customer_search
+);
 
 diesel::table! {
     users (id) {
