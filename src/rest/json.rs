@@ -24,19 +24,10 @@ impl Site {
     pub fn rest_url(&self, route: &str) -> String {
         format!("{}/wp-json{route}", self.base_url)
     }
-
-    /// `YYYY-MM-DD HH:MM:SS` in the site's time zone, as WordPress shows dates.
-    pub fn local_date(&self, seconds: i64) -> String {
-        LocalDate {
-            site: self,
-            seconds,
-        }
-        .to_string()
-    }
 }
 
-/// A date as [`Site::local_date`] writes it, written straight into the JSON being built
-/// (pages are rendered without a string per date or per link).
+/// `YYYY-MM-DD HH:MM:SS` in the site's time zone, as WordPress shows dates, written straight
+/// into the JSON being built (pages are rendered without a string per date or per link).
 struct LocalDate<'a> {
     site: &'a Site,
     seconds: i64,
@@ -202,7 +193,7 @@ impl<'a> CustomerJson<'a> {
 mod tests {
     use chrono::{DateTime, FixedOffset};
 
-    use super::{Route, Site, Url};
+    use super::{LocalDate, Route, Site, Url};
 
     fn site(offset_seconds: i32) -> Site {
         Site {
@@ -229,7 +220,12 @@ mod tests {
                     .with_timezone(&site.timezone)
                     .format("%Y-%m-%d %H:%M:%S")
                     .to_string();
-                assert_eq!(site.local_date(seconds), expected, "{seconds} at {offset}");
+                let written = LocalDate {
+                    site: &site,
+                    seconds,
+                }
+                .to_string();
+                assert_eq!(written, expected, "{seconds} at {offset}");
             }
         }
     }
