@@ -156,12 +156,8 @@ async fn get_answers_carry_a_strong_etag_and_if_none_match_gets_304() {
 #[tokio::test]
 async fn a_disabled_cache_still_validates() {
     let app = TestApp::with_state(|state| state.with_response_cache(0));
-    app.import(
-        &jsonl(&[customer(1, "one@example.com").build()]),
-        None,
-        false,
-    )
-    .unwrap();
+    app.import_customers(&[customer(1, "one@example.com").build()], false)
+        .unwrap();
     let (_, etag, _) = get_with(&app, LIST, None).await;
     rename_everyone(&app, "@fresh.test");
     let (status, changed, body) = get_with(&app, LIST, Some(&etag)).await;
@@ -189,27 +185,15 @@ async fn the_unfiltered_total_follows_every_import_and_survives_a_failed_one() {
         page["data"]["customers"]["totalCount"].as_i64().unwrap()
     }
     assert_eq!(total(&app).await, 3);
-    app.import(
-        &jsonl(&[customer(4, "four@example.com").build()]),
-        None,
-        false,
-    )
-    .unwrap();
+    app.import_customers(&[customer(4, "four@example.com").build()], false)
+        .unwrap();
     assert_eq!(total(&app).await, 4, "appended");
     // A failed import (a duplicate address) changes nothing.
-    app.import(
-        &jsonl(&[customer(5, "ONE@example.com").build()]),
-        None,
-        false,
-    )
-    .unwrap_err();
+    app.import_customers(&[customer(5, "ONE@example.com").build()], false)
+        .unwrap_err();
     assert_eq!(total(&app).await, 4);
-    app.import(
-        &jsonl(&[customer(7, "seven@example.com").build()]),
-        None,
-        true,
-    )
-    .unwrap();
+    app.import_customers(&[customer(7, "seven@example.com").build()], true)
+        .unwrap();
     assert_eq!(total(&app).await, 1, "replaced");
 }
 
@@ -242,27 +226,18 @@ async fn company_totals_follow_every_import_and_survive_a_failed_one() {
     assert_eq!(total(&app, "[5, 6, 5]").await, 3, "each company once");
     assert_eq!(total(&app, "[0]").await, 0, "0 is no company");
     assert_eq!(total(&app, "[7]").await, 0);
-    app.import(
-        &jsonl(&[customer(9, "nine@example.com").company(5).build()]),
-        None,
-        false,
-    )
-    .unwrap();
+    app.import_customers(&[customer(9, "nine@example.com").company(5).build()], false)
+        .unwrap();
     assert_eq!(total(&app, "[5]").await, 3, "appended");
-    app.import(
-        &jsonl(&[customer(10, "ONE@example.com").company(5).build()]),
-        None,
-        false,
-    )
-    .unwrap_err();
+    app.import_customers(&[customer(10, "ONE@example.com").company(5).build()], false)
+        .unwrap_err();
     assert_eq!(
         total(&app, "[5]").await,
         3,
         "a failed import changes nothing"
     );
-    app.import(
-        &jsonl(&[customer(11, "eleven@example.com").company(6).build()]),
-        None,
+    app.import_customers(
+        &[customer(11, "eleven@example.com").company(6).build()],
         true,
     )
     .unwrap();

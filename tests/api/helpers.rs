@@ -231,6 +231,15 @@ impl TestApp {
         app
     }
 
+    /// Imports `customers` (no companies file).
+    pub fn import_customers(
+        &self,
+        customers: &[Value],
+        replace: bool,
+    ) -> Result<ImportSummary, ImportError> {
+        self.import(&jsonl(customers), None, replace)
+    }
+
     pub fn import(
         &self,
         customers: &str,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use kbs_graphql::customers::search_index::{self, Step};
 use serde_json::{json, Value};
 
-use crate::helpers::{customer, jsonl, TestApp};
+use crate::helpers::{customer, TestApp};
 
 /// Needles for both filters: case, Unicode, LIKE's wildcards and FTS5's syntax taken
 /// literally, spaces, spans across name parts and address parts, too short for trigrams.
@@ -96,9 +96,8 @@ async fn the_index_serves_only_the_dataset_it_holds() {
         json!([{ "id": 7 }, { "id": 1 }])
     );
     // An import moves the dataset version: the index is stale, so the filter scans.
-    app.import(
-        &jsonl(&[customer(9, "nine@example.com").name("Nine Smith").build()]),
-        None,
+    app.import_customers(
+        &[customer(9, "nine@example.com").name("Nine Smith").build()],
         false,
     )
     .unwrap();
@@ -134,9 +133,8 @@ async fn a_build_overtaken_by_an_import_starts_over() {
     assert!(!search_index::is_current(&mut conn).unwrap());
     drop(conn);
 
-    app.import(
-        &jsonl(&[customer(9, "nine@example.com").name("Nine Smith").build()]),
-        None,
+    app.import_customers(
+        &[customer(9, "nine@example.com").name("Nine Smith").build()],
         false,
     )
     .unwrap();
@@ -175,9 +173,8 @@ async fn a_build_overtaken_by_an_import_starts_over() {
     assert_eq!(all["data"]["customers"]["totalCount"], 9);
     let fresh = TestApp::semantic();
     fresh
-        .import(
-            &jsonl(&[customer(9, "nine@example.com").name("Nine Smith").build()]),
-            None,
+        .import_customers(
+            &[customer(9, "nine@example.com").name("Nine Smith").build()],
             false,
         )
         .unwrap();
