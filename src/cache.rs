@@ -15,7 +15,7 @@ use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
 use crate::auth::Identity;
-use crate::db::{Database, DbConnection};
+use crate::db::{CommitMark, Database, DbConnection};
 use crate::state::AppState;
 
 /// An answer as it went out the first time.
@@ -46,9 +46,17 @@ pub struct ResponseCache {
     entries: Option<Cache<Vec<u8>, Arc<Stored>, ByBytes>>,
     /// The dataset version the entries belong to (0 until first read).
     version: AtomicI64,
-    /// A connection of its own for the one-row version read every request makes: an import
-    /// by another process is seen by the very next request.
-    conn: Mutex<Option<DbConnection>>,
+    /// What reads the version: an import by another process is seen by the very next request.
+    reader: Mutex<VersionReader>,
+}
+
+#[derive(Default)]
+struct VersionReader {
+    /// A connection of its own for the one-row read.
+    conn: Option<DbConnection>,
+    /// The version last read, and the commit mark seen just before reading it: while the
+    /// mark stays the same, nothing was committed and the version still holds.
+    seen: Option<(CommitMark, i64)>,
 }
 
 impl ResponseCache {
@@ -58,31 +66,40 @@ impl ResponseCache {
         ResponseCache {
             entries,
             version: AtomicI64::new(0),
-            conn: Mutex::new(None),
+            reader: Mutex::new(VersionReader::default()),
         }
     }
 
-    /// The stored dataset's version, read now (a cached one-row statement on a warm page,
-    /// run inline like the authenticator's row check); a new one empties the cache. `None`
-    /// when it cannot be read: the request then goes uncached.
+    /// The stored dataset's version as of now: the last one read if nothing was committed
+    /// since, else read again (a cached one-row statement on a warm page, run inline like the
+    /// authenticator's row check); a new one empties the cache. `None` when it cannot be
+    /// read: the request then goes uncached.
     fn current_version(&self, db: &Database) -> Option<i64> {
-        let mut slot = self
-            .conn
+        let mut reader = self
+            .reader
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if slot.is_none() {
-            *slot = db.dedicated_connection().ok();
+        // Taken before the read: a commit landing during it changes the mark again.
+        let mark = db.commits.mark();
+        if let (Some(mark), Some((seen, version))) = (mark, reader.seen) {
+            if mark == seen {
+                return Some(version);
+            }
         }
-        let read = crate::db::dataset_version(slot.as_mut()?);
+        if reader.conn.is_none() {
+            reader.conn = db.dedicated_connection().ok();
+        }
+        let read = crate::db::dataset_version(reader.conn.as_mut()?);
         let version = match read {
             Ok(version) => version,
             Err(error) => {
                 tracing::warn!(%error, "reading the dataset version");
-                *slot = None;
+                *reader = VersionReader::default();
                 return None;
             }
         };
-        drop(slot);
+        reader.seen = mark.map(|mark| (mark, version));
+        drop(reader);
         if self.version.swap(version, Ordering::AcqRel) != version {
             if let Some(entries) = &self.entries {
                 entries.clear();

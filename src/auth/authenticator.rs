@@ -18,11 +18,11 @@ use crate::auth::accounts::{self, Candidate};
 use crate::auth::basic::parse_basic;
 use crate::auth::passwords;
 use crate::auth::{Identity, Principal};
-use crate::db::{Database, DbConnection};
+use crate::db::{CommitMark, Database, DbConnection};
 use crate::error::AppError;
 
 /// How long a verified credential skips argon2. Revocation does not wait for it: every hit
-/// re-reads the password's row.
+/// confirms the password's row (see `cached_identity`).
 const CACHE_TTL: Duration = Duration::from_secs(300);
 const CACHE_CAPACITY: usize = 10_000;
 /// `last_used_at` is written at most this often per password.
@@ -49,6 +49,8 @@ struct Verified {
     password_id: i32,
     at: Instant,
     touched: Instant,
+    /// The owner as last read, with the commit mark seen just before reading it.
+    confirmed: Option<(CommitMark, Principal)>,
 }
 
 struct Failures {
@@ -137,6 +139,7 @@ impl Authenticator {
                         password_id,
                         at: now,
                         touched: now,
+                        confirmed: None,
                     },
                 );
                 self.touch(password_id);
@@ -150,21 +153,34 @@ impl Authenticator {
     }
 
     /// A cached verification, confirmed against the database so that a revoked password or
-    /// a removed user stops working on the very next request.
+    /// a removed user stops working on the very next request: the owner is read again
+    /// unless nothing at all was committed since the last read.
     async fn cached_identity(&self, key: &[u8; 64]) -> Result<Option<Identity>, AppError> {
-        let (password_id, touch) = {
+        let (password_id, touch, confirmed) = {
             let cache = self.verified.lock().expect("cache lock");
             match cache.get(key) {
-                Some(hit) if hit.at.elapsed() < CACHE_TTL => {
-                    (hit.password_id, hit.touched.elapsed() >= TOUCH_EVERY)
-                }
+                Some(hit) if hit.at.elapsed() < CACHE_TTL => (
+                    hit.password_id,
+                    hit.touched.elapsed() >= TOUCH_EVERY,
+                    hit.confirmed.clone(),
+                ),
                 _ => return Ok(None),
             }
         };
-        let owner = self.current_owner(password_id)?;
-        let Some(principal) = owner else {
-            self.verified.lock().expect("cache lock").remove(key);
-            return Ok(Some(Identity::Anonymous));
+        // Taken before the read: a commit landing during it changes the mark again.
+        let mark = self.db.commits.mark();
+        let principal = match (mark, confirmed) {
+            (Some(mark), Some((seen, principal))) if mark == seen => principal,
+            _ => {
+                let Some(principal) = self.current_owner(password_id)? else {
+                    self.verified.lock().expect("cache lock").remove(key);
+                    return Ok(Some(Identity::Anonymous));
+                };
+                if let Some(hit) = self.verified.lock().expect("cache lock").get_mut(key) {
+                    hit.confirmed = mark.map(|mark| (mark, principal.clone()));
+                }
+                principal
+            }
         };
         if touch {
             if let Some(hit) = self.verified.lock().expect("cache lock").get_mut(key) {

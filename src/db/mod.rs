@@ -1,9 +1,11 @@
 //! Storage: the connection type every query is written against, the pool, and the schema.
 
+mod commits;
 mod in_list;
 mod pool;
 pub mod schema;
 
+pub use commits::{CommitMark, CommitWatch};
 pub use in_list::{in_json, search_matches, InList, SearchMatch};
 pub(crate) use pool::SQLITE_CONNECTION_PRAGMAS;
 pub use pool::{open, Database, DbConnection, OpenError, Pool, PooledConnection};

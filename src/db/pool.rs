@@ -10,6 +10,7 @@ use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use r2d2::CustomizeConnection;
 
+use crate::db::commits::CommitWatch;
 use crate::error::AppError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -48,6 +49,8 @@ pub struct OpenError {
 pub struct Database {
     pub pool: Pool,
     pub path: Arc<str>,
+    /// Tells whether anything was committed since a per-request check last read.
+    pub commits: Arc<CommitWatch>,
 }
 
 impl Database {
@@ -83,6 +86,7 @@ impl Database {
             .map_err(|e| fail(e.to_string()))?;
         Ok(Database {
             pool,
+            commits: Arc::new(CommitWatch::open(&path)),
             path: path.into(),
         })
     }

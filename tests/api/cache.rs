@@ -64,6 +64,34 @@ async fn repeated_reads_come_from_the_cache_until_the_dataset_version_moves() {
     );
 }
 
+/// Hits skip the version and credential reads while nothing was committed: the server's
+/// database must give commit marks (else every hit falls back to reading), and reads must not
+/// move them while a write does.
+#[tokio::test]
+async fn the_server_tells_a_quiet_database_from_a_written_one() {
+    let app = three();
+    app.rest_json(LIST).await;
+    // The first sign-in records its password's last use in the background: a write to wait
+    // for (the next one is a minute away).
+    for _ in 0..500 {
+        let used: i64 = kbs_graphql::db::schema::app_passwords::table
+            .filter(kbs_graphql::db::schema::app_passwords::last_used_at.is_not_null())
+            .count()
+            .get_result(&mut app.db.pool.get().unwrap())
+            .unwrap();
+        if used > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let quiet = app.db.commits.mark().expect("a WAL database gives marks");
+    app.rest_json(LIST).await;
+    app.graphql(QUERY).await;
+    assert_eq!(app.db.commits.mark(), Some(quiet));
+    bump_dataset(&app);
+    assert_ne!(app.db.commits.mark(), Some(quiet));
+}
+
 #[tokio::test]
 async fn an_import_invalidates_the_cache_at_once() {
     let app = three();
