@@ -21,6 +21,7 @@ use crate::state::AppState;
 /// An answer as it went out the first time.
 struct Stored {
     status: StatusCode,
+    /// With the `ETag` already in for a GET: a hit clones the whole map at once.
     headers: HeaderMap,
     body: Bytes,
     etag: HeaderValue,
@@ -74,13 +75,11 @@ impl ResponseCache {
     /// since, else read again (a cached one-row statement on a warm page, run inline like the
     /// authenticator's row check); a new one empties the cache. `None` when it cannot be
     /// read: the request then goes uncached.
-    fn current_version(&self, db: &Database) -> Option<i64> {
+    fn current_version(&self, db: &Database, mark: Option<CommitMark>) -> Option<i64> {
         let mut reader = self
             .reader
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Taken before the read: a commit landing during it changes the mark again.
-        let mark = db.commits.mark();
         if let (Some(mark), Some((seen, version))) = (mark, reader.seen) {
             if mark == seen {
                 return Some(version);
@@ -185,16 +184,11 @@ fn answer(stored: &Stored, method: &Method, request_headers: &HeaderMap) -> Resp
     } else {
         (stored.status, Body::from(stored.body.clone()))
     };
-    let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    for (name, value) in &stored.headers {
-        if conditional && name == header::CONTENT_LENGTH {
-            continue;
-        }
-        headers.append(name, value.clone());
-    }
-    if method == Method::GET || method == Method::HEAD {
-        headers.insert(header::ETAG, stored.etag.clone());
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = stored.headers.clone();
+    if conditional {
+        response.headers_mut().remove(header::CONTENT_LENGTH);
     }
     response
 }
@@ -223,7 +217,13 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     } else {
         Bytes::new()
     };
-    let Some(version) = cache.current_version(&state.db) else {
+    // The mark authentication took (before any read it vouches for).
+    let mark = parts
+        .extensions
+        .get::<CommitMark>()
+        .copied()
+        .or_else(|| state.db.commits.mark());
+    let Some(version) = cache.current_version(&state.db, mark) else {
         return next.run(Request::from_parts(parts, Body::from(body))).await;
     };
     let key = key(version, role, &parts, &body);
@@ -241,10 +241,16 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
+    let etag = etag_of(&body);
+    let mut headers = response_parts.headers;
+    // HEAD shares GET's entries; GraphQL's POST answers carry no validator.
+    if method == Method::GET {
+        headers.insert(header::ETAG, etag.clone());
+    }
     let stored = Arc::new(Stored {
         status: response_parts.status,
-        etag: etag_of(&body),
-        headers: response_parts.headers,
+        etag,
+        headers,
         body,
     });
     // If an import landed while this ran, the answer may be the new dataset's, kept under

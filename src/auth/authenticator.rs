@@ -100,10 +100,12 @@ impl Authenticator {
     }
 
     /// Who sent `header`. Missing, malformed or wrong credentials are simply anonymous.
+    /// `mark` is the database's commit mark as of this request (see `cached_identity`).
     pub async fn identify(
         &self,
         header: Option<&HeaderValue>,
         client: IpAddr,
+        mark: Option<CommitMark>,
     ) -> Result<Identity, AppError> {
         let Some((login, sent)) = parse_basic(header) else {
             return Ok(Identity::Anonymous);
@@ -113,7 +115,7 @@ impl Authenticator {
             return Ok(Identity::Anonymous);
         };
         let key = cache_key(&login, &secret);
-        if let Some(identity) = self.cached_identity(&key).await? {
+        if let Some(identity) = self.cached_identity(&key, mark).await? {
             return Ok(identity);
         }
         if let Some(retry_after_secs) = self.blocked_for(client) {
@@ -122,7 +124,7 @@ impl Authenticator {
         let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
         // Many connections of one client arrive with the same new credentials at once: the
         // first verifies them, the others find the result here instead of hashing again.
-        if let Some(identity) = self.cached_identity(&key).await? {
+        if let Some(identity) = self.cached_identity(&key, mark).await? {
             return Ok(identity);
         }
         let lookup = login.clone();
@@ -154,8 +156,12 @@ impl Authenticator {
 
     /// A cached verification, confirmed against the database so that a revoked password or
     /// a removed user stops working on the very next request: the owner is read again
-    /// unless nothing at all was committed since the last read.
-    async fn cached_identity(&self, key: &[u8; 64]) -> Result<Option<Identity>, AppError> {
+    /// unless nothing at all was committed since the last read (`mark`, taken before).
+    async fn cached_identity(
+        &self,
+        key: &[u8; 64],
+        mark: Option<CommitMark>,
+    ) -> Result<Option<Identity>, AppError> {
         let (password_id, touch, confirmed) = {
             let cache = self.verified.lock().expect("cache lock");
             match cache.get(key) {
@@ -167,8 +173,6 @@ impl Authenticator {
                 _ => return Ok(None),
             }
         };
-        // Taken before the read: a commit landing during it changes the mark again.
-        let mark = self.db.commits.mark();
         let principal = match (mark, confirmed) {
             (Some(mark), Some((seen, principal))) if mark == seen => principal,
             _ => {
@@ -281,7 +285,9 @@ impl Authenticator {
 }
 
 /// Puts the request's [`Identity`] in its extensions for the transports to check. It never
-/// refuses a request itself: each transport decides, in its own order of checks.
+/// refuses a request itself: each transport decides, in its own order of checks. The commit
+/// mark it checked credentials at goes along too, for the response cache's own check: one
+/// look at the wal-index per request.
 pub async fn middleware(
     State(authenticator): State<Arc<Authenticator>>,
     mut request: Request,
@@ -291,10 +297,15 @@ pub async fn middleware(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    // Taken before any read it vouches for: a commit landing during one changes it again.
+    let mark = authenticator.db.commits.mark();
     let header = request.headers().get(header::AUTHORIZATION);
-    match authenticator.identify(header, client).await {
+    match authenticator.identify(header, client, mark).await {
         Ok(identity) => {
             request.extensions_mut().insert(identity);
+            if let Some(mark) = mark {
+                request.extensions_mut().insert(mark);
+            }
             next.run(request).await
         }
         Err(error) => {
