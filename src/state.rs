@@ -39,6 +39,9 @@ pub struct Shared {
     pub responses: Arc<ResponseCache>,
     /// Parsed GraphQL queries, by text.
     pub documents: Arc<graphql::Documents>,
+    /// Whether planned answers are used (else the executor answers every query): off only
+    /// to compare both paths.
+    pub planned: bool,
 }
 
 /// The response cache's default bound.
@@ -75,6 +78,7 @@ impl AppState {
             cors: Arc::new(CorsOrigins::Any),
             responses: Arc::new(ResponseCache::new(DEFAULT_RESPONSE_CACHE_BYTES)),
             documents: Arc::new(graphql::Documents::new(4 * 1024 * 1024)),
+            planned: true,
         }))
     }
 
@@ -101,6 +105,12 @@ impl AppState {
 
     pub fn with_public_schema(mut self, public_schema: bool) -> AppState {
         self.settings().public_schema = public_schema;
+        self
+    }
+
+    /// With `false`, the GraphQL executor answers every query (see `graphql::plan`).
+    pub fn with_query_plans(mut self, planned: bool) -> AppState {
+        self.settings().planned = planned;
         self
     }
 

@@ -1,38 +1,70 @@
 //! Parsed GraphQL documents, kept by query text: clients send the same few queries over and
 //! over, and parsing one (async-graphql's pest parser) was about a sixth of a customers page's
-//! server time. Validation still runs on every request; only the parse is skipped.
+//! server time. Once the executor has answered a document without error, its plan (see
+//! `plan`) is kept alongside and answers the requests it can.
+
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::parser::types::ExecutableDocument;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
-/// Entries weigh their query's length (the AST grows with it), bounding memory.
-#[derive(Clone)]
-struct ByLength;
+use crate::graphql::plan::Plan;
 
-impl Weighter<String, ExecutableDocument> for ByLength {
-    fn weight(&self, query: &String, _: &ExecutableDocument) -> u64 {
-        (query.len() as u64 * 8).max(256)
+pub struct Parsed {
+    pub document: ExecutableDocument,
+    /// Set after the first answer without error: the plan, or `None` if the document has
+    /// something a plan does not cover.
+    plan: OnceLock<Option<Plan>>,
+}
+
+impl Parsed {
+    pub fn plan(&self) -> Option<&Plan> {
+        self.plan.get().and_then(Option::as_ref)
+    }
+
+    /// Called once the executor answered this document without error: it is valid.
+    pub fn answered(&self) {
+        self.plan.get_or_init(|| Plan::compile(&self.document));
     }
 }
 
-pub struct Documents(Cache<String, ExecutableDocument, ByLength>);
+/// Entries weigh their query's length (the AST and the plan grow with it), bounding memory.
+#[derive(Clone)]
+struct ByLength;
+
+impl Weighter<String, Arc<Parsed>> for ByLength {
+    fn weight(&self, query: &String, _: &Arc<Parsed>) -> u64 {
+        (query.len() as u64 * 12).max(256)
+    }
+}
+
+pub struct Documents(Cache<String, Arc<Parsed>, ByLength>);
 
 impl Documents {
     pub fn new(max_bytes: u64) -> Documents {
         Documents(Cache::with_weighter(256, max_bytes, ByLength))
     }
 
-    /// Gives `request` its parsed document from the cache, or parses and keeps it. A query
-    /// that does not parse is left to the schema, which reports the error with its code.
-    pub fn attach(&self, request: &mut async_graphql::Request) {
-        if let Some(document) = self.0.get(&request.query) {
-            request.set_parsed_query(document);
-            return;
+    /// Whether `query` has a plan (for tests, and for anyone wondering).
+    pub fn has_plan(&self, query: &str) -> bool {
+        self.0
+            .get(query)
+            .is_some_and(|parsed| parsed.plan().is_some())
+    }
+
+    /// The parsed document of `query`, from the cache or parsed now and kept. `None` for a
+    /// query that does not parse: the schema reports that error, with its code.
+    pub fn get(&self, query: &str) -> Option<Arc<Parsed>> {
+        if let Some(parsed) = self.0.get(query) {
+            return Some(parsed);
         }
-        if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
-            self.0.insert(request.query.clone(), document.clone());
-            request.set_parsed_query(document);
-        }
+        let document = async_graphql::parser::parse_query(query).ok()?;
+        let parsed = Arc::new(Parsed {
+            document,
+            plan: OnceLock::new(),
+        });
+        self.0.insert(query.to_owned(), parsed.clone());
+        Some(parsed)
     }
 }

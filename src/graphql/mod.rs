@@ -2,6 +2,7 @@
 
 mod documents;
 pub(crate) mod handlers;
+mod plan;
 mod query;
 mod scalars;
 mod schema;

@@ -7,11 +7,52 @@ use async_graphql::{Context, Object, Result, ID};
 use crate::auth::Identity;
 use crate::customers::{companies_of, CustomerQuery, IdOrEmail, Window};
 use crate::db::Database;
+use crate::error::AppError;
 use crate::graphql::types::{
     CustomerObject, CustomerOrderByEnum, CustomerPageObject, SortOrderEnum,
 };
 
 pub struct QueryRoot;
+
+/// The arguments of `customers`, as they arrive (the resolver's and the planned path's).
+#[derive(Default)]
+pub(crate) struct CustomersArgs {
+    pub page: Option<i32>,
+    pub per_page: Option<i32>,
+    pub offset: Option<i32>,
+    pub include: Option<Vec<i32>>,
+    pub exclude: Option<Vec<i32>>,
+    pub user_id: Option<Vec<i32>>,
+    pub email: Option<Vec<String>>,
+    pub name: Option<String>,
+    pub search: Option<String>,
+    pub company: Option<Vec<i32>>,
+    pub order: Option<SortOrderEnum>,
+    pub order_by: Option<CustomerOrderByEnum>,
+}
+
+impl CustomersArgs {
+    pub(crate) fn into_query(self) -> Result<CustomerQuery, AppError> {
+        // An explicit `null` means the default, as an omitted argument does.
+        let window = Window::new(
+            self.page.unwrap_or(1).into(),
+            self.per_page.unwrap_or(10).into(),
+            self.offset.map(i64::from),
+        )?;
+        Ok(CustomerQuery {
+            include: self.include.unwrap_or_default(),
+            exclude: self.exclude.unwrap_or_default(),
+            user_ids: self.user_id.unwrap_or_default(),
+            emails: self.email.unwrap_or_default(),
+            name: self.name,
+            search: self.search,
+            companies: self.company.unwrap_or_default(),
+            order: self.order.map(Into::into).unwrap_or_default(),
+            order_by: self.order_by.map(Into::into).unwrap_or_default(),
+            window,
+        })
+    }
+}
 
 /// Reading customers needs KB Support's `view_ticket_reports` capability: anonymous callers
 /// get `UNAUTHENTICATED`, other roles `FORBIDDEN`, and neither gets any customer data.
@@ -58,24 +99,21 @@ impl QueryRoot {
         )]
         order_by: Option<CustomerOrderByEnum>,
     ) -> Result<CustomerPageObject> {
-        // An explicit `null` means the default, as an omitted argument does.
-        let window = Window::new(
-            page.unwrap_or(1).into(),
-            per_page.unwrap_or(10).into(),
-            offset.map(i64::from),
-        )?;
-        let query = CustomerQuery {
-            include: include.unwrap_or_default(),
-            exclude: exclude.unwrap_or_default(),
-            user_ids: user_id.unwrap_or_default(),
-            emails: email.unwrap_or_default(),
+        let query = CustomersArgs {
+            page,
+            per_page,
+            offset,
+            include,
+            exclude,
+            user_id,
+            email,
             name,
             search,
-            companies: company.unwrap_or_default(),
-            order: order.map(Into::into).unwrap_or_default(),
-            order_by: order_by.map(Into::into).unwrap_or_default(),
-            window,
-        };
+            company,
+            order,
+            order_by,
+        }
+        .into_query()?;
         let look = ctx.look_ahead();
         let with_total = ["totalCount", "totalPages", "hasNextPage"]
             .iter()

@@ -55,11 +55,11 @@ impl From<CustomerOrderByEnum> for customers::OrderBy {
     }
 }
 
-fn non_empty(text: &str) -> Option<&str> {
+pub(crate) fn non_empty(text: &str) -> Option<&str> {
     (!text.is_empty()).then_some(text)
 }
 
-fn non_zero(id: i32) -> Option<i32> {
+pub(crate) fn non_zero(id: i32) -> Option<i32> {
     (id != 0).then_some(id)
 }
 

@@ -7,6 +7,7 @@ mod cli;
 mod graphql_errors;
 mod graphql_list;
 mod graphql_lookup;
+mod graphql_plans;
 mod helpers;
 mod import_export;
 mod import_scale;

@@ -1,0 +1,251 @@
+//! Planned GraphQL answers (see `graphql::plan`) are the executor's, byte for byte: every
+//! query runs on a server with plans (twice: the first answer teaches the plan, the second
+//! comes from it) and on one without, over the same database, and the answers must be equal.
+//! Queries a plan does not cover, and requests it must hand back (errors), are checked too.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use kbs_graphql::auth::Role;
+use kbs_graphql::{AppState, Limits};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use std::sync::Arc;
+
+use kbs_graphql::graphql::Documents;
+
+use crate::helpers::{jsonl, semantic_companies, semantic_customers, TestApp};
+
+struct Pair {
+    /// Plans on; response cache off, so that repeated requests reach the plan.
+    planned: TestApp,
+    /// The planned app's parsed documents (and their plans).
+    documents: Arc<Documents>,
+    /// The executor alone, same database.
+    executor: axum::Router,
+}
+
+impl Pair {
+    fn new() -> Pair {
+        let mut documents = None;
+        let planned = TestApp::with_state(|state| {
+            let state = state.with_response_cache(0);
+            documents = Some(state.documents.clone());
+            state
+        });
+        planned
+            .import(
+                &jsonl(&semantic_customers()),
+                Some(&jsonl(&semantic_companies())),
+                false,
+            )
+            .unwrap();
+        let executor = kbs_graphql::app(
+            AppState::new(planned.db.clone(), Limits::default())
+                .with_response_cache(0)
+                .with_query_plans(false),
+        );
+        Pair {
+            planned,
+            documents: documents.unwrap(),
+            executor,
+        }
+    }
+
+    fn plan_exists(&self, query: &str) -> bool {
+        self.documents.has_plan(query)
+    }
+
+    /// The status and exact body of `query` sent as `authorization` to `router`.
+    async fn send(
+        router: &axum::Router,
+        authorization: Option<&str>,
+        body: &Value,
+    ) -> (StatusCode, String, Vec<u8>) {
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(value) = authorization {
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        let response = router
+            .clone()
+            .oneshot(request.body(Body::from(body.to_string())).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let content_type = response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        (status, content_type, bytes)
+    }
+
+    /// Sends `body` to both servers (twice to the planned one) and checks the answers agree.
+    async fn agree(&self, authorization: Option<&str>, body: Value) -> Value {
+        let expected = Pair::send(&self.executor, authorization, &body).await;
+        for attempt in ["first", "second"] {
+            let got = Pair::send(&self.planned.router, authorization, &body).await;
+            assert_eq!(
+                (got.0, &got.1, String::from_utf8_lossy(&got.2)),
+                (
+                    expected.0,
+                    &expected.1,
+                    String::from_utf8_lossy(&expected.2)
+                ),
+                "{attempt} answer to {body}"
+            );
+        }
+        serde_json::from_slice(&expected.2).unwrap()
+    }
+}
+
+const PLANNED: &[&str] = &[
+    "{ customers(perPage: 10) { nodes { id name email userId companyId dateCreated ticketCount } totalCount } }",
+    "{ customers { nodes { additionalEmails website } } }",
+    // Aliases, repeated keys, __typename at every level, every page field.
+    "{ __typename a: customers(perPage: 2, orderBy: NAME, order: ASC) { __typename total: totalCount \
+       nodes { __typename id n: name email id userId } totalPages page perPage hasNextPage hasPreviousPage } \
+       b: customers(page: 2, perPage: 2) { nodes { id } hasPreviousPage } }",
+    // The same response key twice: the selections merge.
+    "{ customers(perPage: 3) { nodes { id } nodes { email id } totalCount } }",
+    // Fragments, named and inline.
+    "query Named { customers(perPage: 2, orderBy: EMAIL) { ...Page } } \
+     fragment Page on CustomerPage { nodes { ...Who id ... on Customer { website } ... { companyId } } totalCount } \
+     fragment Who on Customer { email dateCreated }",
+    // Every filter.
+    "{ customers(include: [1, 2, 3, 5], exclude: [2], userId: [10], company: [1], order: ASC) { nodes { id } totalCount } }",
+    "{ customers(email: [\"BOB@example.com\"]) { nodes { id email } totalCount } }",
+    "{ customers(name: \"bo\", search: \"b\") { nodes { id } totalCount } }",
+    "{ customers(offset: 1, perPage: 2, orderBy: DATE) { nodes { id dateCreated } hasNextPage hasPreviousPage } }",
+    // Lookups, found and not, and two roots.
+    "{ customer(idOrEmail: \"2\") { id email additionalEmails } }",
+    "{ customer(idOrEmail: \"bob.WORK@corp.example\") { id } }",
+    "{ customer(idOrEmail: \"nobody@example.com\") { id } }",
+    "{ a: customers(perPage: 1) { totalCount } b: customer(idOrEmail: \"1\") { id name } }",
+];
+
+/// Documents a plan does not cover: the executor answers them every time.
+const UNPLANNED: &[&str] = &[
+    "{ customers { nodes { id company { name } } } }",
+    "{ customers { nodes { notes(limit: 1) } } }",
+    "{ customers { nodes { phone { primary } address { city } } } }",
+    "{ customers { nodes { id @include(if: true) } } }",
+    "{ __schema { queryType { name } } }",
+    "query A { customers { totalCount } } query B { customer(idOrEmail: \"1\") { id } }",
+];
+
+#[tokio::test]
+async fn planned_answers_are_the_executors() {
+    let pair = Pair::new();
+    let admin = pair.planned.admin.clone();
+    for query in PLANNED {
+        let answer = pair.agree(Some(&admin), json!({"query": query})).await;
+        assert!(answer.get("errors").is_none(), "{query}: {answer}");
+        assert!(pair.plan_exists(query), "no plan for {query}");
+    }
+    for query in UNPLANNED {
+        let mut body = json!({ "query": query });
+        if query.starts_with("query A") {
+            body["operationName"] = json!("A");
+        }
+        let answer = pair.agree(Some(&admin), body).await;
+        assert!(answer.get("errors").is_none(), "{query}: {answer}");
+        assert!(!pair.plan_exists(query), "a plan for {query}");
+    }
+}
+
+#[tokio::test]
+async fn variables_reach_planned_answers_as_they_reach_the_executor() {
+    let pair = Pair::new();
+    let admin = pair.planned.admin.clone();
+    let query = "query List($page: Int, $perPage: Int = 2, $include: [Int!], $order: SortOrder!, \
+                 $by: CustomerOrderBy, $search: String) { customers(page: $page, perPage: $perPage, \
+                 include: $include, order: $order, orderBy: $by, search: $search) { nodes { id } totalCount } }";
+    for variables in [
+        json!({"order": "ASC"}),
+        json!({"order": "DESC", "page": 2}),
+        json!({"order": "ASC", "include": 3}),
+        json!({"order": "ASC", "include": [1, 3], "by": "EMAIL"}),
+        json!({"order": "ASC", "page": null, "perPage": null, "search": "example"}),
+        json!({"order": "ASC", "unused": 1}),
+        // Refused: the executor's errors, whatever the plan has learned.
+        json!({"order": null}),
+        json!({}),
+        json!({"order": "SIDEWAYS"}),
+        json!({"order": "ASC", "perPage": 1000}),
+        json!({"order": "ASC", "page": "two"}),
+        json!({"order": "ASC", "include": [1, null]}),
+        json!({"order": "ASC", "page": 0}),
+    ] {
+        pair.agree(
+            Some(&admin),
+            json!({"query": query, "variables": variables}),
+        )
+        .await;
+    }
+    for id in [
+        json!(3),
+        json!("3"),
+        json!("zoe@example.com"),
+        json!(null),
+        json!(3.5),
+    ] {
+        pair.agree(
+            Some(&admin),
+            json!({"query": "query One($id: ID!) { customer(idOrEmail: $id) { id } }", "variables": {"id": id}}),
+        )
+        .await;
+    }
+    assert!(pair.plan_exists(query));
+}
+
+#[tokio::test]
+async fn requests_a_plan_cannot_answer_get_the_executors_errors() {
+    let pair = Pair::new();
+    let admin = pair.planned.admin.clone();
+    let agent = crate::helpers::basic(
+        "agent",
+        &pair
+            .planned
+            .add_user("agent", Role::SupportCustomer)
+            .to_string(),
+    );
+    let query = "query Page { customers(perPage: 2) { nodes { id } totalCount } }";
+    pair.agree(Some(&admin), json!({"query": query})).await;
+    assert!(pair.plan_exists(query));
+    // Callers without access, arguments out of range, another operation's name.
+    let anonymous = pair.agree(None, json!({"query": query})).await;
+    assert_eq!(
+        anonymous["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    let refused = pair.agree(Some(&agent), json!({"query": query})).await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let named = pair
+        .agree(
+            Some(&admin),
+            json!({"query": query, "operationName": "Other"}),
+        )
+        .await;
+    assert!(named.get("errors").is_some());
+    let same = pair
+        .agree(
+            Some(&admin),
+            json!({"query": query, "operationName": "Page"}),
+        )
+        .await;
+    assert!(same.get("errors").is_none());
+    let out_of_range = "{ customers(perPage: 101) { totalCount } }";
+    let answer = pair
+        .agree(Some(&admin), json!({"query": out_of_range}))
+        .await;
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert!(
+        !pair.plan_exists(out_of_range),
+        "only answers without error teach plans"
+    );
+}
