@@ -167,6 +167,10 @@ async fn browsers_on_other_origins_may_call_graphql() {
         "https://app.example"
     );
     assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_CREDENTIALS], "true");
+    assert_eq!(
+        headers[header::VARY],
+        "origin, access-control-request-method, access-control-request-headers"
+    );
     assert!(headers[header::ACCESS_CONTROL_ALLOW_HEADERS]
         .to_str()
         .unwrap()
@@ -183,4 +187,9 @@ async fn browsers_on_other_origins_may_call_graphql() {
         .unwrap();
     let (_, headers, _) = strict.send(request).await;
     assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+    // Answers depend on the origin: shared caches must keep them apart.
+    assert!(headers[header::VARY]
+        .to_str()
+        .unwrap()
+        .starts_with("origin"));
 }
