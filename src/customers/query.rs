@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use crate::customers::model::{fold_case, Customer, CustomerRow};
+use crate::customers::model::{fold_case, Customer, CustomerRow, SummaryRow};
 use crate::customers::search_index;
 use crate::db::schema::{company_counts, customer_emails, customer_search, customers, dataset};
 use crate::db::{in_json, search_matches, Backend, DbConnection};
@@ -147,20 +147,70 @@ macro_rules! one_of {
 
 type BoxedCustomers<'a> = customers::BoxedQuery<'a, Backend>;
 
+/// Which columns of the customers a page reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Columns {
+    All,
+    /// Only [`SummaryRow`]'s.
+    Summary,
+}
+
+fn load(
+    query: BoxedCustomers<'_>,
+    columns: Columns,
+    conn: &mut DbConnection,
+) -> QueryResult<Vec<Customer>> {
+    match columns {
+        Columns::All => query
+            .select(CustomerRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(CustomerRow::into_customer)
+            .collect(),
+        Columns::Summary => Ok(query
+            .select(SummaryRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(SummaryRow::into_customer)
+            .collect()),
+    }
+}
+
 impl CustomerQuery {
     /// The page, and its total when `with_total` is set (a count costs a second scan of the
     /// matches, which a client that shows no totals should not pay for).
     pub fn list(&self, conn: &mut DbConnection, with_total: bool) -> QueryResult<Page> {
+        self.list_columns(conn, with_total, Columns::All)
+    }
+
+    /// [`CustomerQuery::list`], with only the fields of a summary set in each customer (id,
+    /// name, user id, primary email, company id, creation date, ticket count); the others
+    /// are left empty.
+    pub fn list_summaries(&self, conn: &mut DbConnection, with_total: bool) -> QueryResult<Page> {
+        self.list_columns(conn, with_total, Columns::Summary)
+    }
+
+    fn list_columns(
+        &self,
+        conn: &mut DbConnection,
+        with_total: bool,
+        columns: Columns,
+    ) -> QueryResult<Page> {
         if with_total || self.substrings().is_some() {
             // One read transaction: the page, its total and the substring index's state come
             // from the same snapshot, even while an import replaces the dataset.
-            conn.transaction(|conn| self.read(conn, with_total))
+            conn.transaction(|conn| self.read(conn, with_total, columns))
         } else {
-            self.read(conn, false)
+            self.read(conn, false, columns)
         }
     }
 
-    fn read(&self, conn: &mut DbConnection, with_total: bool) -> QueryResult<Page> {
+    fn read(
+        &self,
+        conn: &mut DbConnection,
+        with_total: bool,
+        columns: Columns,
+    ) -> QueryResult<Page> {
         let fts = match self.substrings() {
             Some(Some(fts)) if search_index::is_current(conn)? => Some(fts),
             _ => None,
@@ -170,7 +220,7 @@ impl CustomerQuery {
         let index_only = fts.is_some() && self.only_substrings();
         // Counted along with the page when the index's ids were read to their end.
         let mut counted = None;
-        let rows: Vec<CustomerRow> = match &fts {
+        let customers = match &fts {
             Some(fts) if index_only && self.order_by == OrderBy::Id => {
                 let ascending = self.order == SortOrder::Asc;
                 let (ids, total) = search_index::window_ids(conn, fts, ascending, self.window)?;
@@ -178,21 +228,16 @@ impl CustomerQuery {
                 let by_ids = customers::table
                     .into_boxed()
                     .filter(in_json(customers::id, &ids));
-                self.ordered(by_ids)
-                    .select(CustomerRow::as_select())
-                    .load(conn)?
+                load(self.ordered(by_ids), columns, conn)?
             }
-            _ => self
-                .ordered(self.filtered(fts.as_deref()))
-                .select(CustomerRow::as_select())
-                .offset(self.window.offset)
-                .limit(self.window.per_page)
-                .load(conn)?,
+            _ => {
+                let window = self
+                    .ordered(self.filtered(fts.as_deref()))
+                    .offset(self.window.offset)
+                    .limit(self.window.per_page);
+                load(window, columns, conn)?
+            }
         };
-        let customers = rows
-            .into_iter()
-            .map(CustomerRow::into_customer)
-            .collect::<QueryResult<_>>()?;
         let total = match (with_total, self.is_unfiltered(), &fts) {
             (false, _, _) => None,
             (true, _, _) if counted.is_some() => counted,

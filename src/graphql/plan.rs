@@ -35,6 +35,8 @@ enum Root {
     Customers {
         arguments: Vec<(Name, Value)>,
         fields: Vec<(Name, PageField)>,
+        /// Whether the customers' summary columns are all the fields need.
+        summary: bool,
     },
     Customer {
         id_or_email: Value,
@@ -54,7 +56,7 @@ enum PageField {
     HasPreviousPage,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CustomerField {
     Typename,
     Id,
@@ -66,6 +68,16 @@ enum CustomerField {
     CompanyId,
     DateCreated,
     TicketCount,
+}
+
+impl CustomerField {
+    /// Whether the field is read from the summary columns (`CustomerQuery::list_summaries`).
+    fn in_summary(self) -> bool {
+        !matches!(
+            self,
+            CustomerField::AdditionalEmails | CustomerField::Website
+        )
+    }
 }
 
 #[derive(Debug)]
@@ -229,14 +241,23 @@ impl Plan {
                 let field = group[0];
                 let root = match field.name.node.as_str() {
                     "__typename" => Root::Typename,
-                    "customers" => Root::Customers {
-                        arguments: field
-                            .arguments
-                            .iter()
-                            .map(|(name, value)| (name.node.clone(), value.node.clone()))
-                            .collect(),
-                        fields: page_fields(&group, document)?,
-                    },
+                    "customers" => {
+                        let fields = page_fields(&group, document)?;
+                        Root::Customers {
+                            arguments: field
+                                .arguments
+                                .iter()
+                                .map(|(name, value)| (name.node.clone(), value.node.clone()))
+                                .collect(),
+                            summary: fields.iter().all(|(_, field)| match field {
+                                PageField::Nodes(fields) => {
+                                    fields.iter().all(|(_, field)| field.in_summary())
+                                }
+                                _ => true,
+                            }),
+                            fields,
+                        }
+                    }
                     "customer" => Root::Customer {
                         id_or_email: field.get_argument("idOrEmail")?.node.clone(),
                         fields: customer_fields(&group, document)?,
@@ -271,7 +292,11 @@ impl Plan {
         for (_, root) in &self.roots {
             results.push(match root {
                 Root::Typename => Resolved::Typename,
-                Root::Customers { arguments, fields } => {
+                Root::Customers {
+                    arguments,
+                    fields,
+                    summary,
+                } => {
                     identity.require_customer_access().ok()?;
                     let query = customers_args(arguments, &variables)?.into_query().ok()?;
                     let with_total = fields.iter().any(|(_, field)| {
@@ -280,7 +305,14 @@ impl Plan {
                             PageField::TotalCount | PageField::TotalPages | PageField::HasNextPage
                         )
                     });
-                    Resolved::Page(db.read(|conn| Ok(query.list(conn, with_total)?)).ok()?)
+                    let page = db.read(|conn| {
+                        Ok(if *summary {
+                            query.list_summaries(conn, with_total)?
+                        } else {
+                            query.list(conn, with_total)?
+                        })
+                    });
+                    Resolved::Page(page.ok()?)
                 }
                 Root::Customer { id_or_email, .. } => {
                     identity.require_customer_access().ok()?;
