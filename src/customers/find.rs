@@ -29,7 +29,17 @@ impl IdOrEmail {
         IdOrEmail::Neither
     }
 
+    /// The customer the key names, if any. An email takes two reads (its owner, then the
+    /// row): they share one transaction, so an import landing between them cannot split them.
     pub fn find(&self, conn: &mut DbConnection) -> QueryResult<Option<Customer>> {
+        match self {
+            IdOrEmail::Email(_) => conn.transaction(|conn| self.find_in(conn)),
+            _ => self.find_in(conn),
+        }
+    }
+
+    /// [`IdOrEmail::find`] inside the caller's transaction.
+    fn find_in(&self, conn: &mut DbConnection) -> QueryResult<Option<Customer>> {
         let id = match self {
             IdOrEmail::Id(id) => *id,
             IdOrEmail::Email(email) => {
@@ -52,6 +62,22 @@ impl IdOrEmail {
             .optional()?
             .map(CustomerRow::into_customer)
             .transpose()
+    }
+}
+
+impl IdOrEmail {
+    /// [`IdOrEmail::find`], and the customer's company (by id) read in the same transaction.
+    pub fn find_with_company(
+        &self,
+        conn: &mut DbConnection,
+    ) -> QueryResult<Option<(Customer, HashMap<i32, Company>)>> {
+        conn.transaction(|conn| {
+            let Some(customer) = self.find_in(conn)? else {
+                return Ok(None);
+            };
+            let companies = companies_of(conn, std::slice::from_ref(&customer))?;
+            Ok(Some((customer, companies)))
+        })
     }
 }
 

@@ -3,7 +3,10 @@
 
 use diesel::prelude::*;
 
-use crate::customers::model::{fold_case, Customer, CustomerRow, SummaryRow};
+use std::collections::HashMap;
+
+use crate::customers::find::companies_of;
+use crate::customers::model::{fold_case, Company, Customer, CustomerRow, SummaryRow};
 use crate::customers::search_index;
 use crate::db::schema::{company_counts, customer_emails, customer_search, customers, dataset};
 use crate::db::{in_json, search_matches, Backend, DbConnection};
@@ -181,6 +184,21 @@ impl CustomerQuery {
     /// matches, which a client that shows no totals should not pay for).
     pub fn list(&self, conn: &mut DbConnection, with_total: bool) -> QueryResult<Page> {
         self.list_columns(conn, with_total, Columns::All)
+    }
+
+    /// [`CustomerQuery::list`] with the companies its customers belong to, by id, read in the
+    /// same transaction: the names always come from the page's own dataset, even while an
+    /// import replaces it.
+    pub fn list_with_companies(
+        &self,
+        conn: &mut DbConnection,
+        with_total: bool,
+    ) -> QueryResult<(Page, HashMap<i32, Company>)> {
+        conn.transaction(|conn| {
+            let page = self.read(conn, with_total, Columns::All)?;
+            let companies = companies_of(conn, &page.customers)?;
+            Ok((page, companies))
+        })
     }
 
     /// [`CustomerQuery::list`], with only the fields of a summary set in each customer (id,

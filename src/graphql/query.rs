@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use async_graphql::{Context, Object, Result, ID};
 
 use crate::auth::Identity;
-use crate::customers::{companies_of, CustomerQuery, IdOrEmail, Window};
+use crate::customers::{CustomerQuery, IdOrEmail, Window};
 use crate::db::Database;
 use crate::error::AppError;
 use crate::graphql::types::{
@@ -121,13 +121,11 @@ impl QueryRoot {
         let with_companies = look.field("nodes").field("company").exists();
         let db = ctx.data::<Database>()?;
         let (page, companies) = db.read(move |conn| {
-            let page = query.list(conn, with_total)?;
-            let companies = if with_companies {
-                companies_of(conn, &page.customers)?
+            Ok(if with_companies {
+                query.list_with_companies(conn, with_total)?
             } else {
-                HashMap::new()
-            };
-            Ok((page, companies))
+                (query.list(conn, with_total)?, HashMap::new())
+            })
         })?;
         Ok(CustomerPageObject::new(page, &companies))
     }
@@ -140,16 +138,13 @@ impl QueryRoot {
         let with_company = ctx.look_ahead().field("company").exists();
         let db = ctx.data::<Database>()?;
         let found = db.read(move |conn| {
-            let Some(customer) = key.find(conn)? else {
-                return Ok(None);
-            };
-            let companies = if with_company {
-                companies_of(conn, std::slice::from_ref(&customer))?
+            Ok(if with_company {
+                key.find_with_company(conn)?
             } else {
-                HashMap::new()
-            };
-            Ok(Some(CustomerObject::new(customer, &companies)))
+                key.find(conn)?.map(|customer| (customer, HashMap::new()))
+            })
         })?;
+        let found = found.map(|(customer, companies)| CustomerObject::new(customer, &companies));
         Ok(found)
     }
 }

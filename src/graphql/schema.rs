@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve,
-    NextValidation, ResolveInfo,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+    NextResolve, NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
@@ -88,7 +88,10 @@ impl Extension for IntrospectionGate {
 
 /// Gives every error an `extensions.code`: parse and validation failures get Apollo's codes,
 /// and input coercion errors raised by async-graphql itself (which carry none) are the
-/// client's: `BAD_USER_INPUT`. Our own errors already carry theirs (see `AppError`).
+/// client's: `BAD_USER_INPUT`. Our own errors already carry theirs (see `AppError`). What is
+/// left uncoded once the request is over failed between parsing and validation, where the
+/// operation to run is picked (an unknown `operationName`, or none given for a document with
+/// several): Apollo's `OPERATION_RESOLUTION_FAILURE`.
 struct ErrorCodes;
 
 impl ExtensionFactory for ErrorCodes {
@@ -107,6 +110,15 @@ fn with_code(mut error: ServerError, code: &'static str) -> ServerError {
 
 #[async_trait::async_trait]
 impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(|e| with_code(e, "OPERATION_RESOLUTION_FAILURE"))
+            .collect();
+        response
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,

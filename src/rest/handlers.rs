@@ -9,7 +9,7 @@ use axum::http::{header, Method, Response};
 use axum::response::{IntoResponse, Redirect};
 
 use crate::auth::Identity;
-use crate::customers::{companies_of, IdOrEmail};
+use crate::customers::IdOrEmail;
 use crate::error::AppError;
 use crate::rest::describe::{self, LIST_ROUTE};
 use crate::rest::json::CustomerJson;
@@ -130,11 +130,9 @@ async fn list(
     let query = params::list(params).map_err(AppError::InvalidParams)?.query;
     identity.require_customer_access()?;
     let window = query.window;
-    let (page, companies) = state.db.read(move |conn| {
-        let page = query.list(conn, true)?;
-        let companies = companies_of(conn, &page.customers)?;
-        Ok((page, companies))
-    })?;
+    let (page, companies) = state
+        .db
+        .read(move |conn| Ok(query.list_with_companies(conn, true)?))?;
     let total = page.total.unwrap_or_default();
     let total_pages = page.total_pages().unwrap_or_default();
     if window.page > total_pages && total > 0 {
@@ -185,13 +183,9 @@ async fn single(
     shaping: &Shaping,
 ) -> Result<Answer, AppError> {
     identity.require_customer_access()?;
-    let found = state.db.read(move |conn| {
-        let Some(customer) = key.find(conn)? else {
-            return Ok(None);
-        };
-        let companies = companies_of(conn, std::slice::from_ref(&customer))?;
-        Ok(Some((customer, companies)))
-    })?;
+    let found = state
+        .db
+        .read(move |conn| Ok(key.find_with_company(conn)?))?;
     let (customer, companies): (_, HashMap<_, _>) = found.ok_or(AppError::CustomerNotFound)?;
     Ok(Answer::ok(shaping.payload(&CustomerJson::new(
         &customer,

@@ -43,6 +43,29 @@ async fn out_of_range_messages_name_the_argument() {
 }
 
 #[tokio::test]
+async fn picking_an_operation_that_is_not_there_has_a_code() {
+    let app = TestApp::semantic();
+    let two = "query A { customers { totalCount } } query B { customers { totalCount } }";
+    for (query, operation) in [
+        (two, Some("C")),
+        (two, None),
+        ("{ customers { totalCount } }", Some("A")),
+    ] {
+        let response = app
+            .graphql_body(serde_json::json!({"query": query, "operationName": operation}))
+            .await;
+        assert_eq!(
+            response["errors"][0]["extensions"]["code"], "OPERATION_RESOLUTION_FAILURE",
+            "{response}"
+        );
+    }
+    let chosen = app
+        .graphql_body(serde_json::json!({"query": two, "operationName": "B"}))
+        .await;
+    assert!(chosen.get("errors").is_none(), "{chosen}");
+}
+
+#[tokio::test]
 async fn malformed_queries_have_parse_and_validation_codes() {
     let app = TestApp::semantic();
     assert_eq!(app.error_code("{ customers(").await, "GRAPHQL_PARSE_FAILED");

@@ -332,6 +332,18 @@ impl TestApp {
         (status, serde_json::from_slice(&body).expect("JSON body"))
     }
 
+    /// POSTs `body` (query, variables, operationName…) as the administrator: the whole
+    /// response body, whatever the status.
+    pub async fn graphql_body(&self, body: Value) -> Value {
+        let request = Request::post("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, self.admin.clone())
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (_, _, body) = self.send(request).await;
+        serde_json::from_slice(&body).expect("JSON body")
+    }
+
     pub async fn graphql(&self, query: &str) -> Value {
         self.graphql_with(query, json!({})).await
     }
