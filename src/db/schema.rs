@@ -81,6 +81,9 @@ diesel::table! {
     }
 }
 
+// A page's rows carry the unfiltered total as a subquery column.
+diesel::allow_tables_to_appear_in_same_query!(dataset, customers);
+
 diesel::table! {
     search_index (id) {
         id -> Integer,
