@@ -218,6 +218,19 @@ impl CustomerQuery {
             if let Some(page) = self.unfiltered_page(conn, columns)? {
                 return Ok(page);
             }
+            // Past the end (or an import landed just now): the total decides, in one
+            // snapshot, without walking to the offset a second time when the page is empty.
+            return conn.transaction(|conn| {
+                let total: i64 = dataset::table.select(dataset::customers).first(conn)?;
+                if self.window.offset >= total {
+                    return Ok(Page {
+                        customers: Vec::new(),
+                        total: Some(total),
+                        window: self.window,
+                    });
+                }
+                self.read(conn, true, columns)
+            });
         }
         if with_total || self.substrings().is_some() {
             // One read transaction: the page, its total and the substring index's state come
