@@ -1,9 +1,9 @@
 //! `CustomerQuery`: the filters, order and window of a customers list, and the one place that
 //! turns them into SQL. GraphQL and REST both build one of these; neither filters on its own.
 
-use diesel::prelude::*;
-
 use std::collections::HashMap;
+
+use diesel::prelude::*;
 
 use crate::customers::find::companies_of;
 use crate::customers::model::{fold_case, Company, Customer, CustomerRow, SummaryRow};
