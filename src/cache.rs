@@ -232,9 +232,19 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     }
 
     let request_headers = parts.headers.clone();
+    let mut parts = parts;
+    // HEAD is GET without the body, and shares GET's entry: on a miss the GET runs (a HEAD's
+    // answer has no body to keep or to validate), is kept, and the HEAD is answered from it,
+    // `ETag` included.
+    if method == Method::HEAD {
+        parts.method = Method::GET;
+    }
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-    // A HEAD answer has no body to keep or to validate: the next GET fills the entry.
-    if response.status() != StatusCode::OK || method == Method::HEAD {
+    if response.status() != StatusCode::OK {
+        if method == Method::HEAD {
+            let (response_parts, _) = response.into_parts();
+            return Response::from_parts(response_parts, Body::empty());
+        }
         return response;
     }
     let (response_parts, body) = response.into_parts();
@@ -243,8 +253,10 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     };
     let etag = etag_of(&body);
     let mut headers = response_parts.headers;
-    // HEAD shares GET's entries; GraphQL's POST answers carry no validator.
-    if method == Method::GET {
+    // Explicit, so that a HEAD answered from the entry tells the GET's length, not its own.
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    // GraphQL's POST answers carry no validator.
+    if method == Method::GET || method == Method::HEAD {
         headers.insert(header::ETAG, etag.clone());
     }
     let stored = Arc::new(Stored {

@@ -181,6 +181,32 @@ async fn get_answers_carry_a_strong_etag_and_if_none_match_gets_304() {
     assert_eq!(page[0]["email"], "c3@new.test");
 }
 
+/// HEAD shares GET's entry: the first HEAD (nothing cached yet) already carries the `ETag`
+/// and length the GET then answers with, has no body, and validates like a GET.
+#[tokio::test]
+async fn head_on_a_cold_cache_carries_gets_validator() {
+    let app = three();
+    let admin = app.admin.clone();
+    let (status, head, body) = app.rest_as("HEAD", LIST, Some(&admin)).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, ""));
+    let (status, get, body) = app.rest(LIST).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!head[header::ETAG].is_empty());
+    assert_eq!(head[header::ETAG], get[header::ETAG]);
+    assert_eq!(head[header::CONTENT_LENGTH], body.len().to_string());
+    let request = Request::head(LIST)
+        .header(header::AUTHORIZATION, &admin)
+        .header(header::IF_NONE_MATCH, head[header::ETAG].clone())
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(request).await.0, StatusCode::NOT_MODIFIED);
+    // An error answer to a HEAD stays without a body too.
+    let (status, _, body) = app
+        .rest_as("HEAD", "/wp-json/kbs/v1/customers?per_page=0", Some(&admin))
+        .await;
+    assert_eq!((status, body.as_str()), (StatusCode::BAD_REQUEST, ""));
+}
+
 #[tokio::test]
 async fn a_disabled_cache_still_validates() {
     let app = TestApp::with_state(|state| state.with_response_cache(0));
