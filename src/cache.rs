@@ -197,9 +197,12 @@ fn answer(stored: &Stored, method: &Method, request_headers: &HeaderMap) -> Resp
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let cache = state.responses.clone();
     let method = request.method().clone();
+    // GET and HEAD get validators even with the cache off; GraphQL's POSTs only an entry.
     let cacheable_method = method == Method::GET
         || method == Method::HEAD
-        || (method == Method::POST && request.uri().path() == "/graphql");
+        || (method == Method::POST
+            && cache.entries.is_some()
+            && request.uri().path() == "/graphql");
     // Only answers to a known role are shared: anonymous answers depend on more than a role
     // (missing or refused credentials), and they are cheap anyway.
     let role = match request.extensions().get::<Identity>() {
