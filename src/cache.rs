@@ -210,7 +210,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         _ => return next.run(request).await,
     };
 
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let body = if method == Method::POST {
         match axum::body::to_bytes(body, usize::MAX).await {
             Ok(bytes) => bytes,
@@ -235,7 +235,6 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     }
 
     let request_headers = parts.headers.clone();
-    let mut parts = parts;
     // HEAD is GET without the body, and shares GET's entry: on a miss the GET runs (a HEAD's
     // answer has no body to keep or to validate), is kept, and the HEAD is answered from it,
     // `ETag` included.

@@ -37,6 +37,8 @@ enum Root {
         fields: Vec<(Name, PageField)>,
         /// Whether the customers' summary columns are all the fields need.
         summary: bool,
+        /// Whether a field needs the total (which costs a count when filtered).
+        with_total: bool,
     },
     Customer {
         id_or_email: Value,
@@ -249,6 +251,14 @@ impl Plan {
                                 .iter()
                                 .map(|(name, value)| (name.node.clone(), value.node.clone()))
                                 .collect(),
+                            with_total: fields.iter().any(|(_, field)| {
+                                matches!(
+                                    field,
+                                    PageField::TotalCount
+                                        | PageField::TotalPages
+                                        | PageField::HasNextPage
+                                )
+                            }),
                             summary: fields.iter().all(|(_, field)| match field {
                                 PageField::Nodes(fields) => {
                                     fields.iter().all(|(_, field)| field.in_summary())
@@ -294,17 +304,13 @@ impl Plan {
                 Root::Typename => Resolved::Typename,
                 Root::Customers {
                     arguments,
-                    fields,
                     summary,
+                    with_total,
+                    ..
                 } => {
                     identity.require_customer_access().ok()?;
                     let query = customers_args(arguments, &variables)?.into_query().ok()?;
-                    let with_total = fields.iter().any(|(_, field)| {
-                        matches!(
-                            field,
-                            PageField::TotalCount | PageField::TotalPages | PageField::HasNextPage
-                        )
-                    });
+                    let with_total = *with_total;
                     let page = db.read(|conn| {
                         Ok(if *summary {
                             query.list_summaries(conn, with_total)?
