@@ -1,14 +1,16 @@
 //! `CustomerQuery`: the filters, order and window of a customers list, and the one place that
 //! turns them into SQL. GraphQL and REST both build one of these; neither filters on its own.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
 use crate::customers::find::companies_of;
 use crate::customers::model::{fold_case, Company, Customer, CustomerRow, SummaryRow};
 use crate::customers::search_index;
-use crate::db::schema::{company_counts, customer_emails, customer_search, customers, dataset};
+use crate::db::schema::{
+    companies, company_counts, customer_emails, customer_search, customers, dataset,
+};
 use crate::db::{in_json, search_matches, Backend, DbConnection};
 use crate::error::AppError;
 
@@ -111,6 +113,9 @@ pub struct Page {
     pub customers: Vec<Customer>,
     pub total: Option<i64>,
     pub window: Window,
+    /// The ids of the page's companies that exist, when the page was read knowing them
+    /// ([`CustomerQuery::list_knowing_companies`]); empty otherwise.
+    pub known_companies: HashSet<i32>,
 }
 
 impl Page {
@@ -156,26 +161,60 @@ enum Columns {
     All,
     /// Only [`SummaryRow`]'s.
     Summary,
+    /// All, and whether the customer's company exists: one more column of the same
+    /// statement, where reading the companies would take a second one in a transaction.
+    AllKnowingCompany,
 }
 
-fn load(
-    query: BoxedCustomers<'_>,
-    columns: Columns,
-    conn: &mut DbConnection,
-) -> QueryResult<Vec<Customer>> {
+/// Whether the row's company exists.
+type CompanyKnown = diesel::dsl::exists<
+    diesel::dsl::Filter<companies::table, diesel::dsl::Eq<companies::id, customers::company_id>>,
+>;
+
+fn company_known() -> CompanyKnown {
+    diesel::dsl::exists(companies::table.filter(companies::id.eq(customers::company_id)))
+}
+
+/// A page's rows: each customer, and whether its company is known to exist (always `false`
+/// unless [`Columns::AllKnowingCompany`] read it).
+type Rows = Vec<(Customer, bool)>;
+
+fn load(query: BoxedCustomers<'_>, columns: Columns, conn: &mut DbConnection) -> QueryResult<Rows> {
     match columns {
         Columns::All => query
             .select(CustomerRow::as_select())
             .load(conn)?
             .into_iter()
-            .map(CustomerRow::into_customer)
+            .map(|row| Ok((row.into_customer()?, false)))
             .collect(),
         Columns::Summary => Ok(query
             .select(SummaryRow::as_select())
             .load(conn)?
             .into_iter()
-            .map(SummaryRow::into_customer)
+            .map(|row| (row.into_customer(), false))
             .collect()),
+        Columns::AllKnowingCompany => query
+            .select((CustomerRow::as_select(), company_known()))
+            .load::<(CustomerRow, bool)>(conn)?
+            .into_iter()
+            .map(|(row, known)| Ok((row.into_customer()?, known)))
+            .collect(),
+    }
+}
+
+impl Page {
+    fn from_rows(rows: Rows, total: Option<i64>, window: Window) -> Page {
+        let known_companies = rows
+            .iter()
+            .filter(|(_, known)| *known)
+            .map(|(customer, _)| customer.company_id)
+            .collect();
+        Page {
+            customers: rows.into_iter().map(|(customer, _)| customer).collect(),
+            total,
+            window,
+            known_companies,
+        }
     }
 }
 
@@ -201,6 +240,16 @@ impl CustomerQuery {
         })
     }
 
+    /// [`CustomerQuery::list`], knowing which of the page's companies exist
+    /// ([`Page::known_companies`]) without reading them.
+    pub fn list_knowing_companies(
+        &self,
+        conn: &mut DbConnection,
+        with_total: bool,
+    ) -> QueryResult<Page> {
+        self.list_columns(conn, with_total, Columns::AllKnowingCompany)
+    }
+
     /// [`CustomerQuery::list`], with only the fields of a summary set in each customer (id,
     /// name, user id, primary email, company id, creation date, ticket count); the others
     /// are left empty.
@@ -223,11 +272,7 @@ impl CustomerQuery {
             return conn.transaction(|conn| {
                 let total: i64 = dataset::table.select(dataset::customers).first(conn)?;
                 if self.window.offset >= total {
-                    return Ok(Page {
-                        customers: Vec::new(),
-                        total: Some(total),
-                        window: self.window,
-                    });
+                    return Ok(Page::from_rows(Vec::new(), Some(total), self.window));
                 }
                 self.read(conn, true, columns)
             });
@@ -255,28 +300,31 @@ impl CustomerQuery {
             .ordered(customers::table.into_boxed())
             .offset(self.window.offset)
             .limit(self.window.per_page);
-        let rows: Vec<(Customer, Option<i64>)> = match columns {
+        let rows: Vec<((Customer, bool), Option<i64>)> = match columns {
             Columns::All => window
                 .select((CustomerRow::as_select(), total))
                 .load::<(CustomerRow, Option<i64>)>(conn)?
                 .into_iter()
-                .map(|(row, total)| Ok((row.into_customer()?, total)))
+                .map(|(row, total)| Ok(((row.into_customer()?, false), total)))
                 .collect::<QueryResult<_>>()?,
             Columns::Summary => window
                 .select((SummaryRow::as_select(), total))
                 .load::<(SummaryRow, Option<i64>)>(conn)?
                 .into_iter()
-                .map(|(row, total)| (row.into_customer(), total))
+                .map(|(row, total)| ((row.into_customer(), false), total))
                 .collect(),
+            Columns::AllKnowingCompany => window
+                .select((CustomerRow::as_select(), company_known(), total))
+                .load::<(CustomerRow, bool, Option<i64>)>(conn)?
+                .into_iter()
+                .map(|(row, known, total)| Ok(((row.into_customer()?, known), total)))
+                .collect::<QueryResult<_>>()?,
         };
         let Some(total) = rows.first().map(|(_, total)| *total) else {
             return Ok(None);
         };
-        Ok(Some(Page {
-            customers: rows.into_iter().map(|(customer, _)| customer).collect(),
-            total,
-            window: self.window,
-        }))
+        let rows = rows.into_iter().map(|(row, _)| row).collect();
+        Ok(Some(Page::from_rows(rows, total, self.window)))
     }
 
     fn read(
@@ -294,7 +342,7 @@ impl CustomerQuery {
         let index_only = fts.is_some() && self.only_substrings();
         // Counted along with the page when the index's ids were read to their end.
         let mut counted = None;
-        let customers = match &fts {
+        let rows = match &fts {
             Some(fts) if index_only && self.order_by == OrderBy::Id => {
                 let ascending = self.order == SortOrder::Asc;
                 let (ids, total) = search_index::window_ids(conn, fts, ascending, self.window)?;
@@ -321,11 +369,7 @@ impl CustomerQuery {
             (true, false, None) if self.only_companies() => Some(self.company_total(conn)?),
             (true, false, _) => Some(self.filtered(fts.as_deref()).count().get_result(conn)?),
         };
-        Ok(Page {
-            customers,
-            total,
-            window: self.window,
-        })
+        Ok(Page::from_rows(rows, total, self.window))
     }
 
     /// The substring filters as one FTS5 query: `None` without such filters, `Some(None)`

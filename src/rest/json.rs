@@ -1,12 +1,11 @@
 //! Customers in KB Support's JSON shape: its key order, empty values left out, `_links`.
 
-use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 use serde::{Serialize, Serializer};
 
-use crate::customers::{is_zero, Address, Company, Customer, PhoneJson};
+use crate::customers::{is_zero, Address, Customer, PhoneJson};
 
 /// The plugin shows at most this many notes.
 const MAX_NOTES: usize = 20;
@@ -146,7 +145,9 @@ pub struct CustomerJson<'a> {
 }
 
 impl<'a> CustomerJson<'a> {
-    pub fn new(c: &'a Customer, companies: &HashMap<i32, Company>, site: &'a Site) -> Self {
+    /// `company_known`: whether the customer's company exists (the plugin shows the field
+    /// only then).
+    pub fn new(c: &'a Customer, company_known: bool, site: &'a Site) -> Self {
         let url = |route| Url { site, route };
         let embeddable = |route| {
             [EmbeddableHref {
@@ -163,9 +164,7 @@ impl<'a> CustomerJson<'a> {
             phone: (!c.phone_primary.is_empty()).then(|| c.phone_json()),
             website: &c.website,
             address: (!c.address.is_empty()).then_some(&c.address),
-            company: companies
-                .contains_key(&c.company_id)
-                .then_some(c.company_id),
+            company: company_known.then_some(c.company_id),
             date_created: LocalDate {
                 site,
                 seconds: c.date_created,

@@ -42,10 +42,10 @@ impl CorsOrigins {
 }
 
 /// The body before the envelope features: kept as a `Value` only when `_fields` or
-/// `_envelope` need to look inside it.
+/// `_envelope` need to look inside it, else already encoded.
 pub enum Payload {
     Json(Value),
-    Text(String),
+    Encoded(Vec<u8>),
 }
 
 /// What a request asked of the envelope features, and who asked.
@@ -86,10 +86,18 @@ impl Shaping {
 
     /// Serializes `data`, as a `Value` only when something must look inside it.
     pub fn payload(&self, data: &impl Serialize) -> Payload {
+        self.payload_sized(data, 512)
+    }
+
+    /// [`Shaping::payload`] into a buffer with room for `size_hint` bytes from the start (a
+    /// page written into a growing one is copied several times over).
+    pub fn payload_sized(&self, data: &impl Serialize, size_hint: usize) -> Payload {
         if self.fields.is_some() || self.envelope {
             Payload::Json(serde_json::to_value(data).expect("serializable"))
         } else {
-            Payload::Text(serde_json::to_string(data).expect("serializable"))
+            let mut buffer = Vec::with_capacity(size_hint);
+            serde_json::to_writer(&mut buffer, data).expect("serializable");
+            Payload::Encoded(buffer)
         }
     }
 }
@@ -172,7 +180,7 @@ impl Answer {
         let (status, text, own_headers) = if shaping.envelope {
             let body = match payload {
                 Payload::Json(value) => value,
-                Payload::Text(text) => serde_json::from_str(&text).expect("our own JSON"),
+                Payload::Encoded(bytes) => serde_json::from_slice(&bytes).expect("our own JSON"),
             };
             let listed = if is_error {
                 Value::Array(Vec::new())
@@ -191,11 +199,15 @@ impl Answer {
                 )
             };
             let envelope = json!({"body": body, "status": status.as_u16(), "headers": listed});
-            (StatusCode::OK, envelope.to_string(), Vec::new())
+            (
+                StatusCode::OK,
+                envelope.to_string().into_bytes(),
+                Vec::new(),
+            )
         } else {
             let text = match payload {
-                Payload::Json(value) => value.to_string(),
-                Payload::Text(text) => text,
+                Payload::Json(value) => value.to_string().into_bytes(),
+                Payload::Encoded(bytes) => bytes,
             };
             (status, text, headers)
         };
