@@ -4,8 +4,11 @@ use std::time::Duration;
 
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware;
+use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use axum::Router;
+use tower::util::MapResponseLayer;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -56,10 +59,16 @@ pub fn app(state: AppState) -> Router {
     let limits = state.limits;
     // Browser apps on other origins call GraphQL; the REST adapter sends WordPress's own
     // CORS headers instead (see rest::response).
+    // Each `layer` call boxes every route once more, and axum clones a route's boxes for
+    // every request: the layers of one place go in as one stack, one box (~8 % of a cached
+    // hit went to cloning and dropping nine nested boxes).
     let graphql_api = Router::new()
         .route("/graphql", get(graphql::execute).post(graphql::execute))
-        .layer(graphql_cors(&state.cors))
-        .layer(graphql_vary());
+        .layer(
+            ServiceBuilder::new()
+                .layer(graphql_vary())
+                .layer(graphql_cors(&state.cors)),
+        );
     // Routes that serve customers learn who is asking; the rest never look at credentials.
     let identified = Router::new()
         .merge(graphql_api)
@@ -68,36 +77,46 @@ pub fn app(state: AppState) -> Router {
         .route("/wp-json/{*route}", any(rest::wp_json))
         // WordPress's fallback when pretty permalinks are off: `/?rest_route=/kbs/v1/…`.
         .route("/", any(rest::root))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            cache::middleware,
-        ))
-        .route_layer(middleware::from_fn_with_state(
-            state.auth.clone(),
-            auth::middleware,
-        ));
+        .route_layer(
+            ServiceBuilder::new()
+                .layer(middleware::from_fn_with_state(
+                    state.auth.clone(),
+                    auth::middleware,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    cache::middleware,
+                )),
+        );
     Router::new()
         .merge(identified)
         .route("/graphiql", get(graphql::graphiql))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            limits.request_timeout,
-        ))
-        // A panic in a handler becomes a 500 for that request, not a dropped connection.
-        .layer(CatchPanicLayer::new())
-        // Outermost, so the logged status is the one the client got. One line per request.
         .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_request(())
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(Level::INFO)
-                        .latency_unit(LatencyUnit::Micros),
-                ),
+            ServiceBuilder::new()
+                // Outermost, so the logged status is the one the client got. One line per
+                // request.
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                        .on_request(())
+                        .on_response(
+                            DefaultOnResponse::new()
+                                .level(Level::INFO)
+                                .latency_unit(LatencyUnit::Micros),
+                        ),
+                )
+                // A panic in a handler becomes a 500 for that request, not a dropped
+                // connection.
+                .layer(CatchPanicLayer::new())
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    limits.request_timeout,
+                ))
+                // The timeout answers with a body of the inner service's type, made empty.
+                .layer(MapResponseLayer::new(IntoResponse::into_response))
+                .layer(RequestBodyLimitLayer::new(limits.max_body_bytes)),
         )
 }
