@@ -7,8 +7,10 @@
 //! when it holds the very dataset the query reads (`search_index.version = dataset.version`,
 //! read in the query's own transaction); otherwise it scans, with the same answers.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
@@ -215,6 +217,9 @@ pub(crate) fn window_ids(
     let matches = customer_search::table
         .select(customer_search::rowid)
         .filter(search_matches(fts.to_owned()));
+    if !ascending && reach < ONE_PASS_REACH {
+        return last_ids(conn, fts, window);
+    }
     let matches = if ascending {
         matches.order(customer_search::rowid.asc()).into_boxed()
     } else {
@@ -232,6 +237,65 @@ pub(crate) fn window_ids(
     ids.truncate(reach as usize);
     let start = (window.offset as usize).min(ids.len());
     Ok((ids.split_off(start), total))
+}
+
+/// Matches read in ascending order beyond a descending window's reach before
+/// [`last_ids`] stops passing them on (a needle this common is better counted inside SQLite).
+const FORWARD_SLACK: usize = 1000;
+
+/// A descending window, and the number of matches, from one pass over the matches in
+/// ascending order keeping the last `offset + per_page`. FTS5 walks a doclist backwards only
+/// by loading it whole, without the skips its doclist index allows forwards: at a million
+/// customers, a selective needle's matches read backwards cost twice what they cost forwards.
+/// A needle with many matches is counted from where the pass stopped, and its window read
+/// backwards after all.
+fn last_ids(
+    conn: &mut DbConnection,
+    fts: &str,
+    window: Window,
+) -> QueryResult<(Vec<i32>, Option<i64>)> {
+    let matches = || {
+        customer_search::table
+            .select(customer_search::rowid)
+            .filter(search_matches(fts.to_owned()))
+    };
+    let reach = (window.offset + window.per_page) as usize;
+    let mut last = VecDeque::with_capacity(reach.min(1024));
+    let mut seen = 0;
+    let mut stopped_after = None;
+    for id in matches()
+        .order(customer_search::rowid.asc())
+        .load_iter::<i32, DefaultLoadingMode>(conn)?
+    {
+        let id = id?;
+        if seen == reach + FORWARD_SLACK {
+            stopped_after = last.back().copied();
+            break;
+        }
+        if last.len() == reach {
+            last.pop_front();
+        }
+        last.push_back(id);
+        seen += 1;
+    }
+    let Some(after) = stopped_after else {
+        let ids = last
+            .into_iter()
+            .rev()
+            .skip(window.offset as usize)
+            .collect();
+        return Ok((ids, Some(seen as i64)));
+    };
+    let rest: i64 = matches()
+        .filter(customer_search::rowid.gt(after))
+        .count()
+        .get_result(conn)?;
+    let ids = matches()
+        .order(customer_search::rowid.desc())
+        .offset(window.offset)
+        .limit(window.per_page)
+        .load(conn)?;
+    Ok((ids, Some(seen as i64 + rest)))
 }
 
 #[cfg(test)]

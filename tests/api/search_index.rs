@@ -208,3 +208,54 @@ fn writers_hold_the_write_lock_from_their_first_statement() {
         .unwrap();
     other.batch_execute("PRAGMA busy_timeout = 5000").unwrap();
 }
+
+/// Descending windows are read from the matches in ascending order: kept to the end for a
+/// needle with few matches, cut short (then counted and read backwards) for a common one.
+/// Either way the page and total are a scan's.
+#[tokio::test]
+async fn descending_windows_over_few_and_many_matches_equal_scanned_ones() {
+    // 2,400 customers: every second is a "Common" (more than the 1,000 read past a short
+    // window), every hundredth also a "Rare".
+    let customers: Vec<Value> = (1..=2400)
+        .map(|id| {
+            let name = match (id % 2, id % 100) {
+                (_, 0) => format!("Rare Common {id}"),
+                (0, _) => format!("Common {id}"),
+                _ => format!("Other {id}"),
+            };
+            customer(id, &format!("c{id}@example.com"))
+                .name(&name)
+                .build()
+        })
+        .collect();
+    let scanned = TestApp::with(&customers, &[]);
+    let indexed = TestApp::with(&customers, &[]);
+    indexed.build_search_index();
+    let windows = [
+        "perPage: 10",
+        "perPage: 7, page: 3",
+        "perPage: 100, offset: 700",
+        "perPage: 10, offset: 795",
+        "perPage: 10, offset: 5000",
+        "perPage: 10, order: ASC",
+    ];
+    for needle in ["rare", "common", "mmon 1"] {
+        for window in windows {
+            let query = format!(
+                "query($n: String) {{ customers(name: $n, {window}) {{ nodes {{ id }} totalCount }} }}"
+            );
+            let vars = json!({ "n": needle });
+            let expected = scanned.graphql_with(&query, vars.clone()).await;
+            assert_eq!(
+                indexed.graphql_with(&query, vars).await,
+                expected,
+                "{needle}, {window}"
+            );
+            assert!(expected.get("errors").is_none(), "{expected}");
+        }
+    }
+    // Not vacuous: the common needle has more matches than one pass keeps.
+    let common = answer(&indexed, "name", "common").await;
+    assert_eq!(common["data"]["customers"]["totalCount"], 1200);
+    assert_eq!(common["data"]["customers"]["nodes"][0]["id"], 2400);
+}
