@@ -345,7 +345,8 @@ impl CustomerQuery {
         let rows = match &fts {
             Some(fts) if index_only && self.order_by == OrderBy::Id => {
                 let ascending = self.order == SortOrder::Asc;
-                let (ids, total) = search_index::window_ids(conn, fts, ascending, self.window)?;
+                let (ids, total) =
+                    search_index::window_ids(conn, fts, ascending, self.window, with_total)?;
                 counted = total;
                 let by_ids = customers::table
                     .into_boxed()

@@ -154,6 +154,16 @@ pub fn spawn_builder(db: Database) -> std::io::Result<std::thread::JoinHandle<()
         .spawn(move || keep_current(&db))
 }
 
+/// How long the builder waits after `failures` failed steps in a row: 5 s, doubling up to
+/// 5 minutes (a database the server may not write, for one, fails every time).
+fn retry_after(failures: u32) -> Duration {
+    const FIRST: Duration = Duration::from_secs(5);
+    const MAX: Duration = Duration::from_secs(300);
+    FIRST
+        .saturating_mul(1 << failures.saturating_sub(1).min(10))
+        .min(MAX)
+}
+
 fn keep_current(db: &Database) {
     const IDLE: Duration = Duration::from_secs(1);
     const AFTER_ERROR: Duration = Duration::from_secs(5);
@@ -167,9 +177,20 @@ fn keep_current(db: &Database) {
         }
     };
     let mut started: Option<Instant> = None;
+    let mut failures = 0;
     loop {
+        // Checked in a read first: a current index needs no write transaction, which a
+        // read-only database would refuse.
+        if matches!(conn.transaction(is_current), Ok(true)) {
+            std::thread::sleep(IDLE);
+            continue;
+        }
         let step_began = Instant::now();
-        match build_step(&mut conn, BATCH) {
+        let step = build_step(&mut conn, BATCH);
+        if step.is_ok() {
+            failures = 0;
+        }
+        match step {
             Ok(Step::Current) => std::thread::sleep(IDLE),
             Ok(Step::Indexed { through_id }) => {
                 let since = *started.get_or_insert_with(|| {
@@ -184,9 +205,17 @@ fn keep_current(db: &Database) {
             }
             Err(error) => {
                 // Typically "database is locked" while an import holds the write lock longer
-                // than busy_timeout: the step was rolled back and is simply tried again.
-                tracing::warn!(%error, "search index: build step failed; retrying");
-                std::thread::sleep(AFTER_ERROR);
+                // than busy_timeout: the step was rolled back and is simply tried again. Said
+                // once, then again only at the longest wait, so that a lasting failure does
+                // not fill the log.
+                failures += 1;
+                let retry_in = retry_after(failures);
+                if failures == 1 || retry_in == retry_after(u32::MAX) {
+                    tracing::warn!(%error, ?retry_in, "search index: build step failed (substring filters scan meanwhile); retrying");
+                } else {
+                    tracing::debug!(%error, ?retry_in, failures, "search index: build step failed again");
+                }
+                std::thread::sleep(retry_in);
             }
         }
     }
@@ -212,13 +241,14 @@ pub(crate) fn window_ids(
     fts: &str,
     ascending: bool,
     window: Window,
+    with_total: bool,
 ) -> QueryResult<(Vec<i32>, Option<i64>)> {
     let reach = window.offset.saturating_add(window.per_page);
     let matches = customer_search::table
         .select(customer_search::rowid)
         .filter(search_matches(fts.to_owned()));
     if !ascending && reach < ONE_PASS_REACH {
-        return last_ids(conn, fts, window);
+        return last_ids(conn, fts, window, with_total);
     }
     let matches = if ascending {
         matches.order(customer_search::rowid.asc()).into_boxed()
@@ -247,12 +277,13 @@ const FORWARD_SLACK: usize = 1000;
 /// ascending order keeping the last `offset + per_page`. FTS5 walks a doclist backwards only
 /// by loading it whole, without the skips its doclist index allows forwards: at a million
 /// customers, a selective needle's matches read backwards cost twice what they cost forwards.
-/// A needle with many matches is counted from where the pass stopped, and its window read
-/// backwards after all.
+/// A needle with many matches is counted from where the pass stopped (when `with_total`),
+/// and its window read backwards after all.
 fn last_ids(
     conn: &mut DbConnection,
     fts: &str,
     window: Window,
+    with_total: bool,
 ) -> QueryResult<(Vec<i32>, Option<i64>)> {
     let matches = || {
         customer_search::table
@@ -286,21 +317,35 @@ fn last_ids(
             .collect();
         return Ok((ids, Some(seen as i64)));
     };
-    let rest: i64 = matches()
-        .filter(customer_search::rowid.gt(after))
-        .count()
-        .get_result(conn)?;
+    let total = if with_total {
+        let rest: i64 = matches()
+            .filter(customer_search::rowid.gt(after))
+            .count()
+            .get_result(conn)?;
+        Some(seen as i64 + rest)
+    } else {
+        None
+    };
     let ids = matches()
         .order(customer_search::rowid.desc())
         .offset(window.offset)
         .limit(window.per_page)
         .load(conn)?;
-    Ok((ids, Some(seen as i64 + rest)))
+    Ok((ids, total))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::contains;
+    use std::time::Duration;
+
+    use super::{contains, retry_after};
+
+    #[test]
+    fn failed_builds_are_retried_less_and_less_often() {
+        let waits: Vec<u64> = (1..=9).map(|n| retry_after(n).as_secs()).collect();
+        assert_eq!(waits, [5, 10, 20, 40, 80, 160, 300, 300, 300]);
+        assert_eq!(retry_after(u32::MAX), Duration::from_secs(300));
+    }
 
     #[test]
     fn needles_become_quoted_phrases_or_nothing() {
