@@ -58,7 +58,7 @@ enum PageField {
     HasPreviousPage,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum CustomerField {
     Typename,
     Id,
@@ -66,20 +66,46 @@ enum CustomerField {
     UserId,
     Email,
     AdditionalEmails,
+    Phone(Vec<(Name, PhoneField)>),
     Website,
+    Address(Vec<(Name, AddressField)>),
     CompanyId,
     DateCreated,
+    /// Without `limit` (all of them).
+    Notes,
     TicketCount,
 }
 
 impl CustomerField {
     /// Whether the field is read from the summary columns (`CustomerQuery::list_summaries`).
-    fn in_summary(self) -> bool {
+    fn in_summary(&self) -> bool {
         !matches!(
             self,
-            CustomerField::AdditionalEmails | CustomerField::Website
+            CustomerField::AdditionalEmails
+                | CustomerField::Phone(_)
+                | CustomerField::Website
+                | CustomerField::Address(_)
+                | CustomerField::Notes
         )
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PhoneField {
+    Typename,
+    Primary,
+    Additional,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AddressField {
+    Typename,
+    Line1,
+    Line2,
+    City,
+    State,
+    Country,
+    Zip,
 }
 
 #[derive(Debug)]
@@ -171,14 +197,52 @@ fn customer_fields(
                 "userId" => CustomerField::UserId,
                 "email" => CustomerField::Email,
                 "additionalEmails" => CustomerField::AdditionalEmails,
+                "phone" => CustomerField::Phone(leaf_fields(&group, document, |name| {
+                    Some(match name {
+                        "__typename" => PhoneField::Typename,
+                        "primary" => PhoneField::Primary,
+                        "additional" => PhoneField::Additional,
+                        _ => return None,
+                    })
+                })?),
                 "website" => CustomerField::Website,
+                "address" => CustomerField::Address(leaf_fields(&group, document, |name| {
+                    Some(match name {
+                        "__typename" => AddressField::Typename,
+                        "line1" => AddressField::Line1,
+                        "line2" => AddressField::Line2,
+                        "city" => AddressField::City,
+                        "state" => AddressField::State,
+                        "country" => AddressField::Country,
+                        "zip" => AddressField::Zip,
+                        _ => return None,
+                    })
+                })?),
                 "companyId" => CustomerField::CompanyId,
                 "dateCreated" => CustomerField::DateCreated,
+                "notes" => CustomerField::Notes,
                 "ticketCount" => CustomerField::TicketCount,
-                // Nested objects and `notes(limit:)` are the executor's.
+                // `company` (another read) and `notes(limit:)` are the executor's.
                 _ => return None,
             };
             Some((key, field))
+        })
+        .collect()
+}
+
+/// The fields of an object of scalars (no arguments), named through `field`.
+fn leaf_fields<T>(
+    fields: &[&Field],
+    document: &ExecutableDocument,
+    field: impl Fn(&str) -> Option<T>,
+) -> Option<Vec<(Name, T)>> {
+    sub_fields(fields, document)?
+        .into_iter()
+        .map(|(key, group)| {
+            if !group[0].arguments.is_empty() {
+                return None;
+            }
+            Some((key, field(group[0].name.node.as_str())?))
         })
         .collect()
 }
@@ -514,7 +578,65 @@ impl Serialize for CustomerOut<'_> {
                     key,
                     &ScalarType::to_value(&DateTime(customer.date_created)),
                 )?,
+                CustomerField::Phone(fields) => map.serialize_entry(
+                    key,
+                    &(!customer.phone_primary.is_empty()).then_some(PhoneOut { fields, customer }),
+                )?,
+                CustomerField::Address(fields) => map.serialize_entry(
+                    key,
+                    &(!customer.address.is_empty()).then_some(AddressOut { fields, customer }),
+                )?,
+                CustomerField::Notes => map.serialize_entry(key, &customer.notes)?,
                 CustomerField::TicketCount => map.serialize_entry(key, &customer.ticket_count)?,
+            }
+        }
+        map.end()
+    }
+}
+
+struct PhoneOut<'a> {
+    fields: &'a [(Name, PhoneField)],
+    customer: &'a Customer,
+}
+
+impl Serialize for PhoneOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use crate::graphql::types::non_empty;
+        let customer = self.customer;
+        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
+        for (key, field) in self.fields {
+            let key = key.as_str();
+            match field {
+                PhoneField::Typename => map.serialize_entry(key, "Phone")?,
+                PhoneField::Primary => map.serialize_entry(key, &customer.phone_primary)?,
+                PhoneField::Additional => {
+                    map.serialize_entry(key, &non_empty(&customer.phone_additional))?
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+struct AddressOut<'a> {
+    fields: &'a [(Name, AddressField)],
+    customer: &'a Customer,
+}
+
+impl Serialize for AddressOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let address = &self.customer.address;
+        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
+        for (key, field) in self.fields {
+            let key = key.as_str();
+            match field {
+                AddressField::Typename => map.serialize_entry(key, "Address")?,
+                AddressField::Line1 => map.serialize_entry(key, &address.line1)?,
+                AddressField::Line2 => map.serialize_entry(key, &address.line2)?,
+                AddressField::City => map.serialize_entry(key, &address.city)?,
+                AddressField::State => map.serialize_entry(key, &address.state)?,
+                AddressField::Country => map.serialize_entry(key, &address.country)?,
+                AddressField::Zip => map.serialize_entry(key, &address.zip)?,
             }
         }
         map.end()

@@ -126,13 +126,19 @@ const PLANNED: &[&str] = &[
     "{ customer(idOrEmail: \"bob.WORK@corp.example\") { id } }",
     "{ customer(idOrEmail: \"nobody@example.com\") { id } }",
     "{ a: customers(perPage: 1) { totalCount } b: customer(idOrEmail: \"1\") { id name } }",
+    // Phones, addresses (null when empty) and notes: every part, aliases, fragments.
+    "{ customers(perPage: 100, order: ASC) { nodes { id phone { primary additional __typename } \
+       address { line1 line2 city state country zip __typename } notes } } }",
+    "query { customers(perPage: 100) { nodes { p: phone { a: additional } phone { primary } \
+       address { ...Place } ... on Customer { address { zip } } } } } \
+     fragment Place on Address { city c: country }",
+    "{ customer(idOrEmail: \"1\") { notes phone { primary } address { city } } }",
 ];
 
 /// Documents a plan does not cover: the executor answers them every time.
 const UNPLANNED: &[&str] = &[
     "{ customers { nodes { id company { name } } } }",
     "{ customers { nodes { notes(limit: 1) } } }",
-    "{ customers { nodes { phone { primary } address { city } } } }",
     "{ customers { nodes { id @include(if: true) } } }",
     "{ __schema { queryType { name } } }",
     "query A { customers { totalCount } } query B { customer(idOrEmail: \"1\") { id } }",
