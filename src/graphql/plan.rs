@@ -23,7 +23,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 
 use crate::auth::Identity;
-use crate::customers::{Customer, IdOrEmail, Page};
+use crate::customers::{Company, Customer, IdOrEmail, Page};
 use crate::db::Database;
 use crate::graphql::query::CustomersArgs;
 use crate::graphql::scalars::DateTime;
@@ -39,10 +39,13 @@ enum Root {
         summary: bool,
         /// Whether a field needs the total (which costs a count when filtered).
         with_total: bool,
+        /// Whether a field needs the customers' companies (another read).
+        with_companies: bool,
     },
     Customer {
         id_or_email: Value,
         fields: Vec<(Name, CustomerField)>,
+        with_company: bool,
     },
 }
 
@@ -70,10 +73,18 @@ enum CustomerField {
     Website,
     Address(Vec<(Name, AddressField)>),
     CompanyId,
+    Company(Vec<(Name, CompanyField)>),
     DateCreated,
     /// Without `limit` (all of them).
     Notes,
     TicketCount,
+}
+
+/// Whether any of `fields` is the customer's company.
+fn wants_company(fields: &[(Name, CustomerField)]) -> bool {
+    fields
+        .iter()
+        .any(|(_, field)| matches!(field, CustomerField::Company(_)))
 }
 
 impl CustomerField {
@@ -95,6 +106,19 @@ enum PhoneField {
     Typename,
     Primary,
     Additional,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CompanyField {
+    Typename,
+    Id,
+    Name,
+    Email,
+    Phone,
+    Website,
+    Contact,
+    CustomerId,
+    DateCreated,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,10 +243,24 @@ fn customer_fields(
                     })
                 })?),
                 "companyId" => CustomerField::CompanyId,
+                "company" => CustomerField::Company(leaf_fields(&group, document, |name| {
+                    Some(match name {
+                        "__typename" => CompanyField::Typename,
+                        "id" => CompanyField::Id,
+                        "name" => CompanyField::Name,
+                        "email" => CompanyField::Email,
+                        "phone" => CompanyField::Phone,
+                        "website" => CompanyField::Website,
+                        "contact" => CompanyField::Contact,
+                        "customerId" => CompanyField::CustomerId,
+                        "dateCreated" => CompanyField::DateCreated,
+                        _ => return None,
+                    })
+                })?),
                 "dateCreated" => CustomerField::DateCreated,
                 "notes" => CustomerField::Notes,
                 "ticketCount" => CustomerField::TicketCount,
-                // `company` (another read) and `notes(limit:)` are the executor's.
+                // `notes(limit:)` is the executor's.
                 _ => return None,
             };
             Some((key, field))
@@ -329,13 +367,20 @@ impl Plan {
                                 }
                                 _ => true,
                             }),
+                            with_companies: fields.iter().any(|(_, field)| {
+                                matches!(field, PageField::Nodes(fields) if wants_company(fields))
+                            }),
                             fields,
                         }
                     }
-                    "customer" => Root::Customer {
-                        id_or_email: field.get_argument("idOrEmail")?.node.clone(),
-                        fields: customer_fields(&group, document)?,
-                    },
+                    "customer" => {
+                        let fields = customer_fields(&group, document)?;
+                        Root::Customer {
+                            id_or_email: field.get_argument("idOrEmail")?.node.clone(),
+                            with_company: wants_company(&fields),
+                            fields,
+                        }
+                    }
                     // Introspection stays with the executor (and its gate).
                     _ => return None,
                 };
@@ -370,25 +415,45 @@ impl Plan {
                     arguments,
                     summary,
                     with_total,
+                    with_companies,
                     ..
                 } => {
                     identity.require_customer_access().ok()?;
                     let query = customers_args(arguments, &variables)?.into_query().ok()?;
                     let with_total = *with_total;
-                    let page = db.read(|conn| {
-                        Ok(if *summary {
-                            query.list_summaries(conn, with_total)?
+                    let read = db.read(|conn| {
+                        Ok(if *with_companies {
+                            query.list_with_companies(conn, with_total)?
+                        } else if *summary {
+                            (query.list_summaries(conn, with_total)?, HashMap::new())
                         } else {
-                            query.list(conn, with_total)?
+                            (query.list(conn, with_total)?, HashMap::new())
                         })
                     });
-                    Resolved::Page(page.ok()?)
+                    let (page, companies) = read.ok()?;
+                    Resolved::Page(page, companies)
                 }
-                Root::Customer { id_or_email, .. } => {
+                Root::Customer {
+                    id_or_email,
+                    with_company,
+                    ..
+                } => {
                     identity.require_customer_access().ok()?;
                     let key: ID = parse(id_or_email, &variables)?;
                     let key = IdOrEmail::parse(&key);
-                    Resolved::Customer(db.read(|conn| Ok(key.find(conn)?)).ok()?.map(Box::new))
+                    let found = db.read(|conn| {
+                        Ok(if *with_company {
+                            key.find_with_company(conn)?
+                        } else {
+                            key.find(conn)?.map(|customer| (customer, HashMap::new()))
+                        })
+                    });
+                    match found.ok()? {
+                        Some((customer, companies)) => {
+                            Resolved::Customer(Some(Box::new(customer)), companies)
+                        }
+                        None => Resolved::Customer(None, HashMap::new()),
+                    }
                 }
             });
         }
@@ -455,10 +520,11 @@ fn customers_args(
     Some(args)
 }
 
+/// A root's data: the page or customer, and the companies its fields show, by id.
 enum Resolved {
     Typename,
-    Page(Page),
-    Customer(Option<Box<Customer>>),
+    Page(Page, HashMap<i32, Company>),
+    Customer(Option<Box<Customer>>, HashMap<i32, Company>),
 }
 
 /// `{"data": {...}}`, as async-graphql writes a response without errors.
@@ -484,15 +550,23 @@ impl Serialize for Data<'_, '_> {
         for ((key, root), result) in plan.roots.iter().zip(results.iter()) {
             match (root, result) {
                 (_, Resolved::Typename) => map.serialize_entry(key.as_str(), "Query")?,
-                (Root::Customers { fields, .. }, Resolved::Page(page)) => {
-                    map.serialize_entry(key.as_str(), &PageOut { fields, page })?
-                }
-                (Root::Customer { fields, .. }, Resolved::Customer(customer)) => map
+                (Root::Customers { fields, .. }, Resolved::Page(page, companies)) => map
                     .serialize_entry(
                         key.as_str(),
-                        &customer
-                            .as_ref()
-                            .map(|customer| CustomerOut { fields, customer }),
+                        &PageOut {
+                            fields,
+                            page,
+                            companies,
+                        },
+                    )?,
+                (Root::Customer { fields, .. }, Resolved::Customer(customer, companies)) => map
+                    .serialize_entry(
+                        key.as_str(),
+                        &customer.as_ref().map(|customer| CustomerOut {
+                            fields,
+                            customer,
+                            companies,
+                        }),
                     )?,
                 _ => unreachable!("results follow the plan's roots"),
             }
@@ -504,6 +578,7 @@ impl Serialize for Data<'_, '_> {
 struct PageOut<'a> {
     fields: &'a [(Name, PageField)],
     page: &'a Page,
+    companies: &'a HashMap<i32, Company>,
 }
 
 impl Serialize for PageOut<'_> {
@@ -514,7 +589,14 @@ impl Serialize for PageOut<'_> {
             let key = key.as_str();
             match field {
                 PageField::Typename => map.serialize_entry(key, "CustomerPage")?,
-                PageField::Nodes(fields) => map.serialize_entry(key, &NodesOut { fields, page })?,
+                PageField::Nodes(fields) => map.serialize_entry(
+                    key,
+                    &NodesOut {
+                        fields,
+                        page,
+                        companies: self.companies,
+                    },
+                )?,
                 PageField::TotalCount => map.serialize_entry(key, &page.total)?,
                 PageField::TotalPages => map.serialize_entry(key, &page.total_pages())?,
                 PageField::Page => map.serialize_entry(key, &page.window.page)?,
@@ -532,6 +614,7 @@ impl Serialize for PageOut<'_> {
 struct NodesOut<'a> {
     fields: &'a [(Name, CustomerField)],
     page: &'a Page,
+    companies: &'a HashMap<i32, Company>,
 }
 
 impl Serialize for NodesOut<'_> {
@@ -541,6 +624,7 @@ impl Serialize for NodesOut<'_> {
             list.serialize_element(&CustomerOut {
                 fields: self.fields,
                 customer,
+                companies: self.companies,
             })?;
         }
         list.end()
@@ -550,6 +634,7 @@ impl Serialize for NodesOut<'_> {
 struct CustomerOut<'a> {
     fields: &'a [(Name, CustomerField)],
     customer: &'a Customer,
+    companies: &'a HashMap<i32, Company>,
 }
 
 impl Serialize for CustomerOut<'_> {
@@ -586,6 +671,13 @@ impl Serialize for CustomerOut<'_> {
                     key,
                     &(!customer.address.is_empty()).then_some(AddressOut { fields, customer }),
                 )?,
+                CustomerField::Company(fields) => map.serialize_entry(
+                    key,
+                    &self
+                        .companies
+                        .get(&customer.company_id)
+                        .map(|company| CompanyOut { fields, company }),
+                )?,
                 CustomerField::Notes => map.serialize_entry(key, &customer.notes)?,
                 CustomerField::TicketCount => map.serialize_entry(key, &customer.ticket_count)?,
             }
@@ -612,6 +704,41 @@ impl Serialize for PhoneOut<'_> {
                 PhoneField::Additional => {
                     map.serialize_entry(key, &non_empty(&customer.phone_additional))?
                 }
+            }
+        }
+        map.end()
+    }
+}
+
+struct CompanyOut<'a> {
+    fields: &'a [(Name, CompanyField)],
+    company: &'a Company,
+}
+
+impl Serialize for CompanyOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use crate::graphql::types::{non_empty, non_zero};
+        let company = self.company;
+        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
+        for (key, field) in self.fields {
+            let key = key.as_str();
+            match field {
+                CompanyField::Typename => map.serialize_entry(key, "Company")?,
+                CompanyField::Id => map.serialize_entry(key, &company.id)?,
+                CompanyField::Name => map.serialize_entry(key, &company.name)?,
+                CompanyField::Email => map.serialize_entry(key, &non_empty(&company.email))?,
+                CompanyField::Phone => map.serialize_entry(key, &non_empty(&company.phone))?,
+                CompanyField::Website => map.serialize_entry(key, &non_empty(&company.website))?,
+                CompanyField::Contact => map.serialize_entry(key, &non_empty(&company.contact))?,
+                CompanyField::CustomerId => {
+                    map.serialize_entry(key, &non_zero(company.customer_id))?
+                }
+                CompanyField::DateCreated => map.serialize_entry(
+                    key,
+                    &company
+                        .date_created
+                        .map(|seconds| ScalarType::to_value(&DateTime(seconds))),
+                )?,
             }
         }
         map.end()

@@ -33,10 +33,15 @@ impl Pair {
             documents = Some(state.documents.clone());
             state
         });
+        // Company 1 with every field given, company 2 with its name alone.
+        let mut companies = semantic_companies();
+        companies[0] = json!({"id": 1, "name": "Acme", "email": "info@acme.example",
+            "phone": "+1 555 0100", "website": "https://acme.example", "contact": "Wile E.",
+            "customer": 1, "date_created": "2019-05-01 10:00:00"});
         planned
             .import(
                 &jsonl(&semantic_customers()),
-                Some(&jsonl(&semantic_companies())),
+                Some(&jsonl(&companies)),
                 false,
             )
             .unwrap();
@@ -133,11 +138,17 @@ const PLANNED: &[&str] = &[
        address { ...Place } ... on Customer { address { zip } } } } } \
      fragment Place on Address { city c: country }",
     "{ customer(idOrEmail: \"1\") { notes phone { primary } address { city } } }",
+    // Companies: every field (given and not), none, an id with no company (99), fragments.
+    "{ customers(perPage: 100, order: ASC) { nodes { id companyId company { __typename id name \
+       email phone website contact customerId dateCreated } } totalCount } }",
+    "{ customers(perPage: 100) { nodes { c: company { n: name } ... on Customer { company { id } } \
+       company { ...Firm } } } } fragment Firm on Company { website dateCreated }",
+    "{ a: customer(idOrEmail: \"1\") { company { name contact } } \
+       b: customer(idOrEmail: \"2\") { id company { name } } c: customer(idOrEmail: \"0\") { company { id } } }",
 ];
 
 /// Documents a plan does not cover: the executor answers them every time.
 const UNPLANNED: &[&str] = &[
-    "{ customers { nodes { id company { name } } } }",
     "{ customers { nodes { notes(limit: 1) } } }",
     "{ customers { nodes { id @include(if: true) } } }",
     "{ __schema { queryType { name } } }",
