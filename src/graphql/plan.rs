@@ -575,6 +575,19 @@ impl Serialize for Data<'_, '_> {
     }
 }
 
+/// A selection's object: one entry per selected field, in order, under its response key.
+fn selection_map<S: Serializer, F>(
+    serializer: S,
+    fields: &[(Name, F)],
+    mut entry: impl FnMut(&mut S::SerializeMap, &str, &F) -> Result<(), S::Error>,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(fields.len()))?;
+    for (key, field) in fields {
+        entry(&mut map, key.as_str(), field)?;
+    }
+    map.end()
+}
+
 struct PageOut<'a> {
     fields: &'a [(Name, PageField)],
     page: &'a Page,
@@ -584,30 +597,23 @@ struct PageOut<'a> {
 impl Serialize for PageOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let page = self.page;
-        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
-        for (key, field) in self.fields {
-            let key = key.as_str();
-            match field {
-                PageField::Typename => map.serialize_entry(key, "CustomerPage")?,
-                PageField::Nodes(fields) => map.serialize_entry(
-                    key,
-                    &NodesOut {
-                        fields,
-                        page,
-                        companies: self.companies,
-                    },
-                )?,
-                PageField::TotalCount => map.serialize_entry(key, &page.total)?,
-                PageField::TotalPages => map.serialize_entry(key, &page.total_pages())?,
-                PageField::Page => map.serialize_entry(key, &page.window.page)?,
-                PageField::PerPage => map.serialize_entry(key, &page.window.per_page)?,
-                PageField::HasNextPage => map.serialize_entry(key, &page.has_next_page())?,
-                PageField::HasPreviousPage => {
-                    map.serialize_entry(key, &page.has_previous_page())?
-                }
-            }
-        }
-        map.end()
+        selection_map(serializer, self.fields, |map, key, field| match field {
+            PageField::Typename => map.serialize_entry(key, "CustomerPage"),
+            PageField::Nodes(fields) => map.serialize_entry(
+                key,
+                &NodesOut {
+                    fields,
+                    page,
+                    companies: self.companies,
+                },
+            ),
+            PageField::TotalCount => map.serialize_entry(key, &page.total),
+            PageField::TotalPages => map.serialize_entry(key, &page.total_pages()),
+            PageField::Page => map.serialize_entry(key, &page.window.page),
+            PageField::PerPage => map.serialize_entry(key, &page.window.per_page),
+            PageField::HasNextPage => map.serialize_entry(key, &page.has_next_page()),
+            PageField::HasPreviousPage => map.serialize_entry(key, &page.has_previous_page()),
+        })
     }
 }
 
@@ -641,48 +647,38 @@ impl Serialize for CustomerOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use crate::graphql::types::{non_empty, non_zero};
         let customer = self.customer;
-        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
-        for (key, field) in self.fields {
-            let key = key.as_str();
-            match field {
-                CustomerField::Typename => map.serialize_entry(key, "Customer")?,
-                CustomerField::Id => map.serialize_entry(key, &customer.id)?,
-                CustomerField::Name => map.serialize_entry(key, &non_empty(&customer.name))?,
-                CustomerField::UserId => map.serialize_entry(key, &non_zero(customer.user_id))?,
-                CustomerField::Email => map.serialize_entry(key, &customer.email)?,
-                CustomerField::AdditionalEmails => {
-                    map.serialize_entry(key, &customer.additional_emails)?
-                }
-                CustomerField::Website => {
-                    map.serialize_entry(key, &non_empty(&customer.website))?
-                }
-                CustomerField::CompanyId => {
-                    map.serialize_entry(key, &non_zero(customer.company_id))?
-                }
-                CustomerField::DateCreated => map.serialize_entry(
-                    key,
-                    &ScalarType::to_value(&DateTime(customer.date_created)),
-                )?,
-                CustomerField::Phone(fields) => map.serialize_entry(
-                    key,
-                    &(!customer.phone_primary.is_empty()).then_some(PhoneOut { fields, customer }),
-                )?,
-                CustomerField::Address(fields) => map.serialize_entry(
-                    key,
-                    &(!customer.address.is_empty()).then_some(AddressOut { fields, customer }),
-                )?,
-                CustomerField::Company(fields) => map.serialize_entry(
-                    key,
-                    &self
-                        .companies
-                        .get(&customer.company_id)
-                        .map(|company| CompanyOut { fields, company }),
-                )?,
-                CustomerField::Notes => map.serialize_entry(key, &customer.notes)?,
-                CustomerField::TicketCount => map.serialize_entry(key, &customer.ticket_count)?,
+        selection_map(serializer, self.fields, |map, key, field| match field {
+            CustomerField::Typename => map.serialize_entry(key, "Customer"),
+            CustomerField::Id => map.serialize_entry(key, &customer.id),
+            CustomerField::Name => map.serialize_entry(key, &non_empty(&customer.name)),
+            CustomerField::UserId => map.serialize_entry(key, &non_zero(customer.user_id)),
+            CustomerField::Email => map.serialize_entry(key, &customer.email),
+            CustomerField::AdditionalEmails => {
+                map.serialize_entry(key, &customer.additional_emails)
             }
-        }
-        map.end()
+            CustomerField::Website => map.serialize_entry(key, &non_empty(&customer.website)),
+            CustomerField::CompanyId => map.serialize_entry(key, &non_zero(customer.company_id)),
+            CustomerField::DateCreated => {
+                map.serialize_entry(key, &ScalarType::to_value(&DateTime(customer.date_created)))
+            }
+            CustomerField::Phone(fields) => map.serialize_entry(
+                key,
+                &(!customer.phone_primary.is_empty()).then_some(PhoneOut { fields, customer }),
+            ),
+            CustomerField::Address(fields) => map.serialize_entry(
+                key,
+                &(!customer.address.is_empty()).then_some(AddressOut { fields, customer }),
+            ),
+            CustomerField::Company(fields) => map.serialize_entry(
+                key,
+                &self
+                    .companies
+                    .get(&customer.company_id)
+                    .map(|company| CompanyOut { fields, company }),
+            ),
+            CustomerField::Notes => map.serialize_entry(key, &customer.notes),
+            CustomerField::TicketCount => map.serialize_entry(key, &customer.ticket_count),
+        })
     }
 }
 
@@ -695,18 +691,13 @@ impl Serialize for PhoneOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use crate::graphql::types::non_empty;
         let customer = self.customer;
-        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
-        for (key, field) in self.fields {
-            let key = key.as_str();
-            match field {
-                PhoneField::Typename => map.serialize_entry(key, "Phone")?,
-                PhoneField::Primary => map.serialize_entry(key, &customer.phone_primary)?,
-                PhoneField::Additional => {
-                    map.serialize_entry(key, &non_empty(&customer.phone_additional))?
-                }
+        selection_map(serializer, self.fields, |map, key, field| match field {
+            PhoneField::Typename => map.serialize_entry(key, "Phone"),
+            PhoneField::Primary => map.serialize_entry(key, &customer.phone_primary),
+            PhoneField::Additional => {
+                map.serialize_entry(key, &non_empty(&customer.phone_additional))
             }
-        }
-        map.end()
+        })
     }
 }
 
@@ -719,29 +710,22 @@ impl Serialize for CompanyOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use crate::graphql::types::{non_empty, non_zero};
         let company = self.company;
-        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
-        for (key, field) in self.fields {
-            let key = key.as_str();
-            match field {
-                CompanyField::Typename => map.serialize_entry(key, "Company")?,
-                CompanyField::Id => map.serialize_entry(key, &company.id)?,
-                CompanyField::Name => map.serialize_entry(key, &company.name)?,
-                CompanyField::Email => map.serialize_entry(key, &non_empty(&company.email))?,
-                CompanyField::Phone => map.serialize_entry(key, &non_empty(&company.phone))?,
-                CompanyField::Website => map.serialize_entry(key, &non_empty(&company.website))?,
-                CompanyField::Contact => map.serialize_entry(key, &non_empty(&company.contact))?,
-                CompanyField::CustomerId => {
-                    map.serialize_entry(key, &non_zero(company.customer_id))?
-                }
-                CompanyField::DateCreated => map.serialize_entry(
-                    key,
-                    &company
-                        .date_created
-                        .map(|seconds| ScalarType::to_value(&DateTime(seconds))),
-                )?,
-            }
-        }
-        map.end()
+        selection_map(serializer, self.fields, |map, key, field| match field {
+            CompanyField::Typename => map.serialize_entry(key, "Company"),
+            CompanyField::Id => map.serialize_entry(key, &company.id),
+            CompanyField::Name => map.serialize_entry(key, &company.name),
+            CompanyField::Email => map.serialize_entry(key, &non_empty(&company.email)),
+            CompanyField::Phone => map.serialize_entry(key, &non_empty(&company.phone)),
+            CompanyField::Website => map.serialize_entry(key, &non_empty(&company.website)),
+            CompanyField::Contact => map.serialize_entry(key, &non_empty(&company.contact)),
+            CompanyField::CustomerId => map.serialize_entry(key, &non_zero(company.customer_id)),
+            CompanyField::DateCreated => map.serialize_entry(
+                key,
+                &company
+                    .date_created
+                    .map(|seconds| ScalarType::to_value(&DateTime(seconds))),
+            ),
+        })
     }
 }
 
@@ -753,19 +737,14 @@ struct AddressOut<'a> {
 impl Serialize for AddressOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let address = &self.customer.address;
-        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
-        for (key, field) in self.fields {
-            let key = key.as_str();
-            match field {
-                AddressField::Typename => map.serialize_entry(key, "Address")?,
-                AddressField::Line1 => map.serialize_entry(key, &address.line1)?,
-                AddressField::Line2 => map.serialize_entry(key, &address.line2)?,
-                AddressField::City => map.serialize_entry(key, &address.city)?,
-                AddressField::State => map.serialize_entry(key, &address.state)?,
-                AddressField::Country => map.serialize_entry(key, &address.country)?,
-                AddressField::Zip => map.serialize_entry(key, &address.zip)?,
-            }
-        }
-        map.end()
+        selection_map(serializer, self.fields, |map, key, field| match field {
+            AddressField::Typename => map.serialize_entry(key, "Address"),
+            AddressField::Line1 => map.serialize_entry(key, &address.line1),
+            AddressField::Line2 => map.serialize_entry(key, &address.line2),
+            AddressField::City => map.serialize_entry(key, &address.city),
+            AddressField::State => map.serialize_entry(key, &address.state),
+            AddressField::Country => map.serialize_entry(key, &address.country),
+            AddressField::Zip => map.serialize_entry(key, &address.zip),
+        })
     }
 }
