@@ -236,6 +236,7 @@ const ONE_PASS_REACH: i64 = 100_000;
 /// when the window reaches their end. Every pass over the index costs the whole phrase match,
 /// so the ids up to the window's end (and one more) are read at once: when the matches end
 /// there, which is usual for a selective needle, their count is known without a second pass.
+/// A descending window within that reach is [`last_ids`]'s (which counts only `with_total`).
 pub(crate) fn window_ids(
     conn: &mut DbConnection,
     fts: &str,
@@ -244,12 +245,12 @@ pub(crate) fn window_ids(
     with_total: bool,
 ) -> QueryResult<(Vec<i32>, Option<i64>)> {
     let reach = window.offset.saturating_add(window.per_page);
-    let matches = customer_search::table
-        .select(customer_search::rowid)
-        .filter(search_matches(fts.to_owned()));
     if !ascending && reach < ONE_PASS_REACH {
         return last_ids(conn, fts, window, with_total);
     }
+    let matches = customer_search::table
+        .select(customer_search::rowid)
+        .filter(search_matches(fts.to_owned()));
     let matches = if ascending {
         matches.order(customer_search::rowid.asc()).into_boxed()
     } else {
