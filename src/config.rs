@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::auth::Role;
 
@@ -139,6 +141,42 @@ pub struct ServeArgs {
     /// dataset; 0 turns the cache off (answers still carry an ETag).
     #[arg(long, env = "KBS_RESPONSE_CACHE_MIB", default_value_t = 32)]
     pub response_cache_mib: u64,
+}
+
+impl Cli {
+    /// Parses a command line like [`Parser::try_parse_from`], and also refuses `serve`'s
+    /// flags written before a subcommand (`kbs-graphql --listen … import …`): clap accepts
+    /// them there, and the subcommand would silently ignore them. Environment variables stay
+    /// allowed, so one environment can serve and run the other commands.
+    pub fn try_parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut command = Cli::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        if let Some((subcommand, _)) = matches.subcommand() {
+            if let Some(flag) = serve_flag_given(&command, &matches) {
+                let message = if subcommand == "serve" {
+                    format!("--{flag} goes after the subcommand: `kbs-graphql serve --{flag} …`")
+                } else {
+                    format!("`{subcommand}` does not take --{flag} (a flag of `serve`)")
+                };
+                return Err(command.error(ErrorKind::ArgumentConflict, message));
+            }
+        }
+        Cli::from_arg_matches(&matches)
+    }
+}
+
+/// The first of `serve`'s flags (the top level's own, not the global ones) written on the
+/// command line.
+fn serve_flag_given(command: &clap::Command, matches: &ArgMatches) -> Option<String> {
+    command
+        .get_arguments()
+        .filter(|arg| !arg.is_global_set())
+        .find(|arg| matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine))
+        .and_then(|arg| arg.get_long().map(str::to_owned))
 }
 
 /// `UTC`, `Z` or `±HH:MM`.

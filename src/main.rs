@@ -1,7 +1,6 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
 use kbs_graphql::config::Cli;
 use tracing_subscriber::EnvFilter;
 
@@ -11,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|error| error.exit());
     // Logs go to stderr, so that commands which print data (schema, passwords) keep stdout
     // clean. `RUST_LOG` overrides the default level.
     tracing_subscriber::fmt()

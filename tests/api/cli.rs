@@ -300,3 +300,46 @@ fn without_a_subcommand_the_binary_takes_serve_s_flags() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("UTC offset"));
 }
+
+#[test]
+fn serve_s_flags_before_another_subcommand_are_refused_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kbs.db");
+    for (args, expected) in [
+        (
+            &["--listen", "127.0.0.1:0", "schema"][..],
+            "`schema` does not take --listen",
+        ),
+        (
+            &["--no-demo-data", "users", "list"],
+            "`users` does not take --no-demo-data",
+        ),
+        (
+            &["--pool-size", "2", "serve", "--listen", "127.0.0.1:0"],
+            "--pool-size goes after the subcommand",
+        ),
+    ] {
+        let output = kbs()
+            .arg("--database")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    assert!(!db.exists(), "nothing ran");
+
+    // The global --database may come first, and serve's environment variables do not count
+    // as flags: one environment can serve and run the other commands.
+    let output = kbs()
+        .env("KBS_LISTEN", "127.0.0.1:0")
+        .env("KBS_NO_DEMO_DATA", "true")
+        .arg("--database")
+        .arg(&db)
+        .arg("schema")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+}
