@@ -93,6 +93,11 @@ impl AppState {
         self
     }
 
+    pub fn with_limits(mut self, limits: Limits) -> AppState {
+        self.settings().limits = limits;
+        self
+    }
+
     pub fn with_site(mut self, site: Site) -> AppState {
         self.settings().site = Arc::new(site);
         self

@@ -1,7 +1,11 @@
 //! Every GraphQL error carries `extensions.code`; client mistakes are never internal errors.
 
-use axum::body::Body;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
 use axum::http::{header, Request, StatusCode};
+use futures_util::StreamExt;
+use kbs_graphql::Limits;
 use serde_json::Value;
 
 use crate::helpers::TestApp;
@@ -146,6 +150,35 @@ async fn an_oversized_body_is_refused_with_413() {
         .unwrap();
     let (status, _, _) = app.send(request).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn a_request_past_its_time_is_answered_408() {
+    let app = TestApp::with_state(|state| {
+        state.with_limits(Limits {
+            request_timeout: Duration::from_millis(100),
+            ..Limits::default()
+        })
+    });
+    // A client that sends the start of its body and then nothing more.
+    let stalled = futures_util::stream::once(async {
+        Ok::<_, std::convert::Infallible>(Bytes::from_static(b"{\"query\": \"{ cust"))
+    })
+    .chain(futures_util::stream::pending());
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, &app.admin)
+        .body(Body::from_stream(stalled))
+        .unwrap();
+    let (status, _, body) = tokio::time::timeout(Duration::from_secs(10), app.send(request))
+        .await
+        .expect("answered, not left hanging");
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+    assert!(body.is_empty());
+
+    // The same app answers a request that does not stall.
+    let answer = app.graphql("{ customers { totalCount } }").await;
+    assert_eq!(answer["data"]["customers"]["totalCount"], 0);
 }
 
 #[tokio::test]
