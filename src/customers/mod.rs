@@ -9,4 +9,6 @@ pub mod search_index;
 pub use find::{companies_of, IdOrEmail};
 pub use model::{fold_case, is_email, is_zero, Address, Company, Customer, PhoneJson};
 pub(crate) use model::{register_fold_case, CustomerRow};
-pub use query::{CustomerQuery, OrderBy, Page, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE};
+pub use query::{
+    CustomerQuery, Fields, OrderBy, Page, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE,
+};

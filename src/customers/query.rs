@@ -155,6 +155,16 @@ macro_rules! one_of {
 
 type BoxedCustomers<'a> = customers::BoxedQuery<'a, Backend>;
 
+/// Which of each customer's fields a page holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fields {
+    All,
+    /// Only a summary's (id, name, user id, primary email, company id, creation date, ticket
+    /// count); the others are left empty. Most of a row's bytes (and its JSON parsing) are
+    /// in the others.
+    Summary,
+}
+
 /// Which columns of the customers a page reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Columns {
@@ -225,16 +235,21 @@ impl CustomerQuery {
         self.list_columns(conn, with_total, Columns::All)
     }
 
-    /// [`CustomerQuery::list`] with the companies its customers belong to, by id, read in the
+    /// The page with `fields`, and the companies its customers belong to, by id, read in the
     /// same transaction: the names always come from the page's own dataset, even while an
     /// import replaces it.
     pub fn list_with_companies(
         &self,
         conn: &mut DbConnection,
         with_total: bool,
+        fields: Fields,
     ) -> QueryResult<(Page, HashMap<i32, Company>)> {
+        let columns = match fields {
+            Fields::All => Columns::All,
+            Fields::Summary => Columns::Summary,
+        };
         conn.transaction(|conn| {
-            let page = self.read(conn, with_total, Columns::All)?;
+            let page = self.read(conn, with_total, columns)?;
             let companies = companies_of(conn, &page.customers)?;
             Ok((page, companies))
         })

@@ -23,7 +23,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 
 use crate::auth::Identity;
-use crate::customers::{Company, Customer, IdOrEmail, Page};
+use crate::customers::{Company, Customer, Fields, IdOrEmail, Page};
 use crate::db::Database;
 use crate::graphql::query::CustomersArgs;
 use crate::graphql::scalars::DateTime;
@@ -88,7 +88,7 @@ fn wants_company(fields: &[(Name, CustomerField)]) -> bool {
 }
 
 impl CustomerField {
-    /// Whether the field is read from the summary columns (`CustomerQuery::list_summaries`).
+    /// Whether the field is read from the summary columns ([`Fields::Summary`]).
     fn in_summary(&self) -> bool {
         !matches!(
             self,
@@ -421,9 +421,14 @@ impl Plan {
                     identity.require_customer_access().ok()?;
                     let query = customers_args(arguments, &variables)?.into_query().ok()?;
                     let with_total = *with_total;
+                    let fields = if *summary {
+                        Fields::Summary
+                    } else {
+                        Fields::All
+                    };
                     let read = db.read(|conn| {
                         Ok(if *with_companies {
-                            query.list_with_companies(conn, with_total)?
+                            query.list_with_companies(conn, with_total, fields)?
                         } else if *summary {
                             (query.list_summaries(conn, with_total)?, HashMap::new())
                         } else {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use async_graphql::{Context, Object, Result, ID};
 
 use crate::auth::Identity;
-use crate::customers::{CustomerQuery, IdOrEmail, Window};
+use crate::customers::{CustomerQuery, Fields, IdOrEmail, Window};
 use crate::db::Database;
 use crate::error::AppError;
 use crate::graphql::types::{
@@ -122,7 +122,7 @@ impl QueryRoot {
         let db = ctx.data::<Database>()?;
         let (page, companies) = db.read(move |conn| {
             Ok(if with_companies {
-                query.list_with_companies(conn, with_total)?
+                query.list_with_companies(conn, with_total, Fields::All)?
             } else {
                 (query.list(conn, with_total)?, HashMap::new())
             })

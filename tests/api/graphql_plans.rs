@@ -143,6 +143,8 @@ const PLANNED: &[&str] = &[
        email phone website contact customerId dateCreated } } totalCount } }",
     "{ customers(perPage: 100) { nodes { c: company { n: name } ... on Customer { company { id } } \
        company { ...Firm } } } } fragment Firm on Company { website dateCreated }",
+    // A company next to fields outside the summary (all columns read, then the companies).
+    "{ customers(perPage: 100) { nodes { id notes website company { name } } totalCount } }",
     "{ a: customer(idOrEmail: \"1\") { company { name contact } } \
        b: customer(idOrEmail: \"2\") { id company { name } } c: customer(idOrEmail: \"0\") { company { id } } }",
 ];
