@@ -14,6 +14,7 @@ pub mod export;
 pub mod graphql;
 pub mod health;
 pub mod import;
+pub mod playground;
 pub mod rest;
 pub mod router;
 pub mod server;

@@ -10,6 +10,7 @@ use axum::Router;
 use tower::util::MapResponseLayer;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -22,6 +23,7 @@ use crate::auth;
 use crate::cache;
 use crate::graphql::handlers as graphql;
 use crate::health;
+use crate::playground;
 use crate::rest::handlers as rest;
 use crate::rest::CorsOrigins;
 use crate::state::AppState;
@@ -90,7 +92,13 @@ pub fn app(state: AppState) -> Router {
         );
     Router::new()
         .merge(identified)
-        .route("/graphiql", get(graphql::graphiql))
+        .route("/graphiql", get(playground::page))
+        // Compressed for browsers that accept it (1.6 MB, 0.65 MB gzipped), once: the
+        // names carry versions and the answers say to keep them.
+        .route(
+            "/graphiql/{file}",
+            get(playground::file).layer(CompressionLayer::new()),
+        )
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .with_state(state)

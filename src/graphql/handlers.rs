@@ -1,11 +1,11 @@
 //! HTTP handlers for `/graphql` (GET and POST) and the GraphiQL page.
 
-use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql::http::MultipartOptions;
 use async_graphql_axum::GraphQLResponse;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
@@ -115,13 +115,4 @@ pub(crate) fn too_large() -> Response {
 fn refuse(status: StatusCode, code: &str, message: String) -> Response {
     let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
     (status, Json(body)).into_response()
-}
-
-pub async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("kbs-graphql")
-            .finish(),
-    )
 }

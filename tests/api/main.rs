@@ -12,6 +12,7 @@ mod helpers;
 mod import_export;
 mod import_scale;
 mod paging_property;
+mod playground;
 mod rest_routes;
 mod rest_shape;
 mod rest_validation;

@@ -137,7 +137,7 @@ fn a_fresh_start_creates_the_database_loads_the_demo_and_serves() {
 
     let (status, page) = server.request("GET", "/graphiql", "");
     assert_eq!(status, 200);
-    assert!(page.contains("graphiql") && page.contains("/graphql"));
+    assert!(page.contains("GraphiQL") && page.contains("graphiql/graphiql-4.1.2.min.js"));
 
     let log = server.stop();
     assert!(

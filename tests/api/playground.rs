@@ -1,0 +1,101 @@
+//! The GraphiQL playground is served whole by the server: its page and every file it loads.
+
+use std::io::Read;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+
+use crate::helpers::TestApp;
+
+async fn get(
+    app: &TestApp,
+    path: &str,
+    gzip: bool,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut request = Request::get(path);
+    if gzip {
+        request = request.header(header::ACCEPT_ENCODING, "gzip");
+    }
+    app.send(request.body(Body::empty()).unwrap()).await
+}
+
+/// The `src="…"` and `href="…"` values of a page.
+fn references(page: &str) -> Vec<&str> {
+    ["src=\"", "href=\""]
+        .iter()
+        .flat_map(|attribute| {
+            page.match_indices(attribute).map(|(at, _)| {
+                let rest = &page[at + attribute.len()..];
+                &rest[..rest.find('"').expect("closed attribute")]
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_playground_loads_only_files_this_server_serves() {
+    let app = TestApp::empty();
+    let (status, headers, page) = get(&app, "/graphiql", false).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("new URL(\"graphql\", window.location.href)"),
+        "{page}"
+    );
+
+    let files = references(&page);
+    assert_eq!(files.len(), 4, "{files:?}");
+    for file in files {
+        // Relative to the page, so that a path prefix in front of the server works too.
+        assert!(file.starts_with("graphiql/"), "{file} is not this server's");
+        let (status, headers, body) = get(&app, &format!("/{file}"), false).await;
+        assert_eq!(status, StatusCode::OK, "{file}");
+        let expected = if file.ends_with(".css") {
+            "text/css"
+        } else {
+            "text/javascript"
+        };
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with(expected),
+            "{file}: {headers:?}"
+        );
+        assert_eq!(
+            headers[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(headers.get(header::CONTENT_ENCODING).is_none());
+        assert!(body.len() > 10_000, "{file}: {} bytes", body.len());
+
+        // Browsers get it compressed, the same bytes once inflated.
+        let (status, headers, gzipped) = get(&app, &format!("/{file}"), true).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_ENCODING], "gzip", "{file}");
+        assert!(gzipped.len() < body.len(), "{file}");
+        let mut inflated = Vec::new();
+        flate2::read::GzDecoder::new(&gzipped[..])
+            .read_to_end(&mut inflated)
+            .unwrap();
+        assert!(inflated == body, "{file}: inflated bytes differ");
+    }
+}
+
+#[tokio::test]
+async fn files_the_playground_does_not_have_are_404() {
+    let app = TestApp::empty();
+    for path in [
+        "/graphiql/index.umd.js.map",
+        "/graphiql/README.md",
+        "/graphiql/..%2FCargo.toml",
+        "/graphiql/graphiql-4.1.2.min.js/x",
+    ] {
+        let (status, _, _) = get(&app, path, false).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+}
