@@ -176,6 +176,15 @@ enum Columns {
     AllKnowingCompany,
 }
 
+impl From<Fields> for Columns {
+    fn from(fields: Fields) -> Columns {
+        match fields {
+            Fields::All => Columns::All,
+            Fields::Summary => Columns::Summary,
+        }
+    }
+}
+
 /// Whether the row's company exists.
 type CompanyKnown = diesel::dsl::exists<
     diesel::dsl::Filter<companies::table, diesel::dsl::Eq<companies::id, customers::company_id>>,
@@ -244,12 +253,8 @@ impl CustomerQuery {
         with_total: bool,
         fields: Fields,
     ) -> QueryResult<(Page, HashMap<i32, Company>)> {
-        let columns = match fields {
-            Fields::All => Columns::All,
-            Fields::Summary => Columns::Summary,
-        };
         conn.transaction(|conn| {
-            let page = self.read(conn, with_total, columns)?;
+            let page = self.read(conn, with_total, fields.into())?;
             let companies = companies_of(conn, &page.customers)?;
             Ok((page, companies))
         })
@@ -265,11 +270,14 @@ impl CustomerQuery {
         self.list_columns(conn, with_total, Columns::AllKnowingCompany)
     }
 
-    /// [`CustomerQuery::list`], with only the fields of a summary set in each customer (id,
-    /// name, user id, primary email, company id, creation date, ticket count); the others
-    /// are left empty.
-    pub fn list_summaries(&self, conn: &mut DbConnection, with_total: bool) -> QueryResult<Page> {
-        self.list_columns(conn, with_total, Columns::Summary)
+    /// [`CustomerQuery::list`] with only `fields` set in each customer.
+    pub fn list_fields(
+        &self,
+        conn: &mut DbConnection,
+        with_total: bool,
+        fields: Fields,
+    ) -> QueryResult<Page> {
+        self.list_columns(conn, with_total, fields.into())
     }
 
     fn list_columns(

@@ -429,10 +429,8 @@ impl Plan {
                     let read = db.read(|conn| {
                         Ok(if *with_companies {
                             query.list_with_companies(conn, with_total, fields)?
-                        } else if *summary {
-                            (query.list_summaries(conn, with_total)?, HashMap::new())
                         } else {
-                            (query.list(conn, with_total)?, HashMap::new())
+                            (query.list_fields(conn, with_total, fields)?, HashMap::new())
                         })
                     });
                     let (page, companies) = read.ok()?;
