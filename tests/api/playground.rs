@@ -1,5 +1,6 @@
 //! The GraphiQL playground is served whole by the server: its page and every file it loads.
 
+use std::future::IntoFuture;
 use std::io::Read;
 
 use axum::body::Body;
@@ -98,4 +99,69 @@ async fn files_the_playground_does_not_have_are_404() {
         let (status, _, _) = get(&app, path, false).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
+}
+
+/// A headless Chromium to run the playground in: `KBS_TEST_BROWSER`, else `chromium` on the
+/// PATH. Without one the browser test is skipped, except under CI (`.ci/run` installs it).
+fn browser() -> Option<String> {
+    let candidates = std::env::var("KBS_TEST_BROWSER")
+        .ok()
+        .into_iter()
+        .chain(["chromium".to_owned(), "chromium-browser".to_owned()]);
+    for candidate in candidates {
+        let found = std::process::Command::new(&candidate)
+            .arg("--version")
+            .output()
+            .is_ok_and(|output| output.status.success());
+        if found {
+            return Some(candidate);
+        }
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI runs the browser test: install chromium (.ci/run does) or set KBS_TEST_BROWSER"
+    );
+    eprintln!("no chromium: the playground's browser test is skipped");
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_playground_runs_in_a_browser_and_reaches_the_api() {
+    let Some(browser) = browser() else {
+        return;
+    };
+    let app = TestApp::empty();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/graphiql", listener.local_addr().unwrap());
+    let server = tokio::spawn(axum::serve(listener, app.router.clone()).into_future());
+    let profile = tempfile::tempdir().unwrap();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--virtual-time-budget=10000",
+                "--dump-dom",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(url)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    server.abort();
+    assert!(output.status.success(), "{output:?}");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    // React rendered GraphiQL from the files served above…
+    assert!(dom.contains("graphiql-container"), "{dom}");
+    // …and GraphiQL asked this server for the schema and shows its answer (an anonymous
+    // caller may not introspect): page, scripts, endpoint and fetch all work together.
+    assert!(dom.contains("UNAUTHENTICATED"), "{dom}");
 }
