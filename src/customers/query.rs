@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::customers::find::companies_of;
 use crate::customers::model::{fold_case, Company, Customer, CustomerRow, SummaryRow};
-use crate::customers::search_index;
+use crate::customers::search_index::{self, Needle};
 use crate::db::schema::{
     companies, company_counts, customer_emails, customer_search, customers, dataset,
 };
@@ -357,7 +357,7 @@ impl CustomerQuery {
         columns: Columns,
     ) -> QueryResult<Page> {
         let fts = match self.substrings() {
-            Some(Some(fts)) if search_index::is_current(conn)? => Some(fts),
+            Some(Some(needle)) if search_index::is_current(conn)? => Some(needle),
             _ => None,
         };
         // Substring filters alone, served by the index: the index lists (and counts) the
@@ -378,7 +378,7 @@ impl CustomerQuery {
             }
             _ => {
                 let window = self
-                    .ordered(self.filtered(fts.as_deref()))
+                    .ordered(self.filtered(fts.as_ref()))
                     .offset(self.window.offset)
                     .limit(self.window.per_page);
                 load(window, columns, conn)?
@@ -391,14 +391,15 @@ impl CustomerQuery {
             (true, true, _) => Some(dataset::table.select(dataset::customers).first(conn)?),
             (true, false, Some(fts)) if index_only => Some(search_index::count(conn, fts)?),
             (true, false, None) if self.only_companies() => Some(self.company_total(conn)?),
-            (true, false, _) => Some(self.filtered(fts.as_deref()).count().get_result(conn)?),
+            (true, false, _) => Some(self.filtered(fts.as_ref()).count().get_result(conn)?),
         };
         Ok(Page::from_rows(rows, total, self.window))
     }
 
-    /// The substring filters as one FTS5 query: `None` without such filters, `Some(None)`
-    /// when the index cannot serve one of them (a needle under three characters).
-    fn substrings(&self) -> Option<Option<String>> {
+    /// The substring filters as one needle for the index: `None` without such filters,
+    /// `Some(None)` when the index cannot serve them (a one-character needle; both filters
+    /// given, unless both are phrases, which FTS5 combines).
+    fn substrings(&self) -> Option<Option<Needle>> {
         let name = self
             .name
             .as_ref()
@@ -410,9 +411,12 @@ impl CustomerQuery {
         match (name, search) {
             (None, None) => None,
             (Some(one), None) | (None, Some(one)) => Some(one),
-            (Some(name), Some(search)) => {
-                Some(name.zip(search).map(|(n, s)| format!("{n} AND {s}")))
-            }
+            (Some(name), Some(search)) => Some(match (name, search) {
+                (Some(Needle::Phrase(n)), Some(Needle::Phrase(s))) => {
+                    Some(Needle::Phrase(format!("{n} AND {s}")))
+                }
+                _ => None,
+            }),
         }
     }
 
@@ -453,7 +457,7 @@ impl CustomerQuery {
 
     /// The filters as a WHERE clause; `fts`, when given, serves `name` and `search` through
     /// the substring index instead of a scan.
-    fn filtered(&self, fts: Option<&str>) -> BoxedCustomers<'_> {
+    fn filtered(&self, fts: Option<&Needle>) -> BoxedCustomers<'_> {
         let mut query = customers::table.into_boxed();
         // Lists go in as JSON arrays (`in_json`): one statement text whatever their length,
         // so it stays prepared.
@@ -480,14 +484,24 @@ impl CustomerQuery {
                 ),
             );
         }
-        if let Some(fts) = fts {
-            return query.filter(
-                customers::id.eq_any(
-                    customer_search::table
-                        .select(customer_search::rowid)
-                        .filter(search_matches(fts.to_owned())),
-                ),
-            );
+        match fts {
+            Some(Needle::Phrase(fts)) => {
+                return query.filter(
+                    customers::id.eq_any(
+                        customer_search::table
+                            .select(customer_search::rowid)
+                            .filter(search_matches(fts.to_owned())),
+                    ),
+                );
+            }
+            Some(Needle::Pair {
+                pair,
+                in_emails_too,
+            }) => {
+                return query
+                    .filter(customers::id.eq_any(search_index::pair_docs(pair, *in_emails_too)));
+            }
+            None => {}
         }
         if let Some(name) = &self.name {
             query = query.filter(

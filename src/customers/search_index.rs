@@ -16,7 +16,7 @@ use diesel::sql_types::Integer;
 
 use crate::customers::register_fold_case;
 use crate::customers::Window;
-use crate::db::schema::{customer_search, customers, search_index};
+use crate::db::schema::{customer_search, customer_search_instances, customers, search_index};
 use crate::db::{dataset_version, search_matches, write_transaction, Database, DbConnection};
 
 /// Customers indexed per transaction: each holds the write lock for a fraction of a second
@@ -25,12 +25,18 @@ use crate::db::{dataset_version, search_matches, write_transaction, Database, Db
 pub const BATCH: i64 = 20_000;
 
 /// Every trigram of the folded name, and of the folded addresses joined by a space (which no
-/// address contains).
+/// address contains), each text ending with [`END`] twice.
 const INDEX_BATCH: &str = "\
     INSERT INTO customer_search (rowid, name, emails) \
-    SELECT id, name_lower, email_lower || coalesce( \
+    SELECT id, name_lower || char(1, 1), email_lower || coalesce( \
         (SELECT ' ' || group_concat(kbs_fold_case(value), ' ') FROM json_each(additional_emails)), '') \
+        || char(1, 1) \
     FROM customers WHERE id > ? AND id <= ?";
+
+/// Ends every indexed text, twice, so that each position of a text starts a trigram: a text
+/// contains a two-character needle exactly when one of its trigrams starts with it. No name
+/// or address holds it; a needle that does is left to a scan.
+const END: char = '\u{1}';
 
 /// Whether the index holds the stored dataset. Call it inside the transaction of the read it
 /// decides, so both see the same snapshot.
@@ -41,22 +47,80 @@ pub fn is_current(conn: &mut DbConnection) -> QueryResult<bool> {
     Ok(indexed == dataset_version(conn)?)
 }
 
-/// The FTS5 query for "contains `needle`" in the given columns, or `None` when the index
-/// cannot serve it: trigrams need at least three characters. The needle is a quoted phrase
-/// (quotes doubled), so nothing in it is FTS5 syntax; consecutive trigrams make it an exact
-/// substring test.
-pub(crate) fn contains(needle: &str, in_emails_too: bool) -> Option<String> {
-    if needle.chars().nth(2).is_none() || needle.contains('\0') {
+/// How the index serves "contains this (folded) needle".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Needle {
+    /// Three characters or more: an FTS5 query. The needle is a quoted phrase (quotes
+    /// doubled), so nothing in it is FTS5 syntax; consecutive trigrams make it an exact
+    /// substring test.
+    Phrase(String),
+    /// Two characters: the customers with a trigram that starts with them, in the name (and
+    /// the addresses when `in_emails_too`).
+    Pair { pair: String, in_emails_too: bool },
+}
+
+/// How the index serves "contains `needle`" in the name (and the addresses), or `None` when
+/// it cannot: a single character (a trigram index cannot list those without reading most of
+/// itself; a scan is as fast), or a needle holding [`END`] or NUL.
+pub(crate) fn contains(needle: &str, in_emails_too: bool) -> Option<Needle> {
+    if needle.chars().nth(1).is_none() || needle.contains(['\0', END]) {
         return None;
     }
-    let phrase = format!("\"{}\"", needle.replace('"', "\"\""));
     // A space is in no address, and the addresses are joined by one: such a needle could
     // only match across two addresses, which a scan never does.
-    Some(if in_emails_too && !needle.contains(' ') {
+    let in_emails_too = in_emails_too && !needle.contains(' ');
+    if needle.chars().nth(2).is_none() {
+        return Some(Needle::Pair {
+            pair: needle.to_owned(),
+            in_emails_too,
+        });
+    }
+    let phrase = format!("\"{}\"", needle.replace('"', "\"\""));
+    Some(Needle::Phrase(if in_emails_too {
         format!("{{name emails}} : {phrase}")
     } else {
         format!("name : {phrase}")
-    })
+    }))
+}
+
+/// The customers whose indexed texts hold `pair`, in id order: one read of the index's
+/// trigrams that start with it (every occurrence, so this costs what the matches cost).
+pub(crate) fn pair_ids(
+    conn: &mut DbConnection,
+    pair: &str,
+    in_emails_too: bool,
+) -> QueryResult<Vec<i32>> {
+    let mut ids: Vec<i32> = pair_docs(pair, in_emails_too).load(conn)?;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// [`pair_docs`]: a statement whose text is the same for every pair and both column sets,
+/// so it stays prepared (and a subselect of a query on customers).
+pub(crate) type PairDocs = diesel::dsl::Filter<
+    diesel::dsl::Select<customer_search_instances::table, customer_search_instances::doc>,
+    diesel::dsl::And<
+        diesel::dsl::And<
+            diesel::dsl::GtEq<customer_search_instances::term, String>,
+            diesel::dsl::LtEq<customer_search_instances::term, String>,
+        >,
+        diesel::dsl::NotEq<customer_search_instances::col, &'static str>,
+    >,
+>;
+
+/// The customer of every occurrence of a trigram starting with `pair` (repeats included).
+pub(crate) fn pair_docs(pair: &str, in_emails_too: bool) -> PairDocs {
+    use customer_search_instances::{col, doc, term};
+    // Trigrams are compared as UTF-8 bytes: `pair` followed by the last code point bounds
+    // every trigram that starts with `pair`.
+    let last = format!("{pair}{}", char::MAX);
+    let excluded = if in_emails_too { "" } else { "emails" };
+    customer_search_instances::table.select(doc).filter(
+        term.ge(pair.to_owned())
+            .and(term.le(last))
+            .and(col.ne(excluded)),
+    )
 }
 
 /// How far one call of [`build_step`] got.
@@ -221,23 +285,57 @@ fn keep_current(db: &Database) {
     }
 }
 
-/// `count(*)` of an FTS5 query.
-pub(crate) fn count(conn: &mut DbConnection, fts: &str) -> QueryResult<i64> {
-    customer_search::table
-        .filter(search_matches(fts.to_owned()))
-        .count()
-        .get_result(conn)
+/// How many customers hold `needle`.
+pub(crate) fn count(conn: &mut DbConnection, needle: &Needle) -> QueryResult<i64> {
+    match needle {
+        Needle::Phrase(fts) => customer_search::table
+            .filter(search_matches(fts.to_owned()))
+            .count()
+            .get_result(conn),
+        Needle::Pair {
+            pair,
+            in_emails_too,
+        } => Ok(pair_ids(conn, pair, *in_emails_too)?.len() as i64),
+    }
 }
 
 /// Pages whose end lies within this many matches read the ids up to there in one pass.
 const ONE_PASS_REACH: i64 = 100_000;
 
-/// The ids of a window of an FTS5 query's matches, in id order, and the number of all matches
-/// when the window reaches their end. Every pass over the index costs the whole phrase match,
+/// The ids of a window of the customers holding `needle`, in id order, and the number of all
+/// of them when it is known on the way (always for a pair: all its matches are read).
+pub(crate) fn window_ids(
+    conn: &mut DbConnection,
+    needle: &Needle,
+    ascending: bool,
+    window: Window,
+    with_total: bool,
+) -> QueryResult<(Vec<i32>, Option<i64>)> {
+    match needle {
+        Needle::Phrase(fts) => phrase_window_ids(conn, fts, ascending, window, with_total),
+        Needle::Pair {
+            pair,
+            in_emails_too,
+        } => {
+            let mut ids = pair_ids(conn, pair, *in_emails_too)?;
+            let total = ids.len() as i64;
+            if !ascending {
+                ids.reverse();
+            }
+            let start = (window.offset as usize).min(ids.len());
+            let end = start
+                .saturating_add(window.per_page as usize)
+                .min(ids.len());
+            Ok((ids[start..end].to_vec(), Some(total)))
+        }
+    }
+}
+
+/// [`window_ids`] of an FTS5 query. Every pass over the index costs the whole phrase match,
 /// so the ids up to the window's end (and one more) are read at once: when the matches end
 /// there, which is usual for a selective needle, their count is known without a second pass.
 /// A descending window within that reach is [`last_ids`]'s (which counts only `with_total`).
-pub(crate) fn window_ids(
+fn phrase_window_ids(
     conn: &mut DbConnection,
     fts: &str,
     ascending: bool,
@@ -339,7 +437,7 @@ fn last_ids(
 mod tests {
     use std::time::Duration;
 
-    use super::{contains, retry_after};
+    use super::{contains, retry_after, Needle};
 
     #[test]
     fn failed_builds_are_retried_less_and_less_often() {
@@ -349,18 +447,34 @@ mod tests {
     }
 
     #[test]
-    fn needles_become_quoted_phrases_or_nothing() {
-        assert_eq!(contains("ab", true), None, "trigrams need three characters");
-        assert_eq!(contains("zoë", false).as_deref(), Some("name : \"zoë\""));
+    fn needles_become_quoted_phrases_pairs_or_nothing() {
+        let phrase = |fts: &str| Some(Needle::Phrase(fts.to_owned()));
+        assert_eq!(contains("zoë", false), phrase("name : \"zoë\""));
         assert_eq!(
-            contains("a\"b*", true).as_deref(),
-            Some("{name emails} : \"a\"\"b*\"")
+            contains("a\"b*", true),
+            phrase("{name emails} : \"a\"\"b*\"")
         );
         assert_eq!(
-            contains("o b", true).as_deref(),
-            Some("name : \"o b\""),
+            contains("o b", true),
+            phrase("name : \"o b\""),
             "no address holds a space"
         );
+        let pair = |pair: &str, in_emails_too| {
+            Some(Needle::Pair {
+                pair: pair.to_owned(),
+                in_emails_too,
+            })
+        };
+        assert_eq!(contains("ab", true), pair("ab", true));
+        assert_eq!(contains("ë\"", false), pair("ë\"", false));
+        assert_eq!(contains("o ", true), pair("o ", false));
+        assert_eq!(contains("a", true), None, "one character scans");
+        assert_eq!(contains("", true), None);
         assert_eq!(contains("a\0b", true), None);
+        assert_eq!(
+            contains("a\u{1}", true),
+            None,
+            "the texts' end is no needle"
+        );
     }
 }

@@ -45,7 +45,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     companies,
     customers,
     customer_emails,
-    customer_search
+    customer_search,
+    customer_search_instances
 );
 
 diesel::table! {
@@ -105,5 +106,15 @@ diesel::table! {
     /// filtered with [`crate::db::search_matches`].
     customer_search (rowid) {
         rowid -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Every trigram occurrence in the substring index (fts5vocab, `instance`): read by a
+    /// range of `term`s, for their customers (`doc`). Read-only, so `doc` stands in for a key.
+    customer_search_instances (doc) {
+        doc -> Integer,
+        term -> Text,
+        col -> Text,
     }
 }

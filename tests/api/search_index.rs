@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use crate::helpers::{customer, TestApp};
 
 /// Needles for both filters: case, Unicode, LIKE's wildcards and FTS5's syntax taken
-/// literally, spaces, spans across name parts and address parts, too short for trigrams.
+/// literally, spaces, spans across name parts and address parts; pairs (two characters) at the
+/// start, middle and end of names and addresses; single characters (which scan).
 const NEEDLES: &[&str] = &[
     "smith",
     "SMITH",
@@ -31,6 +32,21 @@ const NEEDLES: &[&str] = &[
     "AND",
     "sm*",
     "al",
+    "th",
+    "TH",
+    "ГА",
+    "ob",
+    "bo",
+    "om",
+    "ru",
+    "e ",
+    "% ",
+    "_s",
+    "ë@",
+    "\"a",
+    "e.",
+    "h",
+    "Ë",
     "",
 ];
 
@@ -56,6 +72,19 @@ async fn indexed_answers_equal_scanned_ones() {
                 answer(&scanned, filter, needle).await,
                 "{filter}: {needle:?}"
             );
+            // Another order (the index then filters, SQLite sorts and counts), and another
+            // filter beside it (the index's matches become a subselect).
+            for more in ["orderBy: NAME, order: ASC", "userId: [10, 20]"] {
+                let query = format!(
+                    "query($n: String) {{ customers({filter}: $n, {more}) {{ nodes {{ id }} totalCount }} }}"
+                );
+                let vars = json!({ "n": needle });
+                assert_eq!(
+                    indexed.graphql_with(&query, vars.clone()).await,
+                    scanned.graphql_with(&query, vars).await,
+                    "{filter}: {needle:?}, {more}"
+                );
+            }
         }
         let uri = format!(
             "/wp-json/kbs/v1/customers?per_page=100&search={}",
@@ -75,6 +104,11 @@ async fn indexed_answers_equal_scanned_ones() {
     assert_eq!(smiths["data"]["customers"]["totalCount"], 2);
     let umlaut = answer(&indexed, "search", "umlaut.ex").await;
     assert_eq!(umlaut["data"]["customers"]["nodes"], json!([{ "id": 3 }]));
+    // Pairs at the very end of a name and of an address.
+    let smiths = answer(&indexed, "name", "th").await;
+    assert_eq!(smiths["data"]["customers"]["totalCount"], 2);
+    let russians = answer(&indexed, "search", "ru").await;
+    assert_eq!(russians["data"]["customers"]["nodes"], json!([{ "id": 6 }]));
 }
 
 /// Renames customer 1 behind the index's back (no import, so the dataset version stays).
@@ -93,6 +127,11 @@ async fn the_index_serves_only_the_dataset_it_holds() {
     let ids = |v: Value| v["data"]["customers"]["nodes"].clone();
     assert_eq!(
         ids(answer(&app, "name", "smith").await),
+        json!([{ "id": 7 }, { "id": 1 }])
+    );
+    // Two characters too: the index's trigrams starting with them answer.
+    assert_eq!(
+        ids(answer(&app, "name", "th").await),
         json!([{ "id": 7 }, { "id": 1 }])
     );
     // An import moves the dataset version: the index is stale, so the filter scans.
@@ -211,7 +250,7 @@ fn writers_hold_the_write_lock_from_their_first_statement() {
 
 /// Descending windows are read from the matches in ascending order: kept to the end for a
 /// needle with few matches, cut short (then counted and read backwards) for a common one.
-/// Either way the page and total are a scan's.
+/// Either way the page and total are a scan's; and so are a pair's, in either order.
 #[tokio::test]
 async fn descending_windows_over_few_and_many_matches_equal_scanned_ones() {
     // 2,400 customers: every second is a "Common" (more than the 1,000 read past a short
@@ -239,7 +278,8 @@ async fn descending_windows_over_few_and_many_matches_equal_scanned_ones() {
         "perPage: 10, offset: 5000",
         "perPage: 10, order: ASC",
     ];
-    for needle in ["rare", "common", "mmon 1"] {
+    // Pairs too ("ra", "co", "99"), whose windows are cut from all their matches.
+    for needle in ["rare", "common", "mmon 1", "ra", "co", "99"] {
         // With and without the total (which a page without it need not count).
         for (window, fields) in windows
             .iter()
