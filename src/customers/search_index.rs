@@ -1,5 +1,6 @@
 //! The substring index behind the `name` and `search` filters (`customer_search`, SQLite FTS5
-//! trigrams): when it may serve a query, the FTS5 query a filter becomes, and its build.
+//! trigrams): when it may serve a query, what a needle becomes (an FTS5 phrase, or a range
+//! of trigrams for two characters), and its build.
 //!
 //! The index is derived data. An import only bumps the dataset version; the index is then
 //! rebuilt a batch of customers per write transaction (by the server's background builder, or
@@ -33,9 +34,10 @@ const INDEX_BATCH: &str = "\
         || char(1, 1) \
     FROM customers WHERE id > ? AND id <= ?";
 
-/// Ends every indexed text, twice, so that each position of a text starts a trigram: a text
-/// contains a two-character needle exactly when one of its trigrams starts with it. No name
-/// or address holds it; a needle that does is left to a scan.
+/// Ends every indexed text, twice (`char(1, 1)` in [`INDEX_BATCH`]), so that each position of
+/// a text starts a trigram: a text contains a two-character needle exactly when one of its
+/// trigrams starts with it. A needle holding it is left to a scan, so a trigram matched by
+/// a needle never reaches into the padding (whatever the names hold).
 const END: char = '\u{1}';
 
 /// Whether the index holds the stored dataset. Call it inside the transaction of the read it
