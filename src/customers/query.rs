@@ -356,20 +356,20 @@ impl CustomerQuery {
         with_total: bool,
         columns: Columns,
     ) -> QueryResult<Page> {
-        let fts = match self.substrings() {
+        let needle = match self.substrings() {
             Some(Some(needle)) if search_index::is_current(conn)? => Some(needle),
             _ => None,
         };
         // Substring filters alone, served by the index: the index lists (and counts) the
         // matches in id order by itself, without a lookup per match into the customers.
-        let index_only = fts.is_some() && self.only_substrings();
+        let index_only = needle.is_some() && self.only_substrings();
         // Counted along with the page when the index's ids were read to their end.
         let mut counted = None;
-        let rows = match &fts {
-            Some(fts) if index_only && self.order_by == OrderBy::Id => {
+        let rows = match &needle {
+            Some(needle) if index_only && self.order_by == OrderBy::Id => {
                 let ascending = self.order == SortOrder::Asc;
                 let (ids, total) =
-                    search_index::window_ids(conn, fts, ascending, self.window, with_total)?;
+                    search_index::window_ids(conn, needle, ascending, self.window, with_total)?;
                 counted = total;
                 let by_ids = customers::table
                     .into_boxed()
@@ -378,20 +378,20 @@ impl CustomerQuery {
             }
             _ => {
                 let window = self
-                    .ordered(self.filtered(fts.as_ref()))
+                    .ordered(self.filtered(needle.as_ref()))
                     .offset(self.window.offset)
                     .limit(self.window.per_page);
                 load(window, columns, conn)?
             }
         };
-        let total = match (with_total, self.is_unfiltered(), &fts) {
+        let total = match (with_total, self.is_unfiltered(), &needle) {
             (false, _, _) => None,
             (true, _, _) if counted.is_some() => counted,
             // Kept by the import in the same transaction as the rows: same snapshot, one row.
             (true, true, _) => Some(dataset::table.select(dataset::customers).first(conn)?),
-            (true, false, Some(fts)) if index_only => Some(search_index::count(conn, fts)?),
+            (true, false, Some(needle)) if index_only => Some(search_index::count(conn, needle)?),
             (true, false, None) if self.only_companies() => Some(self.company_total(conn)?),
-            (true, false, _) => Some(self.filtered(fts.as_ref()).count().get_result(conn)?),
+            (true, false, _) => Some(self.filtered(needle.as_ref()).count().get_result(conn)?),
         };
         Ok(Page::from_rows(rows, total, self.window))
     }
@@ -455,9 +455,9 @@ impl CustomerQuery {
         self.only_substrings() && self.name.is_none() && self.search.is_none()
     }
 
-    /// The filters as a WHERE clause; `fts`, when given, serves `name` and `search` through
+    /// The filters as a WHERE clause; `needle`, when given, serves `name` and `search` through
     /// the substring index instead of a scan.
-    fn filtered(&self, fts: Option<&Needle>) -> BoxedCustomers<'_> {
+    fn filtered(&self, needle: Option<&Needle>) -> BoxedCustomers<'_> {
         let mut query = customers::table.into_boxed();
         // Lists go in as JSON arrays (`in_json`): one statement text whatever their length,
         // so it stays prepared.
@@ -484,7 +484,7 @@ impl CustomerQuery {
                 ),
             );
         }
-        match fts {
+        match needle {
             Some(Needle::Phrase(fts)) => {
                 return query.filter(
                     customers::id.eq_any(
