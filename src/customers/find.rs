@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use crate::customers::model::{fold_case, is_email, Company, Customer, CustomerRow};
+use crate::customers::query::company_known;
 use crate::db::schema::{companies, customer_emails, customers};
 use crate::db::{in_json, DbConnection};
 
@@ -40,20 +41,8 @@ impl IdOrEmail {
 
     /// [`IdOrEmail::find`] inside the caller's transaction.
     fn find_in(&self, conn: &mut DbConnection) -> QueryResult<Option<Customer>> {
-        let id = match self {
-            IdOrEmail::Id(id) => *id,
-            IdOrEmail::Email(email) => {
-                let owner = customer_emails::table
-                    .find(fold_case(email))
-                    .select(customer_emails::customer_id)
-                    .first::<i32>(conn)
-                    .optional()?;
-                match owner {
-                    Some(id) => id,
-                    None => return Ok(None),
-                }
-            }
-            IdOrEmail::Neither => return Ok(None),
+        let Some(id) = self.id(conn)? else {
+            return Ok(None);
         };
         customers::table
             .find(id)
@@ -62,6 +51,43 @@ impl IdOrEmail {
             .optional()?
             .map(CustomerRow::into_customer)
             .transpose()
+    }
+
+    /// The id the key names, if any: an email takes a read of its owner.
+    fn id(&self, conn: &mut DbConnection) -> QueryResult<Option<i32>> {
+        match self {
+            IdOrEmail::Id(id) => Ok(Some(*id)),
+            IdOrEmail::Email(email) => customer_emails::table
+                .find(fold_case(email))
+                .select(customer_emails::customer_id)
+                .first::<i32>(conn)
+                .optional(),
+            IdOrEmail::Neither => Ok(None),
+        }
+    }
+
+    /// [`IdOrEmail::find`], and whether the customer's company exists: one more column of
+    /// the customer's read (no company rows read; for an id, no transaction either).
+    pub fn find_knowing_company(
+        &self,
+        conn: &mut DbConnection,
+    ) -> QueryResult<Option<(Customer, bool)>> {
+        let read = |conn: &mut DbConnection| -> QueryResult<Option<(Customer, bool)>> {
+            let Some(id) = self.id(conn)? else {
+                return Ok(None);
+            };
+            customers::table
+                .find(id)
+                .select((CustomerRow::as_select(), company_known()))
+                .first::<(CustomerRow, bool)>(conn)
+                .optional()?
+                .map(|(row, known)| Ok((row.into_customer()?, known)))
+                .transpose()
+        };
+        match self {
+            IdOrEmail::Email(_) => conn.transaction(read),
+            _ => read(conn),
+        }
     }
 }
 

@@ -186,11 +186,11 @@ impl From<Fields> for Columns {
 }
 
 /// Whether the row's company exists.
-type CompanyKnown = diesel::dsl::exists<
+pub(crate) type CompanyKnown = diesel::dsl::exists<
     diesel::dsl::Filter<companies::table, diesel::dsl::Eq<companies::id, customers::company_id>>,
 >;
 
-fn company_known() -> CompanyKnown {
+pub(crate) fn company_known() -> CompanyKnown {
     diesel::dsl::exists(companies::table.filter(companies::id.eq(customers::company_id)))
 }
 

@@ -1,8 +1,6 @@
 //! The REST adapter's one entry point: route, then validation, then authentication and
 //! permission, then the query core, as WordPress orders its checks.
 
-use std::collections::HashMap;
-
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, Method, Response};
@@ -186,9 +184,8 @@ async fn single(
     identity.require_customer_access()?;
     let found = state
         .db
-        .read(move |conn| Ok(key.find_with_company(conn)?))?;
-    let (customer, companies): (_, HashMap<_, _>) = found.ok_or(AppError::CustomerNotFound)?;
-    let company_known = companies.contains_key(&customer.company_id);
+        .read(move |conn| Ok(key.find_knowing_company(conn)?))?;
+    let (customer, company_known) = found.ok_or(AppError::CustomerNotFound)?;
     Ok(Answer::ok(shaping.payload(&CustomerJson::new(
         &customer,
         company_known,
