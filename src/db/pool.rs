@@ -65,13 +65,23 @@ impl Database {
         // WAL is a property of the file: set once, on one connection, before the pool opens
         // (setting it from every pooled connection races into "database is locked").
         let mut first = SqliteConnection::establish(&path).map_err(|e| fail(e.to_string()))?;
+        // Processes starting together on a new file all try to switch it to WAL, and SQLite
+        // refuses the losers at once ("database is locked", without waiting): they try again.
+        let mut attempts = 0;
+        while let Err(error) = first.batch_execute(
+            "PRAGMA busy_timeout = 60000; PRAGMA page_size = 16384; PRAGMA journal_mode = WAL;",
+        ) {
+            attempts += 1;
+            if attempts == 50 || !error.to_string().contains("locked") {
+                return Err(fail(error.to_string()));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // Under the write lock from the first look at what is pending: processes starting
+        // together on one file migrate it once between them, the others waiting and then
+        // finding nothing left to do, instead of failing on a table that appeared meanwhile.
         first
-            .batch_execute(
-                "PRAGMA busy_timeout = 5000; PRAGMA page_size = 16384; PRAGMA journal_mode = WAL;",
-            )
-            .map_err(|e| fail(e.to_string()))?;
-        first
-            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .immediate_transaction(|conn| conn.run_pending_migrations(SQLITE_MIGRATIONS).map(drop))
             .map_err(|e| fail(e.to_string()))?;
         drop(first);
 

@@ -192,3 +192,29 @@ async fn probes_and_the_playground_answer_through_the_router() {
     assert!(status.is_redirection());
     assert_eq!(headers["location"], "/graphiql");
 }
+
+/// Servers started together on a new (or older) file migrate it once between them: the
+/// migrations run under the write lock, so the others find them applied instead of failing
+/// on tables that appeared meanwhile.
+#[test]
+fn processes_opening_one_new_database_together_all_open_it() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.db");
+        let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                let start = start.clone();
+                std::thread::spawn(move || {
+                    start.wait();
+                    kbs_graphql::db::Database::open(path.to_str().unwrap(), 1).map(drop)
+                })
+            })
+            .collect();
+        for opener in openers {
+            let opened = opener.join().unwrap();
+            assert!(opened.is_ok(), "round {round}: {:?}", opened.err());
+        }
+    }
+}
