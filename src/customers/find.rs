@@ -30,12 +30,22 @@ impl IdOrEmail {
         IdOrEmail::Neither
     }
 
-    /// The customer the key names, if any. An email takes two reads (its owner, then the
-    /// row): they share one transaction, so an import landing between them cannot split them.
+    /// The customer the key names, if any.
     pub fn find(&self, conn: &mut DbConnection) -> QueryResult<Option<Customer>> {
+        self.in_one_snapshot(conn, |conn| self.find_in(conn))
+    }
+
+    /// Runs `read` (which resolves the key, then reads its row) in one snapshot. An email
+    /// takes two reads (its owner, then the row): they share one transaction, so an import
+    /// landing between them cannot split them. An id is one statement, one snapshot already.
+    fn in_one_snapshot<T>(
+        &self,
+        conn: &mut DbConnection,
+        read: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
+    ) -> QueryResult<T> {
         match self {
-            IdOrEmail::Email(_) => conn.transaction(|conn| self.find_in(conn)),
-            _ => self.find_in(conn),
+            IdOrEmail::Email(_) => conn.transaction(read),
+            _ => read(conn),
         }
     }
 
@@ -72,7 +82,7 @@ impl IdOrEmail {
         &self,
         conn: &mut DbConnection,
     ) -> QueryResult<Option<(Customer, bool)>> {
-        let read = |conn: &mut DbConnection| -> QueryResult<Option<(Customer, bool)>> {
+        self.in_one_snapshot(conn, |conn| {
             let Some(id) = self.id(conn)? else {
                 return Ok(None);
             };
@@ -83,11 +93,7 @@ impl IdOrEmail {
                 .optional()?
                 .map(|(row, known)| Ok((row.into_customer()?, known)))
                 .transpose()
-        };
-        match self {
-            IdOrEmail::Email(_) => conn.transaction(read),
-            _ => read(conn),
-        }
+        })
     }
 }
 
