@@ -193,9 +193,9 @@ async fn probes_and_the_playground_answer_through_the_router() {
     assert_eq!(headers["location"], "/graphiql");
 }
 
-/// Servers started together on a new (or older) file migrate it once between them: the
-/// migrations run under the write lock, so the others find them applied instead of failing
-/// on tables that appeared meanwhile.
+/// Servers started together on a new file all open it: the losers of the switch to WAL try
+/// again, and the migrations run under the write lock, so the others find them applied
+/// instead of failing on tables that appeared meanwhile.
 #[test]
 fn processes_opening_one_new_database_together_all_open_it() {
     for round in 0..5 {
