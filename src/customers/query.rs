@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::customers::find::companies_of;
 use crate::customers::model::{fold_case, Company, Customer, CustomerRow, SummaryRow};
-use crate::customers::search_index::{self, Needle};
+use crate::customers::search_index::{self, CustomersFilter, Needle};
 use crate::db::schema::{
     companies, company_counts, customer_emails, customer_search, customers, dataset,
 };
@@ -135,9 +135,6 @@ impl Page {
             .map(|total| self.window.offset.saturating_add(self.window.per_page) < total)
     }
 }
-
-type CustomersFilter =
-    Box<dyn BoxableExpression<customers::table, Backend, SqlType = diesel::sql_types::Bool>>;
 
 /// A linked id column (user or company) is one of `ids`, never 0 ("none"). One id is a plain
 /// equality, so the planner walks that column's index in id order (a list is an `IN` whose
@@ -412,8 +409,11 @@ impl CustomerQuery {
             (None, None) => None,
             (Some(one), None) | (None, Some(one)) => Some(one),
             (Some(name), Some(search)) => Some(match (name, search) {
-                (Some(Needle::Phrase(n)), Some(Needle::Phrase(s))) => {
-                    Some(Needle::Phrase(format!("{n} AND {s}")))
+                (Some(Needle::Phrase { fts: n, .. }), Some(Needle::Phrase { fts: s, .. })) => {
+                    Some(Needle::Phrase {
+                        fts: format!("{n} AND {s}"),
+                        in_emails_too: true,
+                    })
                 }
                 _ => None,
             }),
@@ -484,8 +484,11 @@ impl CustomerQuery {
                 ),
             );
         }
+        if let Some(holds) = needle.and_then(search_index::name_holds) {
+            return query.filter(holds);
+        }
         match needle {
-            Some(Needle::Phrase(fts)) => {
+            Some(Needle::Phrase { fts, .. }) => {
                 return query.filter(
                     customers::id.eq_any(
                         customer_search::table

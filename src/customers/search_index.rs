@@ -1,6 +1,8 @@
 //! The substring index behind the `name` and `search` filters (`customer_search`, SQLite FTS5
 //! trigrams): when it may serve a query, what a needle becomes (an FTS5 phrase, or a range
-//! of trigrams for two characters), and its build.
+//! of trigrams for two characters), and its build. Built with it: the distinct names and how
+//! many customers hold each (`customer_names`, with an index of their own trigrams), from
+//! which the `name` filter counts its matches without visiting them.
 //!
 //! The index is derived data. An import only bumps the dataset version; the index is then
 //! rebuilt a batch of customers per write transaction (by the server's background builder, or
@@ -17,8 +19,14 @@ use diesel::sql_types::Integer;
 
 use crate::customers::register_fold_case;
 use crate::customers::Window;
-use crate::db::schema::{customer_search, customer_search_instances, customers, search_index};
-use crate::db::{dataset_version, search_matches, write_transaction, Database, DbConnection};
+use crate::db::schema::{
+    customer_name_instances, customer_name_search, customer_names, customer_search,
+    customer_search_instances, customers, search_index,
+};
+use crate::db::{
+    dataset_version, name_matches, search_matches, write_transaction, Backend, Database,
+    DbConnection, SearchMatch,
+};
 
 /// Customers indexed per transaction: each holds the write lock for a fraction of a second
 /// (~0.3 s for 20,000 on the reference machine), so an import or an account change waits
@@ -33,6 +41,20 @@ const INDEX_BATCH: &str = "\
         (SELECT ' ' || group_concat(kbs_fold_case(value), ' ') FROM json_each(additional_emails)), '') \
         || char(1, 1) \
     FROM customers WHERE id > ? AND id <= ?";
+
+/// The batch's names added to the distinct names (a name seen before gains its customers).
+/// New names get the ids after the largest one (`INTEGER PRIMARY KEY`), which is how
+/// [`NAMES_INDEX_BATCH`] finds them.
+const NAMES_BATCH: &str = "\
+    INSERT INTO customer_names (name_lower, customers) \
+    SELECT name_lower, count(*) FROM customers \
+    WHERE id > ? AND id <= ? AND name_lower <> '' GROUP BY name_lower \
+    ON CONFLICT (name_lower) DO UPDATE SET customers = customers + excluded.customers";
+
+/// Every trigram of the distinct names added after the given id, padded as in [`INDEX_BATCH`].
+const NAMES_INDEX_BATCH: &str = "\
+    INSERT INTO customer_name_search (rowid, name) \
+    SELECT id, name_lower || char(1, 1) FROM customer_names WHERE id > ?";
 
 /// Ends every indexed text, twice (`char(1, 1)` in [`INDEX_BATCH`]), so that each position of
 /// a text starts a trigram: a text contains a two-character needle exactly when one of its
@@ -54,8 +76,9 @@ pub fn is_current(conn: &mut DbConnection) -> QueryResult<bool> {
 pub(crate) enum Needle {
     /// Three characters or more: an FTS5 query. The needle is a quoted phrase (quotes
     /// doubled), so nothing in it is FTS5 syntax; consecutive trigrams make it an exact
-    /// substring test.
-    Phrase(String),
+    /// substring test. Without `in_emails_too` it reads the `name` column only, which the
+    /// distinct names' index has too.
+    Phrase { fts: String, in_emails_too: bool },
     /// Two characters: the customers with a trigram that starts with them, in the name (and
     /// the addresses when `in_emails_too`).
     Pair { pair: String, in_emails_too: bool },
@@ -78,11 +101,104 @@ pub(crate) fn contains(needle: &str, in_emails_too: bool) -> Option<Needle> {
         });
     }
     let phrase = format!("\"{}\"", needle.replace('"', "\"\""));
-    Some(Needle::Phrase(if in_emails_too {
+    let fts = if in_emails_too {
         format!("{{name emails}} : {phrase}")
     } else {
         format!("name : {phrase}")
-    }))
+    };
+    Some(Needle::Phrase { fts, in_emails_too })
+}
+
+impl Needle {
+    /// Whether only names are searched: the distinct names then serve the needle.
+    fn names_only(&self) -> bool {
+        match self {
+            Needle::Phrase { in_emails_too, .. } | Needle::Pair { in_emails_too, .. } => {
+                !in_emails_too
+            }
+        }
+    }
+}
+
+/// A filter on the customers (their rows as a query's WHERE sees them).
+pub(crate) type CustomersFilter =
+    Box<dyn BoxableExpression<customers::table, Backend, SqlType = diesel::sql_types::Bool>>;
+
+/// [`names_with_phrase`]'s statement.
+type NamesWithPhrase = diesel::dsl::Filter<
+    diesel::dsl::Select<customer_name_search::table, customer_name_search::rowid>,
+    SearchMatch<customer_name_search::table>,
+>;
+
+/// The ids of the distinct names holding the phrase `fts`.
+fn names_with_phrase(fts: &str) -> NamesWithPhrase {
+    customer_name_search::table
+        .select(customer_name_search::rowid)
+        .filter(name_matches(fts.to_owned()))
+}
+
+/// [`names_with_pair`]'s statement: the same text for every pair.
+type NamesWithPair = diesel::dsl::Filter<
+    diesel::dsl::Select<customer_name_instances::table, customer_name_instances::doc>,
+    diesel::dsl::And<
+        diesel::dsl::GtEq<customer_name_instances::term, String>,
+        diesel::dsl::LtEq<customer_name_instances::term, String>,
+    >,
+>;
+
+/// The ids of the distinct names holding `pair` (repeats included: one per occurrence).
+fn names_with_pair(pair: &str) -> NamesWithPair {
+    use customer_name_instances::{doc, term};
+    customer_name_instances::table
+        .select(doc)
+        .filter(term.ge(pair.to_owned()).and(term.le(pair_end(pair))))
+}
+
+/// The last trigram that starts with `pair`: trigrams are compared as UTF-8 bytes, so `pair`
+/// followed by the last code point bounds them all.
+fn pair_end(pair: &str) -> String {
+    format!("{pair}{}", char::MAX)
+}
+
+/// "The customer's name holds `needle`", through the distinct names, for a needle of names
+/// only (`None` otherwise): an `IN` over the few names that hold it, which the index on
+/// `name_lower` serves, where the customers' own trigrams would list every one of them.
+pub(crate) fn name_holds(needle: &Needle) -> Option<CustomersFilter> {
+    use customer_names::{id, name_lower};
+    match needle {
+        _ if !needle.names_only() => None,
+        Needle::Phrase { fts, .. } => Some(Box::new(
+            customers::name_lower.eq_any(
+                customer_names::table
+                    .select(name_lower)
+                    .filter(id.eq_any(names_with_phrase(fts))),
+            ),
+        )),
+        Needle::Pair { pair, .. } => Some(Box::new(
+            customers::name_lower.eq_any(
+                customer_names::table
+                    .select(name_lower)
+                    .filter(id.eq_any(names_with_pair(pair))),
+            ),
+        )),
+    }
+}
+
+/// How many customers hold a needle of names only: the sum over the distinct names holding
+/// it (a few rows, where the customers holding it may be a good part of them all).
+fn names_count(conn: &mut DbConnection, needle: &Needle) -> QueryResult<i64> {
+    use customer_names::{customers, id};
+    let counts: Vec<i64> = match needle {
+        Needle::Phrase { fts, .. } => customer_names::table
+            .select(customers)
+            .filter(id.eq_any(names_with_phrase(fts)))
+            .load(conn)?,
+        Needle::Pair { pair, .. } => customer_names::table
+            .select(customers)
+            .filter(id.eq_any(names_with_pair(pair)))
+            .load(conn)?,
+    };
+    Ok(counts.iter().sum())
 }
 
 /// The customers whose indexed texts hold `pair`, in id order: one read of the index's
@@ -92,7 +208,21 @@ pub(crate) fn pair_ids(
     pair: &str,
     in_emails_too: bool,
 ) -> QueryResult<Vec<i32>> {
-    let mut ids: Vec<i32> = pair_docs(pair, in_emails_too).load(conn)?;
+    let mut ids: Vec<i32> = if in_emails_too {
+        pair_docs(pair, in_emails_too).load(conn)?
+    } else {
+        // The distinct names holding it, then their customers from the index on names:
+        // the customers' trigrams would be read for the addresses too, and left out after.
+        let needle = Needle::Pair {
+            pair: pair.to_owned(),
+            in_emails_too,
+        };
+        let holds = name_holds(&needle).expect("a needle of names only");
+        customers::table
+            .select(customers::id)
+            .filter(holds)
+            .load(conn)?
+    };
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)
@@ -114,13 +244,10 @@ pub(crate) type PairDocs = diesel::dsl::Filter<
 /// The customer of every occurrence of a trigram starting with `pair` (repeats included).
 pub(crate) fn pair_docs(pair: &str, in_emails_too: bool) -> PairDocs {
     use customer_search_instances::{col, doc, term};
-    // Trigrams are compared as UTF-8 bytes: `pair` followed by the last code point bounds
-    // every trigram that starts with `pair`.
-    let last = format!("{pair}{}", char::MAX);
     let excluded = if in_emails_too { "" } else { "emails" };
     customer_search_instances::table.select(doc).filter(
         term.ge(pair.to_owned())
-            .and(term.le(last))
+            .and(term.le(pair_end(pair)))
             .and(col.ne(excluded)),
     )
 }
@@ -160,6 +287,11 @@ fn step_in_transaction(conn: &mut DbConnection, batch: i64) -> QueryResult<Step>
     if building != current {
         diesel::sql_query("INSERT INTO customer_search (customer_search) VALUES ('delete-all')")
             .execute(conn)?;
+        diesel::sql_query(
+            "INSERT INTO customer_name_search (customer_name_search) VALUES ('delete-all')",
+        )
+        .execute(conn)?;
+        diesel::delete(customer_names::table).execute(conn)?;
         last_id = 0;
     }
     // The batch ends at the `batch`-th id after the last one indexed, or at the end.
@@ -170,9 +302,20 @@ fn step_in_transaction(conn: &mut DbConnection, batch: i64) -> QueryResult<Step>
         .offset(batch - 1)
         .first(conn)
         .optional()?;
+    let through = upper.unwrap_or(i32::MAX);
     diesel::sql_query(INDEX_BATCH)
         .bind::<Integer, _>(last_id)
-        .bind::<Integer, _>(upper.unwrap_or(i32::MAX))
+        .bind::<Integer, _>(through)
+        .execute(conn)?;
+    let names_before: Option<i32> = customer_names::table
+        .select(diesel::dsl::max(customer_names::id))
+        .first(conn)?;
+    diesel::sql_query(NAMES_BATCH)
+        .bind::<Integer, _>(last_id)
+        .bind::<Integer, _>(through)
+        .execute(conn)?;
+    diesel::sql_query(NAMES_INDEX_BATCH)
+        .bind::<Integer, _>(names_before.unwrap_or(0))
         .execute(conn)?;
     let step = match upper {
         Some(through_id) => {
@@ -189,6 +332,10 @@ fn step_in_transaction(conn: &mut DbConnection, batch: i64) -> QueryResult<Step>
             // trigram (several times faster on lists of thousands of matches).
             diesel::sql_query("INSERT INTO customer_search (customer_search) VALUES ('optimize')")
                 .execute(conn)?;
+            diesel::sql_query(
+                "INSERT INTO customer_name_search (customer_name_search) VALUES ('optimize')",
+            )
+            .execute(conn)?;
             diesel::update(search_index::table)
                 .set((
                     search_index::version.eq(current),
@@ -289,8 +436,11 @@ fn keep_current(db: &Database) {
 
 /// How many customers hold `needle`.
 pub(crate) fn count(conn: &mut DbConnection, needle: &Needle) -> QueryResult<i64> {
+    if needle.names_only() {
+        return names_count(conn, needle);
+    }
     match needle {
-        Needle::Phrase(fts) => customer_search::table
+        Needle::Phrase { fts, .. } => customer_search::table
             .filter(search_matches(fts.to_owned()))
             .count()
             .get_result(conn),
@@ -314,7 +464,25 @@ pub(crate) fn window_ids(
     with_total: bool,
 ) -> QueryResult<(Vec<i32>, Option<i64>)> {
     match needle {
-        Needle::Phrase(fts) => phrase_window_ids(conn, fts, ascending, window, with_total),
+        // Counted from the distinct names first: the window is then read knowing where the
+        // matches end.
+        Needle::Phrase { fts, .. } if with_total && needle.names_only() => {
+            let total = names_count(conn, needle)?;
+            let ids = if window.offset < total {
+                phrase_window_ids(conn, fts, ascending, window, Total::Known(total))?.0
+            } else {
+                Vec::new()
+            };
+            Ok((ids, Some(total)))
+        }
+        Needle::Phrase { fts, .. } => {
+            let total = if with_total {
+                Total::Wanted
+            } else {
+                Total::Unwanted
+            };
+            phrase_window_ids(conn, fts, ascending, window, total)
+        }
         Needle::Pair {
             pair,
             in_emails_too,
@@ -333,20 +501,29 @@ pub(crate) fn window_ids(
     }
 }
 
+/// What a window's read knows, or is asked, of the number of matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Total {
+    Unwanted,
+    Wanted,
+    Known(i64),
+}
+
 /// [`window_ids`] of an FTS5 query. Every pass over the index costs the whole phrase match,
 /// so the ids up to the window's end (and one more) are read at once: when the matches end
 /// there, which is usual for a selective needle, their count is known without a second pass.
-/// A descending window within that reach is [`last_ids`]'s (which counts only `with_total`).
+/// A descending window within that reach is [`last_ids`]'s (which counts only when the total
+/// is wanted).
 fn phrase_window_ids(
     conn: &mut DbConnection,
     fts: &str,
     ascending: bool,
     window: Window,
-    with_total: bool,
+    total: Total,
 ) -> QueryResult<(Vec<i32>, Option<i64>)> {
     let reach = window.offset.saturating_add(window.per_page);
     if !ascending && reach < ONE_PASS_REACH {
-        return last_ids(conn, fts, window, with_total);
+        return last_ids(conn, fts, window, total);
     }
     let matches = customer_search::table
         .select(customer_search::rowid)
@@ -378,13 +555,14 @@ const FORWARD_SLACK: usize = 1000;
 /// ascending order keeping the last `offset + per_page`. FTS5 walks a doclist backwards only
 /// by loading it whole, without the skips its doclist index allows forwards: at a million
 /// customers, a selective needle's matches read backwards cost twice what they cost forwards.
-/// A needle with many matches is counted from where the pass stopped (when `with_total`),
-/// and its window read backwards after all.
+/// A needle with many matches is counted from where the pass stopped (when the total is
+/// wanted), and its window read backwards after all; one known to have that many is read
+/// backwards at once.
 fn last_ids(
     conn: &mut DbConnection,
     fts: &str,
     window: Window,
-    with_total: bool,
+    total: Total,
 ) -> QueryResult<(Vec<i32>, Option<i64>)> {
     let matches = || {
         customer_search::table
@@ -392,6 +570,18 @@ fn last_ids(
             .filter(search_matches(fts.to_owned()))
     };
     let reach = (window.offset + window.per_page) as usize;
+    let backwards = |conn: &mut DbConnection| {
+        matches()
+            .order(customer_search::rowid.desc())
+            .offset(window.offset)
+            .limit(window.per_page)
+            .load(conn)
+    };
+    if let Total::Known(total) = total {
+        if total > (reach + FORWARD_SLACK) as i64 {
+            return Ok((backwards(conn)?, Some(total)));
+        }
+    }
     let mut last = VecDeque::with_capacity(reach.min(1024));
     let mut seen = 0;
     let mut stopped_after = None;
@@ -418,21 +608,18 @@ fn last_ids(
             .collect();
         return Ok((ids, Some(seen as i64)));
     };
-    let total = if with_total {
-        let rest: i64 = matches()
-            .filter(customer_search::rowid.gt(after))
-            .count()
-            .get_result(conn)?;
-        Some(seen as i64 + rest)
-    } else {
-        None
+    let total = match total {
+        Total::Unwanted => None,
+        Total::Known(total) => Some(total),
+        Total::Wanted => {
+            let rest: i64 = matches()
+                .filter(customer_search::rowid.gt(after))
+                .count()
+                .get_result(conn)?;
+            Some(seen as i64 + rest)
+        }
     };
-    let ids = matches()
-        .order(customer_search::rowid.desc())
-        .offset(window.offset)
-        .limit(window.per_page)
-        .load(conn)?;
-    Ok((ids, total))
+    Ok((backwards(conn)?, total))
 }
 
 #[cfg(test)]
@@ -450,15 +637,20 @@ mod tests {
 
     #[test]
     fn needles_become_quoted_phrases_pairs_or_nothing() {
-        let phrase = |fts: &str| Some(Needle::Phrase(fts.to_owned()));
-        assert_eq!(contains("zoë", false), phrase("name : \"zoë\""));
+        let phrase = |fts: &str, in_emails_too| {
+            Some(Needle::Phrase {
+                fts: fts.to_owned(),
+                in_emails_too,
+            })
+        };
+        assert_eq!(contains("zoë", false), phrase("name : \"zoë\"", false));
         assert_eq!(
             contains("a\"b*", true),
-            phrase("{name emails} : \"a\"\"b*\"")
+            phrase("{name emails} : \"a\"\"b*\"", true)
         );
         assert_eq!(
             contains("o b", true),
-            phrase("name : \"o b\""),
+            phrase("name : \"o b\"", false),
             "no address holds a space"
         );
         let pair = |pair: &str, in_emails_too| {

@@ -1,6 +1,6 @@
 //! Filters whose SQL text never changes, so their statements stay prepared: a list bound as
-//! one JSON array (`expr IN (SELECT value FROM json_each(?))`), and the substring index's
-//! `customer_search MATCH ?`. diesel's `eq_any` writes one `?` per value, and its `sql()`
+//! one JSON array (`expr IN (SELECT value FROM json_each(?))`), and the substring indexes'
+//! `customer_search MATCH ?` (and `customer_name_search MATCH ?`). diesel's `eq_any` writes one `?` per value, and its `sql()`
 //! literals and `sql_query` mark a statement as not cacheable: each of those is parsed and
 //! planned again on every request (a tenth of an uncached list's time, measured).
 
@@ -11,7 +11,9 @@ use diesel::serialize::ToSql;
 use diesel::sql_types::{Bool, HasSqlType, Text};
 use diesel::QueryResult;
 
-use crate::db::schema::customer_search;
+use std::marker::PhantomData;
+
+use crate::db::schema::{customer_name_search, customer_search};
 
 /// `expr IN (SELECT value FROM json_each(list))`.
 #[derive(Debug, Clone, QueryId)]
@@ -55,42 +57,73 @@ impl<E: ValidGrouping<GB>, GB> ValidGrouping<GB> for InList<E> {
     type IsAggregate = E::IsAggregate;
 }
 
-/// `customer_search MATCH ?`: the rows of the substring index that an FTS5 query matches.
+/// An FTS5 table that a [`SearchMatch`] filters.
+pub trait FtsTable {
+    const NAME: &'static str;
+    /// Its rowid column: the filter is valid wherever that column is.
+    type Rowid;
+}
+
+impl FtsTable for customer_search::table {
+    const NAME: &'static str = "customer_search";
+    type Rowid = customer_search::rowid;
+}
+
+impl FtsTable for customer_name_search::table {
+    const NAME: &'static str = "customer_name_search";
+    type Rowid = customer_name_search::rowid;
+}
+
+/// `<table> MATCH ?`: the rows of an FTS5 table that an FTS5 query matches.
 #[derive(Debug, Clone, QueryId)]
-pub struct SearchMatch {
+pub struct SearchMatch<T> {
     fts: String,
+    table: PhantomData<T>,
 }
 
 /// The substring index's rows matching the FTS5 query `fts` (a filter on `customer_search`).
-pub fn search_matches(fts: String) -> SearchMatch {
-    SearchMatch { fts }
+pub fn search_matches(fts: String) -> SearchMatch<customer_search::table> {
+    SearchMatch {
+        fts,
+        table: PhantomData,
+    }
 }
 
-impl Expression for SearchMatch {
+/// The distinct names matching the FTS5 query `fts` (a filter on `customer_name_search`).
+pub fn name_matches(fts: String) -> SearchMatch<customer_name_search::table> {
+    SearchMatch {
+        fts,
+        table: PhantomData,
+    }
+}
+
+impl<T> Expression for SearchMatch<T> {
     type SqlType = Bool;
 }
 
-impl<DB> QueryFragment<DB> for SearchMatch
+impl<T, DB> QueryFragment<DB> for SearchMatch<T>
 where
+    T: FtsTable,
     DB: Backend + HasSqlType<Text>,
     String: ToSql<Text, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql("customer_search MATCH ");
+        out.push_sql(T::NAME);
+        out.push_sql(" MATCH ");
         out.push_bind_param::<Text, String>(&self.fts)
     }
 }
 
-// Valid wherever the index's columns are (its own table, or a subselect inside a query on
-// customers).
-impl<QS> AppearsOnTable<QS> for SearchMatch where customer_search::rowid: AppearsOnTable<QS> {}
+// Valid wherever the table's columns are (its own table, or a subselect inside a query on
+// another).
+impl<T: FtsTable, QS> AppearsOnTable<QS> for SearchMatch<T> where T::Rowid: AppearsOnTable<QS> {}
 
-impl<QS> SelectableExpression<QS> for SearchMatch where
-    customer_search::rowid: SelectableExpression<QS>
+impl<T: FtsTable, QS> SelectableExpression<QS> for SearchMatch<T> where
+    T::Rowid: SelectableExpression<QS>
 {
 }
 
-impl<GB> ValidGrouping<GB> for SearchMatch {
+impl<T, GB> ValidGrouping<GB> for SearchMatch<T> {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 

@@ -6,7 +6,7 @@ mod pool;
 pub mod schema;
 
 pub use commits::{CommitMark, CommitWatch};
-pub use in_list::{in_json, search_matches, InList, SearchMatch};
+pub use in_list::{in_json, name_matches, search_matches, FtsTable, InList, SearchMatch};
 pub(crate) use pool::SQLITE_CONNECTION_PRAGMAS;
 pub use pool::{open, Database, DbConnection, OpenError, Pool, PooledConnection};
 

@@ -46,7 +46,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     customers,
     customer_emails,
     customer_search,
-    customer_search_instances
+    customer_search_instances,
+    customer_names,
+    customer_name_search,
+    customer_name_instances
 );
 
 diesel::table! {
@@ -116,5 +119,31 @@ diesel::table! {
         doc -> Integer,
         term -> Text,
         col -> Text,
+    }
+}
+
+diesel::table! {
+    /// Each distinct folded name and its number of customers (derived, built with the
+    /// substring index): what the `name` filter counts from.
+    customer_names (id) {
+        id -> Integer,
+        name_lower -> Text,
+        customers -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// The trigrams of [`customer_names`] (FTS5; rowid = `customer_names.id`), filtered with
+    /// [`crate::db::search_matches`] as `customer_search` is.
+    customer_name_search (rowid) {
+        rowid -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Every trigram occurrence in [`customer_name_search`] (fts5vocab, `instance`).
+    customer_name_instances (doc) {
+        doc -> Integer,
+        term -> Text,
     }
 }
