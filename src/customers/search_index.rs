@@ -564,8 +564,8 @@ const FORWARD_SLACK: usize = 1000;
 /// by loading it whole, without the skips its doclist index allows forwards: at a million
 /// customers, a selective needle's matches read backwards cost twice what they cost forwards.
 /// A needle with many matches is counted from where the pass stopped (when the total is
-/// wanted), and its window read backwards after all; one known to have that many is read
-/// backwards at once.
+/// wanted), and its window read backwards after all; one known to have more matches than
+/// the window reaches is read backwards at once.
 fn last_ids(
     conn: &mut DbConnection,
     fts: &str,
@@ -585,8 +585,11 @@ fn last_ids(
             .limit(window.per_page)
             .load(conn)
     };
+    // Known to reach past the window: read backwards, the window alone (the pass would read
+    // every match after it; at a million customers, 600 matches cost 3.5 ms forwards, their
+    // last 10 0.2 ms backwards). A needle whose matches all fit in it takes the pass.
     if let Total::Known(total) = total {
-        if total > (reach + FORWARD_SLACK) as i64 {
+        if total > reach as i64 {
             return Ok((backwards(conn)?, Some(total)));
         }
     }
