@@ -497,12 +497,9 @@ impl CustomerQuery {
                     ),
                 );
             }
-            Some(Needle::Pair {
-                pair,
-                in_emails_too,
-            }) => {
-                return query
-                    .filter(customers::id.eq_any(search_index::pair_docs(pair, *in_emails_too)));
+            // In names and addresses (a pair in names alone was served just above).
+            Some(Needle::Pair { pair, .. }) => {
+                return query.filter(customers::id.eq_any(search_index::pair_docs(pair)));
             }
             None => {}
         }

@@ -201,41 +201,33 @@ fn names_count(conn: &mut DbConnection, needle: &Needle) -> QueryResult<i64> {
     Ok(counts.iter().sum())
 }
 
-/// The customers whose indexed texts hold `pair`, in id order: one read of the index's
-/// trigrams that start with it (every occurrence, so this costs what the matches cost).
-pub(crate) fn pair_ids(
-    conn: &mut DbConnection,
-    pair: &str,
-    in_emails_too: bool,
-) -> QueryResult<Vec<i32>> {
-    let mut ids: Vec<i32> = pair_docs(pair, in_emails_too).load(conn)?;
+/// The customers whose name or addresses hold `pair`, in id order: one read of the index's
+/// trigrams that start with it (every occurrence, so this costs what the matches cost). A
+/// pair in names alone is the distinct names' ([`name_holds`]).
+fn pair_ids(conn: &mut DbConnection, pair: &str) -> QueryResult<Vec<i32>> {
+    let mut ids: Vec<i32> = pair_docs(pair).load(conn)?;
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)
 }
 
-/// [`pair_docs`]: a statement whose text is the same for every pair and both column sets,
-/// so it stays prepared (and a subselect of a query on customers).
+/// [`pair_docs`]: a statement whose text is the same for every pair, so it stays prepared
+/// (and a subselect of a query on customers).
 pub(crate) type PairDocs = diesel::dsl::Filter<
     diesel::dsl::Select<customer_search_instances::table, customer_search_instances::doc>,
     diesel::dsl::And<
-        diesel::dsl::And<
-            diesel::dsl::GtEq<customer_search_instances::term, String>,
-            diesel::dsl::LtEq<customer_search_instances::term, String>,
-        >,
-        diesel::dsl::NotEq<customer_search_instances::col, &'static str>,
+        diesel::dsl::GtEq<customer_search_instances::term, String>,
+        diesel::dsl::LtEq<customer_search_instances::term, String>,
     >,
 >;
 
-/// The customer of every occurrence of a trigram starting with `pair` (repeats included).
-pub(crate) fn pair_docs(pair: &str, in_emails_too: bool) -> PairDocs {
-    use customer_search_instances::{col, doc, term};
-    let excluded = if in_emails_too { "" } else { "emails" };
-    customer_search_instances::table.select(doc).filter(
-        term.ge(pair.to_owned())
-            .and(term.le(pair_end(pair)))
-            .and(col.ne(excluded)),
-    )
+/// The customer of every occurrence, in a name or an address, of a trigram starting with
+/// `pair` (repeats included).
+pub(crate) fn pair_docs(pair: &str) -> PairDocs {
+    use customer_search_instances::{doc, term};
+    customer_search_instances::table
+        .select(doc)
+        .filter(term.ge(pair.to_owned()).and(term.le(pair_end(pair))))
 }
 
 /// How far one call of [`build_step`] got.
@@ -430,10 +422,7 @@ pub(crate) fn count(conn: &mut DbConnection, needle: &Needle) -> QueryResult<i64
             .filter(search_matches(fts.to_owned()))
             .count()
             .get_result(conn),
-        Needle::Pair {
-            pair,
-            in_emails_too,
-        } => Ok(pair_ids(conn, pair, *in_emails_too)?.len() as i64),
+        Needle::Pair { pair, .. } => Ok(pair_ids(conn, pair)?.len() as i64),
     }
 }
 
@@ -491,11 +480,8 @@ pub(crate) fn window_ids(
             };
             Ok((ids, total))
         }
-        Needle::Pair {
-            pair,
-            in_emails_too,
-        } => {
-            let mut ids = pair_ids(conn, pair, *in_emails_too)?;
+        Needle::Pair { pair, .. } => {
+            let mut ids = pair_ids(conn, pair)?;
             let total = ids.len() as i64;
             if !ascending {
                 ids.reverse();
