@@ -14,6 +14,11 @@ use crate::db::schema::{
 use crate::db::{in_json, search_matches, Backend, DbConnection};
 use crate::error::AppError;
 
+/// Pages of one company's customers in id order from this offset on are read from the stored
+/// positions ([`search_index::company_window_ids`]); before it, walking the company's index
+/// costs no more than the reads that check the positions are current.
+const POSITIONS_FROM: i64 = 500;
+
 /// The most rows one page may hold.
 pub const MAX_PER_PAGE: i64 = 100;
 pub const DEFAULT_PER_PAGE: i64 = 10;
@@ -297,8 +302,8 @@ impl CustomerQuery {
                 self.read(conn, true, columns)
             });
         }
-        if with_total || self.substrings().is_some() {
-            // One read transaction: the page, its total and the substring index's state come
+        if with_total || self.substrings().is_some() || self.positioned_company().is_some() {
+            // One read transaction: the page, its total and the derived indexes' state come
             // from the same snapshot, even while an import replaces the dataset.
             conn.transaction(|conn| self.read(conn, with_total, columns))
         } else {
@@ -353,6 +358,23 @@ impl CustomerQuery {
         with_total: bool,
         columns: Columns,
     ) -> QueryResult<Page> {
+        if let Some(company) = self.positioned_company() {
+            if search_index::is_current(conn)? {
+                let total = self.company_total(conn)?;
+                let ascending = self.order == SortOrder::Asc;
+                let ids =
+                    search_index::company_window_ids(conn, company, total, ascending, self.window)?;
+                let by_ids = customers::table
+                    .into_boxed()
+                    .filter(in_json(customers::id, &ids));
+                let rows = load(self.ordered(by_ids), columns, conn)?;
+                return Ok(Page::from_rows(
+                    rows,
+                    with_total.then_some(total),
+                    self.window,
+                ));
+            }
+        }
         let needle = match self.substrings() {
             Some(Some(needle)) if search_index::is_current(conn)? => Some(needle),
             _ => None,
@@ -417,6 +439,22 @@ impl CustomerQuery {
                 }
                 _ => None,
             }),
+        }
+    }
+
+    /// The company whose customers alone this query lists, in id order, from an offset deep
+    /// enough to read them by their stored positions.
+    fn positioned_company(&self) -> Option<i32> {
+        match self.companies.as_slice() {
+            [company]
+                if *company != 0
+                    && self.only_companies()
+                    && self.order_by == OrderBy::Id
+                    && self.window.offset >= POSITIONS_FROM =>
+            {
+                Some(*company)
+            }
+            _ => None,
         }
     }
 

@@ -2,7 +2,9 @@
 //! trigrams): when it may serve a query, what a needle becomes (an FTS5 phrase, or a range
 //! of trigrams for two characters), and its build. Built with it: the distinct names and how
 //! many customers hold each (`customer_names`, with an index of their own trigrams), from
-//! which the `name` filter counts its matches without visiting them.
+//! which the `name` filter counts its matches without visiting them; and each customer's
+//! position among its company's customers (`company_positions`), from which a deep page of
+//! one company is read without walking the customers before it.
 //!
 //! The index is derived data. An import only bumps the dataset version; the index is then
 //! rebuilt a batch of customers per write transaction (by the server's background builder, or
@@ -20,8 +22,8 @@ use diesel::sql_types::Integer;
 use crate::customers::register_fold_case;
 use crate::customers::Window;
 use crate::db::schema::{
-    customer_name_instances, customer_name_search, customer_names, customer_search,
-    customer_search_instances, customers, search_index,
+    company_positions, customer_name_instances, customer_name_search, customer_names,
+    customer_search, customer_search_instances, customers, search_index,
 };
 use crate::db::{
     dataset_version, name_matches, search_matches, write_transaction, Backend, Database,
@@ -55,6 +57,17 @@ const NAMES_BATCH: &str = "\
 const NAMES_INDEX_BATCH: &str = "\
     INSERT INTO customer_name_search (rowid, name) \
     SELECT id, name_lower || char(1, 1) FROM customer_names WHERE id > ?";
+
+/// The batch's customers appended to their companies' positions: a batch holds the ids after
+/// every one placed before, so each goes after its company's last position so far.
+const POSITIONS_BATCH: &str = "\
+    INSERT INTO company_positions (company_id, position, customer_id) \
+    SELECT company_id, \
+        coalesce((SELECT max(p.position) + 1 FROM company_positions p \
+                  WHERE p.company_id = c.company_id), 0) \
+        + row_number() OVER (PARTITION BY company_id ORDER BY id) - 1, \
+        id \
+    FROM customers c WHERE id > ? AND id <= ? AND company_id <> 0";
 
 /// Ends every indexed text, twice (`char(1, 1)` in [`INDEX_BATCH`]), so that each position of
 /// a text starts a trigram: a text contains a two-character needle exactly when one of its
@@ -270,6 +283,7 @@ fn step_in_transaction(conn: &mut DbConnection, batch: i64) -> QueryResult<Step>
         )
         .execute(conn)?;
         diesel::delete(customer_names::table).execute(conn)?;
+        diesel::delete(company_positions::table).execute(conn)?;
         last_id = 0;
     }
     // The batch ends at the `batch`-th id after the last one indexed, or at the end.
@@ -294,6 +308,10 @@ fn step_in_transaction(conn: &mut DbConnection, batch: i64) -> QueryResult<Step>
         .execute(conn)?;
     diesel::sql_query(NAMES_INDEX_BATCH)
         .bind::<Integer, _>(names_before.unwrap_or(0))
+        .execute(conn)?;
+    diesel::sql_query(POSITIONS_BATCH)
+        .bind::<Integer, _>(last_id)
+        .bind::<Integer, _>(through)
         .execute(conn)?;
     let step = match upper {
         Some(through_id) => {
@@ -424,6 +442,37 @@ pub(crate) fn count(conn: &mut DbConnection, needle: &Needle) -> QueryResult<i64
             .get_result(conn),
         Needle::Pair { pair, .. } => Ok(pair_ids(conn, pair)?.len() as i64),
     }
+}
+
+/// The ids of a window of the `total` customers of `company`, in id order (ascending or
+/// not), from their stored positions: a range of one key, whatever the offset.
+pub(crate) fn company_window_ids(
+    conn: &mut DbConnection,
+    company: i32,
+    total: i64,
+    ascending: bool,
+    window: Window,
+) -> QueryResult<Vec<i32>> {
+    use company_positions::{company_id, customer_id, position};
+    let end = window.offset.saturating_add(window.per_page).min(total);
+    if window.offset >= end {
+        return Ok(Vec::new());
+    }
+    // Positions [first, last): descending, the i-th customer listed is at total - 1 - i.
+    let (first, last) = if ascending {
+        (window.offset, end)
+    } else {
+        (total - end, total - window.offset)
+    };
+    company_positions::table
+        .select(customer_id)
+        .filter(
+            company_id
+                .eq(company)
+                .and(position.ge(first))
+                .and(position.lt(last)),
+        )
+        .load(conn)
 }
 
 /// Pages whose end lies within this many matches read the ids up to there in one pass.

@@ -123,6 +123,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Each customer's position among its company's customers, in id order (derived, built
+    /// with the substring index): deep pages of one company.
+    company_positions (company_id, position) {
+        company_id -> Integer,
+        position -> BigInt,
+        customer_id -> Integer,
+    }
+}
+
+diesel::table! {
     /// Each distinct folded name and its number of customers (derived, built with the
     /// substring index): what the `name` filter counts from.
     customer_names (id) {

@@ -433,3 +433,84 @@ async fn names_agree(scanned: &TestApp, indexed: &TestApp) {
         }
     }
 }
+
+/// Deep pages of one company's customers in id order are read from their stored positions
+/// (built with the index, in batches): they equal the pages of the company's index walk, in
+/// both directions, near the end and past it, with and without the total, and still do after
+/// imports that add customers to a company and replace them all.
+#[tokio::test]
+async fn deep_company_pages_equal_walked_ones() {
+    // 2,000 customers: companies 1 to 3 (1 the largest), none, and 77, which does not exist.
+    let people = |ids: std::ops::RangeInclusive<i32>, shift: i32| -> Vec<Value> {
+        ids.map(|id| {
+            let company = match (id + shift) % 10 {
+                0..=5 => 1,
+                6 | 7 => 2,
+                8 => 3,
+                _ if id % 2 == 0 => 0,
+                _ => 77,
+            };
+            customer(id, &format!("c{id}@example.com"))
+                .company(company)
+                .build()
+        })
+        .collect()
+    };
+    let customers = people(1..=2000, 0);
+    let walked = TestApp::with(&customers, &[]);
+    let positioned = TestApp::with(&customers, &[]);
+    build_in_batches(&positioned, 150);
+    company_pages_agree(&walked, &positioned).await;
+    // Not vacuous: company 1 has 1,200 customers, and a deep page of it is full.
+    let deep = positioned
+        .graphql(
+            "{ customers(company: [1], offset: 1190, perPage: 100) { nodes { id } totalCount } }",
+        )
+        .await;
+    assert_eq!(deep["data"]["customers"]["totalCount"], 1200);
+    assert_eq!(
+        deep["data"]["customers"]["nodes"].as_array().unwrap().len(),
+        10
+    );
+    // Imports: customers added to every company, then all replaced (shifted companies).
+    for app in [&walked, &positioned] {
+        app.import_customers(&people(2001..=2300, 3), false)
+            .unwrap();
+    }
+    build_in_batches(&positioned, 150);
+    company_pages_agree(&walked, &positioned).await;
+    for app in [&walked, &positioned] {
+        app.import_customers(&people(1..=1500, 5), true).unwrap();
+    }
+    build_in_batches(&positioned, 1000);
+    company_pages_agree(&walked, &positioned).await;
+}
+
+/// Pages of single companies (large, small, dangling, "none", absent) in id order, deep and
+/// past the end, both ways, with and without the total, answer the same on both apps.
+async fn company_pages_agree(walked: &TestApp, positioned: &TestApp) {
+    let windows = [
+        "offset: 500",
+        "offset: 501, perPage: 7",
+        "offset: 600, order: ASC",
+        "offset: 1190, perPage: 100",
+        "offset: 1195, order: ASC",
+        "page: 60, perPage: 20",
+        "offset: 1200",
+        "offset: 5000",
+    ];
+    for company in [1, 2, 3, 77, 0, 5] {
+        for window in windows {
+            for fields in [
+                "nodes { id companyId } totalCount hasNextPage",
+                "nodes { id }",
+            ] {
+                let query =
+                    format!("{{ customers(company: [{company}], {window}) {{ {fields} }} }}");
+                let expected = walked.graphql(&query).await;
+                assert!(expected.get("errors").is_none(), "{expected}");
+                assert_eq!(positioned.graphql(&query).await, expected, "{query}");
+            }
+        }
+    }
+}
