@@ -15,7 +15,7 @@ use crate::db::{in_json, search_matches, Backend, DbConnection};
 use crate::error::AppError;
 
 /// Pages of one company's customers in id order from this offset on are read from the stored
-/// positions ([`search_index::company_window_ids`]); before it, walking the company's index
+/// positions ([`search_index::in_company_window`]); before it, walking the company's index
 /// costs no more than the reads that check the positions are current.
 const POSITIONS_FROM: i64 = 500;
 
@@ -362,12 +362,10 @@ impl CustomerQuery {
             if search_index::is_current(conn)? {
                 let total = self.company_total(conn)?;
                 let ascending = self.order == SortOrder::Asc;
-                let ids =
-                    search_index::company_window_ids(conn, company, total, ascending, self.window)?;
-                let by_ids = customers::table
-                    .into_boxed()
-                    .filter(in_json(customers::id, &ids));
-                let rows = load(self.ordered(by_ids), columns, conn)?;
+                let in_window =
+                    search_index::in_company_window(company, total, ascending, self.window);
+                let window = customers::table.into_boxed().filter(in_window);
+                let rows = load(self.ordered(window), columns, conn)?;
                 return Ok(Page::from_rows(
                     rows,
                     with_total.then_some(total),

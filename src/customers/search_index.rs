@@ -444,35 +444,34 @@ pub(crate) fn count(conn: &mut DbConnection, needle: &Needle) -> QueryResult<i64
     }
 }
 
-/// The ids of a window of the `total` customers of `company`, in id order (ascending or
-/// not), from their stored positions: a range of one key, whatever the offset.
-pub(crate) fn company_window_ids(
-    conn: &mut DbConnection,
+/// "The customer is in this window of the `total` customers of `company`, in id order
+/// (ascending or not)", from their stored positions: a range of one key, whatever the
+/// offset, inside the statement that reads the page.
+pub(crate) fn in_company_window(
     company: i32,
     total: i64,
     ascending: bool,
     window: Window,
-) -> QueryResult<Vec<i32>> {
+) -> CustomersFilter {
     use company_positions::{company_id, customer_id, position};
     let end = window.offset.saturating_add(window.per_page).min(total);
-    if window.offset >= end {
-        return Ok(Vec::new());
-    }
-    // Positions [first, last): descending, the i-th customer listed is at total - 1 - i.
-    let (first, last) = if ascending {
-        (window.offset, end)
-    } else {
-        (total - end, total - window.offset)
+    // Positions [first, last): descending, the i-th customer listed is at total - 1 - i. A
+    // window past the end is an empty range.
+    let (first, last) = match (window.offset < end, ascending) {
+        (false, _) => (0, 0),
+        (true, true) => (window.offset, end),
+        (true, false) => (total - end, total - window.offset),
     };
-    company_positions::table
-        .select(customer_id)
-        .filter(
-            company_id
-                .eq(company)
-                .and(position.ge(first))
-                .and(position.lt(last)),
-        )
-        .load(conn)
+    Box::new(
+        customers::id.eq_any(
+            company_positions::table.select(customer_id).filter(
+                company_id
+                    .eq(company)
+                    .and(position.ge(first))
+                    .and(position.lt(last)),
+            ),
+        ),
+    )
 }
 
 /// Pages whose end lies within this many matches read the ids up to there in one pass.

@@ -49,7 +49,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_search_instances,
     customer_names,
     customer_name_search,
-    customer_name_instances
+    customer_name_instances,
+    company_positions
 );
 
 diesel::table! {
