@@ -310,6 +310,15 @@ fn build_in_batches(app: &TestApp, batch: i64) {
     assert!(search_index::is_current(&mut conn).unwrap());
 }
 
+/// Two apps on the same customers: the first without the index (it scans and walks), the
+/// second with it built in batches of `batch`.
+fn without_and_with_index(customers: &[Value], batch: i64) -> (TestApp, TestApp) {
+    let without = TestApp::with(customers, &[]);
+    let with = TestApp::with(customers, &[]);
+    build_in_batches(&with, batch);
+    (without, with)
+}
+
 /// The distinct names the index holds, with their customers, by name.
 fn distinct_names(app: &TestApp) -> Vec<(String, i64)> {
     use kbs_graphql::db::schema::customer_names;
@@ -348,11 +357,8 @@ async fn repeated_names_count_as_a_scan_counts_them() {
         })
         .collect()
     };
-    let customers = people(1..=1500, 0);
-    let scanned = TestApp::with(&customers, &[]);
-    let indexed = TestApp::with(&customers, &[]);
     // Batches of 64: each name is met again in every batch.
-    build_in_batches(&indexed, 64);
+    let (scanned, indexed) = without_and_with_index(&people(1..=1500, 0), 64);
     // One row per distinct folded name (the empty one left out), holding all its customers.
     let names = distinct_names(&indexed);
     assert_eq!(names.len(), 9, "{names:?}");
@@ -456,10 +462,7 @@ async fn deep_company_pages_equal_walked_ones() {
         })
         .collect()
     };
-    let customers = people(1..=2000, 0);
-    let walked = TestApp::with(&customers, &[]);
-    let positioned = TestApp::with(&customers, &[]);
-    build_in_batches(&positioned, 150);
+    let (walked, positioned) = without_and_with_index(&people(1..=2000, 0), 150);
     company_pages_agree(&walked, &positioned).await;
     // Not vacuous: company 1 has 1,200 customers, and a deep page of it is full.
     let deep = positioned
