@@ -1,8 +1,9 @@
 //! Filters whose SQL text never changes, so their statements stay prepared: a list bound as
 //! one JSON array (`expr IN (SELECT value FROM json_each(?))`), and the substring indexes'
-//! `customer_search MATCH ?` (and `customer_name_search MATCH ?`). diesel's `eq_any` writes one `?` per value, and its `sql()`
-//! literals and `sql_query` mark a statement as not cacheable: each of those is parsed and
-//! planned again on every request (a tenth of an uncached list's time, measured).
+//! `customer_search MATCH ?` (and `customer_name_search MATCH ?`). diesel's `eq_any` writes
+//! one `?` per value, and its `sql()` literals and `sql_query` mark a statement as not
+//! cacheable: each of those is parsed and planned again on every request (a tenth of an
+//! uncached list's time, measured).
 
 use diesel::backend::Backend;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};

@@ -279,24 +279,8 @@ async fn descending_windows_over_few_and_many_matches_equal_scanned_ones() {
         "perPage: 10, order: ASC",
     ];
     // Pairs too ("ra", "co", "99"), whose windows are cut from all their matches.
-    for needle in ["rare", "common", "mmon 1", "ra", "co", "99"] {
-        // With and without the total (which a page without it need not count).
-        for (window, fields) in windows
-            .iter()
-            .flat_map(|w| [(w, "nodes { id } totalCount"), (w, "nodes { id }")])
-        {
-            let query =
-                format!("query($n: String) {{ customers(name: $n, {window}) {{ {fields} }} }}");
-            let vars = json!({ "n": needle });
-            let expected = scanned.graphql_with(&query, vars.clone()).await;
-            assert_eq!(
-                indexed.graphql_with(&query, vars).await,
-                expected,
-                "{needle}, {window}, {fields}"
-            );
-            assert!(expected.get("errors").is_none(), "{expected}");
-        }
-    }
+    let needles = ["rare", "common", "mmon 1", "ra", "co", "99"];
+    name_pages_agree(&scanned, &indexed, &needles, &windows).await;
     // Not vacuous: the common needle has more matches than one pass keeps.
     let common = answer(&indexed, "name", "common").await;
     assert_eq!(common["data"]["customers"]["totalCount"], 1200);
@@ -395,7 +379,7 @@ async fn repeated_names_count_as_a_scan_counts_them() {
 
 /// The `name` filter answers the same on both apps, for needles common and rare (phrases,
 /// pairs, one character), in windows near and far, both ways, in other orders and beside
-/// another filter; with and without the total.
+/// another filter.
 async fn names_agree(scanned: &TestApp, indexed: &TestApp) {
     let needles = [
         "o'brien",
@@ -422,22 +406,37 @@ async fn names_agree(scanned: &TestApp, indexed: &TestApp) {
         "perPage: 10, offset: 300, orderBy: DATE, order: ASC",
         "perPage: 10, exclude: [1500, 7]",
     ];
+    name_pages_agree(scanned, indexed, &needles, &windows).await;
+}
+
+/// Each `name` needle in each window (arguments beside it) answers the same on both apps,
+/// with the total and without it (which a page need not count).
+async fn name_pages_agree(
+    scanned: &TestApp,
+    indexed: &TestApp,
+    needles: &[&str],
+    windows: &[&str],
+) {
     for needle in needles {
         for window in windows {
             for fields in ["nodes { id } totalCount", "nodes { id }"] {
                 let query =
                     format!("query($n: String) {{ customers(name: $n, {window}) {{ {fields} }} }}");
-                let vars = json!({ "n": needle });
-                let expected = scanned.graphql_with(&query, vars.clone()).await;
-                assert!(expected.get("errors").is_none(), "{expected}");
-                assert_eq!(
-                    indexed.graphql_with(&query, vars).await,
-                    expected,
-                    "{needle}, {window}, {fields}"
-                );
+                assert_same_answer(scanned, indexed, &query, json!({ "n": needle })).await;
             }
         }
     }
+}
+
+/// Both apps answer `query` alike, and without errors (two errors would agree vacuously).
+async fn assert_same_answer(without: &TestApp, with: &TestApp, query: &str, vars: Value) {
+    let expected = without.graphql_with(query, vars.clone()).await;
+    assert!(expected.get("errors").is_none(), "{query}: {expected}");
+    assert_eq!(
+        with.graphql_with(query, vars.clone()).await,
+        expected,
+        "{query}, {vars}"
+    );
 }
 
 /// Deep pages of one company's customers in id order are read from their stored positions
@@ -510,9 +509,7 @@ async fn company_pages_agree(walked: &TestApp, positioned: &TestApp) {
             ] {
                 let query =
                     format!("{{ customers(company: [{company}], {window}) {{ {fields} }} }}");
-                let expected = walked.graphql(&query).await;
-                assert!(expected.get("errors").is_none(), "{expected}");
-                assert_eq!(positioned.graphql(&query).await, expected, "{query}");
+                assert_same_answer(walked, positioned, &query, json!({})).await;
             }
         }
     }
