@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 use crate::auth::{self, AppPassword, FailureLimit};
 
 use crate::config::ServeArgs;
-use crate::customers::search_index;
+use crate::customers::derived;
 use crate::db::Database;
 use crate::error::AppError;
 use crate::rest::{CorsOrigins, Site};
@@ -32,7 +32,7 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
     }
     // Substring filters scan until the index holds the stored dataset; it is built (and
     // rebuilt after every import, by any process) in the background.
-    search_index::spawn_builder(db.clone())?;
+    derived::spawn_builder(db.clone())?;
     let bootstrap = db
         .run(|conn| auth::bootstrap_admin(conn).map_err(AppError::internal))
         .await?;

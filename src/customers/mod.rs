@@ -1,10 +1,12 @@
 //! The query core: every rule about customers (filters, ordering, tie-breaks, email matching,
 //! windows, totals) lives here, as synchronous diesel code with no transport types.
 
+mod company_positions;
+pub mod derived;
 mod find;
 mod model;
 mod query;
-pub mod search_index;
+mod search_index;
 
 pub use find::{companies_of, IdOrEmail};
 pub use model::{fold_case, is_email, is_zero, Address, Company, Customer, PhoneJson};

@@ -7,7 +7,8 @@ use diesel::prelude::*;
 
 use crate::customers::find::companies_of;
 use crate::customers::model::{fold_case, Company, Customer, CustomerRow, SummaryRow};
-use crate::customers::search_index::{self, CustomersFilter, Needle};
+use crate::customers::search_index::{self, Needle};
+use crate::customers::{company_positions, derived};
 use crate::db::schema::{
     companies, company_counts, customer_emails, customer_search, customers, dataset,
 };
@@ -15,9 +16,13 @@ use crate::db::{in_json, search_matches, Backend, DbConnection};
 use crate::error::AppError;
 
 /// Pages of one company's customers in id order from this offset on are read from the stored
-/// positions ([`search_index::in_company_window`]); before it, walking the company's index
+/// positions ([`company_positions::in_company_window`]); before it, walking the company's index
 /// costs no more than the reads that check the positions are current.
 const POSITIONS_FROM: i64 = 500;
+
+/// A filter on the customers (their rows as a query's WHERE sees them).
+pub(crate) type CustomersFilter =
+    Box<dyn BoxableExpression<customers::table, Backend, SqlType = diesel::sql_types::Bool>>;
 
 /// The most rows one page may hold.
 pub const MAX_PER_PAGE: i64 = 100;
@@ -359,11 +364,11 @@ impl CustomerQuery {
         columns: Columns,
     ) -> QueryResult<Page> {
         if let Some(company) = self.positioned_company() {
-            if search_index::is_current(conn)? {
+            if derived::is_current(conn)? {
                 let total = self.company_total(conn)?;
                 let ascending = self.order == SortOrder::Asc;
                 let in_window =
-                    search_index::in_company_window(company, total, ascending, self.window);
+                    company_positions::in_company_window(company, total, ascending, self.window);
                 let window = customers::table.into_boxed().filter(in_window);
                 let rows = load(self.ordered(window), columns, conn)?;
                 return Ok(Page::from_rows(
@@ -374,7 +379,7 @@ impl CustomerQuery {
             }
         }
         let needle = match self.substrings() {
-            Some(Some(needle)) if search_index::is_current(conn)? => Some(needle),
+            Some(Some(needle)) if derived::is_current(conn)? => Some(needle),
             _ => None,
         };
         // Substring filters alone, served by the index: the index lists (and counts) the

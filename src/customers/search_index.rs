@@ -1,39 +1,25 @@
 //! The substring index behind the `name` and `search` filters (`customer_search`, SQLite FTS5
-//! trigrams): when it may serve a query, what a needle becomes (an FTS5 phrase, or a range
-//! of trigrams for two characters), and its build. Built with it: the distinct names and how
-//! many customers hold each (`customer_names`, with an index of their own trigrams), from
-//! which the `name` filter counts its matches without visiting them; and each customer's
-//! position among its company's customers (`company_positions`), from which a deep page of
-//! one company is read without walking the customers before it.
+//! trigrams): what a needle becomes (an FTS5 phrase, or a range of trigrams for two
+//! characters) and how its matches, their window and their number are read. Kept with it: the
+//! distinct names and how many customers hold each (`customer_names`, with an index of their
+//! own trigrams), from which the `name` filter counts its matches without visiting them.
 //!
-//! The index is derived data. An import only bumps the dataset version; the index is then
-//! rebuilt a batch of customers per write transaction (by the server's background builder, or
-//! [`build`]), so imports keep their speed and readers never wait. A query uses the index only
-//! when it holds the very dataset the query reads (`search_index.version = dataset.version`,
-//! read in the query's own transaction); otherwise it scans, with the same answers.
+//! Derived data, built batch by batch by `derived.rs`, which also tells when it may serve a
+//! query.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
 
 use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
-use crate::customers::register_fold_case;
+use crate::customers::query::CustomersFilter;
 use crate::customers::Window;
 use crate::db::schema::{
-    company_positions, customer_name_instances, customer_name_search, customer_names,
-    customer_search, customer_search_instances, customers, search_index,
+    customer_name_instances, customer_name_search, customer_names, customer_search,
+    customer_search_instances, customers,
 };
-use crate::db::{
-    dataset_version, name_matches, search_matches, write_transaction, Backend, Database,
-    DbConnection, SearchMatch,
-};
-
-/// Customers indexed per transaction: each holds the write lock for a fraction of a second
-/// (~0.3 s for 20,000 on the reference machine), so an import or an account change waits
-/// little.
-pub const BATCH: i64 = 20_000;
+use crate::db::{name_matches, search_matches, DbConnection, SearchMatch};
 
 /// Every trigram of the folded name, and of the folded addresses joined by a space (which no
 /// address contains), each text ending with [`END`] twice.
@@ -58,30 +44,54 @@ const NAMES_INDEX_BATCH: &str = "\
     INSERT INTO customer_name_search (rowid, name) \
     SELECT id, name_lower || char(1, 1) FROM customer_names WHERE id > ?";
 
-/// The batch's customers appended to their companies' positions: a batch holds the ids after
-/// every one placed before, so each goes after its company's last position so far.
-const POSITIONS_BATCH: &str = "\
-    INSERT INTO company_positions (company_id, position, customer_id) \
-    SELECT company_id, \
-        coalesce((SELECT max(p.position) + 1 FROM company_positions p \
-                  WHERE p.company_id = c.company_id), 0) \
-        + row_number() OVER (PARTITION BY company_id ORDER BY id) - 1, \
-        id \
-    FROM customers c WHERE id > ? AND id <= ? AND company_id <> 0";
-
 /// Ends every indexed text, twice (`char(1, 1)` in [`INDEX_BATCH`]), so that each position of
 /// a text starts a trigram: a text contains a two-character needle exactly when one of its
 /// trigrams starts with it. A needle holding it is left to a scan, so a trigram matched by
 /// a needle never reaches into the padding (whatever the names hold).
 const END: char = '\u{1}';
 
-/// Whether the index holds the stored dataset. Call it inside the transaction of the read it
-/// decides, so both see the same snapshot.
-pub fn is_current(conn: &mut DbConnection) -> QueryResult<bool> {
-    let indexed: i64 = search_index::table
-        .select(search_index::version)
+/// Empties the trigrams and the distinct names, for a build started over.
+pub(super) fn clear(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::sql_query("INSERT INTO customer_search (customer_search) VALUES ('delete-all')")
+        .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO customer_name_search (customer_name_search) VALUES ('delete-all')",
+    )
+    .execute(conn)?;
+    diesel::delete(customer_names::table).execute(conn)?;
+    Ok(())
+}
+
+/// Indexes the customers with ids in `(after, through]`: their trigrams, their names added
+/// to the distinct names, and the trigrams of the names seen for the first time.
+pub(super) fn add_batch(conn: &mut DbConnection, after: i32, through: i32) -> QueryResult<()> {
+    diesel::sql_query(INDEX_BATCH)
+        .bind::<Integer, _>(after)
+        .bind::<Integer, _>(through)
+        .execute(conn)?;
+    let names_before: Option<i32> = customer_names::table
+        .select(diesel::dsl::max(customer_names::id))
         .first(conn)?;
-    Ok(indexed == dataset_version(conn)?)
+    diesel::sql_query(NAMES_BATCH)
+        .bind::<Integer, _>(after)
+        .bind::<Integer, _>(through)
+        .execute(conn)?;
+    diesel::sql_query(NAMES_INDEX_BATCH)
+        .bind::<Integer, _>(names_before.unwrap_or(0))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// After the last batch: one segment per index instead of one per batch, so that a query
+/// reads one doclist per trigram (several times faster on lists of thousands of matches).
+pub(super) fn finish(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::sql_query("INSERT INTO customer_search (customer_search) VALUES ('optimize')")
+        .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO customer_name_search (customer_name_search) VALUES ('optimize')",
+    )
+    .execute(conn)?;
+    Ok(())
 }
 
 /// How the index serves "contains this (folded) needle".
@@ -132,10 +142,6 @@ impl Needle {
         }
     }
 }
-
-/// A filter on the customers (their rows as a query's WHERE sees them).
-pub(crate) type CustomersFilter =
-    Box<dyn BoxableExpression<customers::table, Backend, SqlType = diesel::sql_types::Bool>>;
 
 /// [`names_with_phrase`]'s statement.
 type NamesWithPhrase = diesel::dsl::Filter<
@@ -243,193 +249,6 @@ pub(crate) fn pair_docs(pair: &str) -> PairDocs {
         .filter(term.ge(pair.to_owned()).and(term.le(pair_end(pair))))
 }
 
-/// How far one call of [`build_step`] got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// The index already holds the stored dataset.
-    Current,
-    /// A batch was indexed; more remain.
-    Indexed { through_id: i32 },
-    /// The last batch was indexed: the index now holds dataset `version`.
-    Finished { version: i64 },
-}
-
-/// Indexes the next `batch` customers, in one write transaction. A build of an older
-/// dataset version (an import landed meanwhile) is thrown away and started over.
-pub fn build_step(conn: &mut DbConnection, batch: i64) -> QueryResult<Step> {
-    register_fold_case(conn)?;
-    // The step reads its progress before it writes: holding the write lock from the start
-    // keeps another writer from committing in between.
-    write_transaction(conn, |conn| step_in_transaction(conn, batch.max(1)))
-}
-
-fn step_in_transaction(conn: &mut DbConnection, batch: i64) -> QueryResult<Step> {
-    let current = dataset_version(conn)?;
-    let (version, building, mut last_id): (i64, i64, i32) = search_index::table
-        .select((
-            search_index::version,
-            search_index::building,
-            search_index::last_id,
-        ))
-        .first(conn)?;
-    if version == current {
-        return Ok(Step::Current);
-    }
-    if building != current {
-        diesel::sql_query("INSERT INTO customer_search (customer_search) VALUES ('delete-all')")
-            .execute(conn)?;
-        diesel::sql_query(
-            "INSERT INTO customer_name_search (customer_name_search) VALUES ('delete-all')",
-        )
-        .execute(conn)?;
-        diesel::delete(customer_names::table).execute(conn)?;
-        diesel::delete(company_positions::table).execute(conn)?;
-        last_id = 0;
-    }
-    // The batch ends at the `batch`-th id after the last one indexed, or at the end.
-    let upper: Option<i32> = customers::table
-        .select(customers::id)
-        .filter(customers::id.gt(last_id))
-        .order(customers::id)
-        .offset(batch - 1)
-        .first(conn)
-        .optional()?;
-    let through = upper.unwrap_or(i32::MAX);
-    diesel::sql_query(INDEX_BATCH)
-        .bind::<Integer, _>(last_id)
-        .bind::<Integer, _>(through)
-        .execute(conn)?;
-    let names_before: Option<i32> = customer_names::table
-        .select(diesel::dsl::max(customer_names::id))
-        .first(conn)?;
-    diesel::sql_query(NAMES_BATCH)
-        .bind::<Integer, _>(last_id)
-        .bind::<Integer, _>(through)
-        .execute(conn)?;
-    diesel::sql_query(NAMES_INDEX_BATCH)
-        .bind::<Integer, _>(names_before.unwrap_or(0))
-        .execute(conn)?;
-    diesel::sql_query(POSITIONS_BATCH)
-        .bind::<Integer, _>(last_id)
-        .bind::<Integer, _>(through)
-        .execute(conn)?;
-    let step = match upper {
-        Some(through_id) => {
-            diesel::update(search_index::table)
-                .set((
-                    search_index::building.eq(current),
-                    search_index::last_id.eq(through_id),
-                ))
-                .execute(conn)?;
-            Step::Indexed { through_id }
-        }
-        None => {
-            // One segment instead of one per batch: a query then reads one doclist per
-            // trigram (several times faster on lists of thousands of matches).
-            diesel::sql_query("INSERT INTO customer_search (customer_search) VALUES ('optimize')")
-                .execute(conn)?;
-            diesel::sql_query(
-                "INSERT INTO customer_name_search (customer_name_search) VALUES ('optimize')",
-            )
-            .execute(conn)?;
-            diesel::update(search_index::table)
-                .set((
-                    search_index::version.eq(current),
-                    search_index::building.eq(current),
-                    search_index::last_id.eq(0),
-                ))
-                .execute(conn)?;
-            Step::Finished { version: current }
-        }
-    };
-    Ok(step)
-}
-
-/// Builds the index to the stored dataset now (unless it is already current).
-pub fn build(conn: &mut DbConnection) -> QueryResult<()> {
-    loop {
-        match build_step(conn, BATCH)? {
-            Step::Current | Step::Finished { .. } => return Ok(()),
-            Step::Indexed { .. } => {}
-        }
-    }
-}
-
-/// Keeps the index current for as long as the process runs: on a thread of its own, with a
-/// connection of its own, checking the dataset version once a second when idle.
-pub fn spawn_builder(db: Database) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("search-index".into())
-        .spawn(move || keep_current(&db))
-}
-
-/// How long the builder waits after `failures` failed steps in a row: 5 s, doubling up to
-/// 5 minutes (a database the server may not write, for one, fails every time).
-fn retry_after(failures: u32) -> Duration {
-    const FIRST: Duration = Duration::from_secs(5);
-    const MAX: Duration = Duration::from_secs(300);
-    FIRST
-        .saturating_mul(1 << failures.saturating_sub(1).min(10))
-        .min(MAX)
-}
-
-fn keep_current(db: &Database) {
-    const IDLE: Duration = Duration::from_secs(1);
-    const AFTER_ERROR: Duration = Duration::from_secs(5);
-    let mut conn = loop {
-        match db.dedicated_connection() {
-            Ok(conn) => break conn,
-            Err(error) => {
-                tracing::warn!(%error, "search index: no connection; retrying");
-                std::thread::sleep(AFTER_ERROR);
-            }
-        }
-    };
-    let mut started: Option<Instant> = None;
-    let mut failures = 0;
-    loop {
-        // Checked in a read first: a current index needs no write transaction, which a
-        // read-only database would refuse.
-        if matches!(conn.transaction(is_current), Ok(true)) {
-            std::thread::sleep(IDLE);
-            continue;
-        }
-        let step_began = Instant::now();
-        let step = build_step(&mut conn, BATCH);
-        if step.is_ok() {
-            failures = 0;
-        }
-        match step {
-            Ok(Step::Current) => std::thread::sleep(IDLE),
-            Ok(Step::Indexed { through_id }) => {
-                let since = *started.get_or_insert_with(|| {
-                    tracing::info!("search index: building for the stored customers");
-                    step_began
-                });
-                tracing::debug!(through_id, elapsed = ?since.elapsed(), "search index: batch indexed");
-            }
-            Ok(Step::Finished { version }) => {
-                let elapsed = started.take().unwrap_or(step_began).elapsed();
-                tracing::info!(version, ?elapsed, "search index: current");
-            }
-            Err(error) => {
-                // Typically "database is locked" while an import holds the write lock longer
-                // than busy_timeout: the step was rolled back and is simply tried again. Said
-                // once, then again only at the longest wait, so that a lasting failure does
-                // not fill the log.
-                failures += 1;
-                let retry_in = retry_after(failures);
-                if failures == 1 || retry_in == retry_after(u32::MAX) {
-                    tracing::warn!(%error, ?retry_in, "search index: build step failed (substring filters scan meanwhile); retrying");
-                } else {
-                    tracing::debug!(%error, ?retry_in, failures, "search index: build step failed again");
-                }
-                std::thread::sleep(retry_in);
-            }
-        }
-    }
-}
-
 /// How many customers hold `needle`.
 pub(crate) fn count(conn: &mut DbConnection, needle: &Needle) -> QueryResult<i64> {
     if needle.names_only() {
@@ -442,36 +261,6 @@ pub(crate) fn count(conn: &mut DbConnection, needle: &Needle) -> QueryResult<i64
             .get_result(conn),
         Needle::Pair { pair, .. } => Ok(pair_ids(conn, pair)?.len() as i64),
     }
-}
-
-/// "The customer is in this window of the `total` customers of `company`, in id order
-/// (ascending or not)", from their stored positions: a range of one key, whatever the
-/// offset, inside the statement that reads the page.
-pub(crate) fn in_company_window(
-    company: i32,
-    total: i64,
-    ascending: bool,
-    window: Window,
-) -> CustomersFilter {
-    use company_positions::{company_id, customer_id, position};
-    let end = window.offset.saturating_add(window.per_page).min(total);
-    // Positions [first, last): descending, the i-th customer listed is at total - 1 - i. A
-    // window past the end is an empty range.
-    let (first, last) = match (window.offset < end, ascending) {
-        (false, _) => (0, 0),
-        (true, true) => (window.offset, end),
-        (true, false) => (total - end, total - window.offset),
-    };
-    Box::new(
-        customers::id.eq_any(
-            company_positions::table.select(customer_id).filter(
-                company_id
-                    .eq(company)
-                    .and(position.ge(first))
-                    .and(position.lt(last)),
-            ),
-        ),
-    )
 }
 
 /// Pages whose end lies within this many matches read the ids up to there in one pass.
@@ -669,16 +458,7 @@ fn last_ids(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
-    use super::{contains, retry_after, Needle};
-
-    #[test]
-    fn failed_builds_are_retried_less_and_less_often() {
-        let waits: Vec<u64> = (1..=9).map(|n| retry_after(n).as_secs()).collect();
-        assert_eq!(waits, [5, 10, 20, 40, 80, 160, 300, 300, 300]);
-        assert_eq!(retry_after(u32::MAX), Duration::from_secs(300));
-    }
+    use super::{contains, Needle};
 
     #[test]
     fn needles_become_quoted_phrases_pairs_or_nothing() {

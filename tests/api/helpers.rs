@@ -212,15 +212,16 @@ impl TestApp {
         static SHARED: std::sync::OnceLock<TestApp> = std::sync::OnceLock::new();
         SHARED.get_or_init(|| {
             let app = TestApp::demo();
-            app.build_search_index();
+            app.build_derived_data();
             app
         })
     }
 
-    /// Brings the substring index up to the stored dataset, as the server's builder does.
-    pub fn build_search_index(&self) {
+    /// Brings the derived data (substring index, distinct names, company positions) up to the
+    /// stored dataset, as the server's builder does.
+    pub fn build_derived_data(&self) {
         let mut conn = self.db.pool.get().unwrap();
-        kbs_graphql::customers::search_index::build(&mut conn).expect("search index builds");
+        kbs_graphql::customers::derived::build(&mut conn).expect("derived data builds");
     }
 
     pub fn demo() -> TestApp {

@@ -4,6 +4,7 @@
 mod auth;
 mod cache;
 mod cli;
+mod derived;
 mod graphql_errors;
 mod graphql_list;
 mod graphql_lookup;
@@ -17,7 +18,6 @@ mod rest_routes;
 mod rest_shape;
 mod rest_validation;
 mod schema;
-mod search_index;
 mod server;
 mod sync;
 mod transports_agree;

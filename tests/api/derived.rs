@@ -1,9 +1,10 @@
-//! The substring index: it answers exactly as a scan does, it answers only while it holds the
-//! stored dataset, its build survives being overtaken by an import, and the writers it shares
-//! the database with wait for each other instead of failing.
+//! The derived data (the substring index, the distinct names, the company positions): it
+//! answers exactly as a scan does, it answers only while it holds the stored dataset, its
+//! build survives being overtaken by an import, and the writers it shares the database with
+//! wait for each other instead of failing.
 
 use diesel::prelude::*;
-use kbs_graphql::customers::search_index::{self, Step};
+use kbs_graphql::customers::derived::{self, Step};
 use serde_json::{json, Value};
 
 use crate::helpers::{customer, TestApp};
@@ -64,7 +65,7 @@ async fn answer(app: &TestApp, filter: &str, needle: &str) -> Value {
 async fn indexed_answers_equal_scanned_ones() {
     let scanned = TestApp::semantic();
     let indexed = TestApp::semantic();
-    indexed.build_search_index();
+    indexed.build_derived_data();
     for needle in NEEDLES {
         for filter in ["name", "search"] {
             assert_eq!(
@@ -121,7 +122,7 @@ fn rename_in_place(app: &TestApp) {
 #[tokio::test]
 async fn the_index_serves_only_the_dataset_it_holds() {
     let app = TestApp::semantic();
-    app.build_search_index();
+    app.build_derived_data();
     // The index still holds "alice smith" for customer 1: it, not a scan, answers.
     rename_in_place(&app);
     let ids = |v: Value| v["data"]["customers"]["nodes"].clone();
@@ -145,7 +146,7 @@ async fn the_index_serves_only_the_dataset_it_holds() {
         json!([{ "id": 9 }, { "id": 7 }])
     );
     // Rebuilt, it holds the new dataset.
-    app.build_search_index();
+    app.build_derived_data();
     assert_eq!(
         ids(answer(&app, "name", "smith").await),
         json!([{ "id": 9 }, { "id": 7 }])
@@ -160,16 +161,16 @@ async fn the_index_serves_only_the_dataset_it_holds() {
 async fn a_build_overtaken_by_an_import_starts_over() {
     let app = TestApp::semantic();
     let mut conn = app.db.pool.get().unwrap();
-    assert!(!search_index::is_current(&mut conn).unwrap());
+    assert!(!derived::is_current(&mut conn).unwrap());
     assert_eq!(
-        search_index::build_step(&mut conn, 3).unwrap(),
+        derived::build_step(&mut conn, 3).unwrap(),
         Step::Indexed { through_id: 3 }
     );
     assert_eq!(
-        search_index::build_step(&mut conn, 3).unwrap(),
+        derived::build_step(&mut conn, 3).unwrap(),
         Step::Indexed { through_id: 6 }
     );
-    assert!(!search_index::is_current(&mut conn).unwrap());
+    assert!(!derived::is_current(&mut conn).unwrap());
     drop(conn);
 
     app.import_customers(
@@ -180,13 +181,13 @@ async fn a_build_overtaken_by_an_import_starts_over() {
     let mut conn = app.db.pool.get().unwrap();
     // The half-built index was of the previous dataset: thrown away, started again.
     assert_eq!(
-        search_index::build_step(&mut conn, 3).unwrap(),
+        derived::build_step(&mut conn, 3).unwrap(),
         Step::Indexed { through_id: 3 }
     );
     let mut steps = 1;
     let version = loop {
         steps += 1;
-        match search_index::build_step(&mut conn, 3).unwrap() {
+        match derived::build_step(&mut conn, 3).unwrap() {
             Step::Finished { version } => break version,
             Step::Indexed { .. } => {}
             Step::Current => panic!("finished without saying so"),
@@ -200,11 +201,8 @@ async fn a_build_overtaken_by_an_import_starts_over() {
         version,
         kbs_graphql::db::dataset_version(&mut conn).unwrap()
     );
-    assert!(search_index::is_current(&mut conn).unwrap());
-    assert_eq!(
-        search_index::build_step(&mut conn, 3).unwrap(),
-        Step::Current
-    );
+    assert!(derived::is_current(&mut conn).unwrap());
+    assert_eq!(derived::build_step(&mut conn, 3).unwrap(), Step::Current);
     drop(conn);
 
     // Nothing of the thrown-away build is left over: every customer is counted once.
@@ -269,7 +267,7 @@ async fn descending_windows_over_few_and_many_matches_equal_scanned_ones() {
         .collect();
     let scanned = TestApp::with(&customers, &[]);
     let indexed = TestApp::with(&customers, &[]);
-    indexed.build_search_index();
+    indexed.build_derived_data();
     let windows = [
         "perPage: 10",
         "perPage: 7, page: 3",
@@ -290,8 +288,8 @@ async fn descending_windows_over_few_and_many_matches_equal_scanned_ones() {
 /// Builds the index in batches of `batch` customers, as the server does.
 fn build_in_batches(app: &TestApp, batch: i64) {
     let mut conn = app.db.pool.get().unwrap();
-    while let Step::Indexed { .. } = search_index::build_step(&mut conn, batch).unwrap() {}
-    assert!(search_index::is_current(&mut conn).unwrap());
+    while let Step::Indexed { .. } = derived::build_step(&mut conn, batch).unwrap() {}
+    assert!(derived::is_current(&mut conn).unwrap());
 }
 
 /// Two apps on the same customers: the first without the index (it scans and walks), the
