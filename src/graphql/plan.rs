@@ -27,6 +27,7 @@ use crate::customers::{Company, Customer, Fields, IdOrEmail, Page};
 use crate::db::Database;
 use crate::graphql::query::CustomersArgs;
 use crate::graphql::scalars::DateTime;
+use crate::graphql::types::NEEDS_TOTAL;
 
 /// What one request's root field becomes.
 #[derive(Debug)]
@@ -353,14 +354,9 @@ impl Plan {
                                 .iter()
                                 .map(|(name, value)| (name.node.clone(), value.node.clone()))
                                 .collect(),
-                            with_total: fields.iter().any(|(_, field)| {
-                                matches!(
-                                    field,
-                                    PageField::TotalCount
-                                        | PageField::TotalPages
-                                        | PageField::HasNextPage
-                                )
-                            }),
+                            with_total: sub_fields(&group, document)?
+                                .iter()
+                                .any(|(_, group)| NEEDS_TOTAL.contains(&group[0].name.node.as_str())),
                             summary: fields.iter().all(|(_, field)| match field {
                                 PageField::Nodes(fields) => {
                                     fields.iter().all(|(_, field)| field.in_summary())

@@ -9,7 +9,7 @@ use crate::customers::{CustomerQuery, Fields, IdOrEmail, Window};
 use crate::db::Database;
 use crate::error::AppError;
 use crate::graphql::types::{
-    CustomerObject, CustomerOrderByEnum, CustomerPageObject, SortOrderEnum,
+    CustomerObject, CustomerOrderByEnum, CustomerPageObject, SortOrderEnum, NEEDS_TOTAL,
 };
 
 pub struct QueryRoot;
@@ -115,9 +115,7 @@ impl QueryRoot {
         }
         .into_query()?;
         let look = ctx.look_ahead();
-        let with_total = ["totalCount", "totalPages", "hasNextPage"]
-            .iter()
-            .any(|field| look.field(field).exists());
+        let with_total = NEEDS_TOTAL.iter().any(|field| look.field(field).exists());
         let with_companies = look.field("nodes").field("company").exists();
         let db = ctx.data::<Database>()?;
         let (page, companies) = db.read(move |conn| {

@@ -63,6 +63,10 @@ pub(crate) fn non_zero(id: i32) -> Option<i32> {
     (id != 0).then_some(id)
 }
 
+/// The page's fields that read the total: a list selecting any of them counts its matches
+/// (which costs a count when filtered); one selecting none of them does not.
+pub(crate) const NEEDS_TOTAL: [&str; 3] = ["totalCount", "totalPages", "hasNextPage"];
+
 /// A page of customers with its totals.
 pub struct CustomerPageObject {
     page: Page,
