@@ -306,10 +306,6 @@ pub(crate) fn current_owner(
     conn: &mut DbConnection,
     password_id: i32,
 ) -> Result<Option<Principal>, DieselError> {
-    // On the backend's own connection: through the multi-backend wrapper, diesel rebuilds the
-    // SQL text of every query to find its prepared statement; here the query's type is its
-    // key. This read runs on every authenticated request.
-    let DbConnection::Sqlite(conn) = conn;
     let row: Option<(i32, String, String)> = app_passwords::table
         .inner_join(users::table)
         .filter(app_passwords::id.eq(password_id))

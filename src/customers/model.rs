@@ -222,8 +222,7 @@ diesel::define_sql_function! {
 
 /// Makes `kbs_fold_case(text)` callable in SQL on this connection.
 pub(crate) fn register_fold_case(conn: &mut DbConnection) -> diesel::QueryResult<()> {
-    let DbConnection::Sqlite(sqlite) = conn;
-    kbs_fold_case_utils::register_impl(sqlite, |text: String| fold_case(&text))
+    kbs_fold_case_utils::register_impl(conn, |text: String| fold_case(&text))
 }
 
 /// Whether `text` looks like an email address: one `@` between a non-empty local part and a

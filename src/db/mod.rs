@@ -36,9 +36,6 @@ where
 /// The version of the stored dataset: bumped by every import, in the import's transaction.
 pub fn dataset_version(conn: &mut DbConnection) -> diesel::QueryResult<i64> {
     use diesel::prelude::*;
-    // On the backend's own connection, where the query's type finds its prepared statement
-    // (the multi-backend wrapper rebuilds the SQL text first): read on every cacheable request.
-    let DbConnection::Sqlite(conn) = conn;
     schema::dataset::table
         .select(schema::dataset::version)
         .first(conn)

@@ -222,12 +222,10 @@ impl RecordKind for Customers {
         conn: &mut DbConnection,
         batch: &[(Location, &CustomerInsert)],
     ) -> Result<(), DieselError> {
-        // Multi-row INSERTs (measured faster than cached single-row ones, and than handing
-        // SQLite the batch as JSON to unpack) are backend-specific in diesel: one arm per
-        // backend.
-        let DbConnection::Sqlite(sqlite) = conn;
+        // Multi-row INSERTs: measured faster than cached single-row ones, and than handing
+        // SQLite the batch as JSON to unpack.
         let rows: Vec<&CustomerInsert> = batch.iter().map(|(_, c)| *c).collect();
-        insert_in_chunks!(sqlite, customers::table, &rows, CUSTOMERS_PER_STATEMENT);
+        insert_in_chunks!(conn, customers::table, &rows, CUSTOMERS_PER_STATEMENT);
         for (location, c) in batch {
             self.remember(*location, c.id);
         }
@@ -388,7 +386,6 @@ impl RecordKind for Companies {
         conn: &mut DbConnection,
         batch: &[(Location, &CompanyRecord)],
     ) -> Result<(), DieselError> {
-        let DbConnection::Sqlite(conn) = conn;
         // Companies are few: a thousand to a statement, prepared each time.
         for chunk in batch.chunks(1000) {
             let rows: Vec<CompanyInsert> =
