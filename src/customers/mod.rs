@@ -5,6 +5,7 @@ mod company_positions;
 pub mod derived;
 mod find;
 mod model;
+mod name_members;
 mod query;
 mod search_index;
 

@@ -13,6 +13,7 @@ use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
+use crate::customers::name_members;
 use crate::customers::query::CustomersFilter;
 use crate::customers::Window;
 use crate::db::schema::{
@@ -83,7 +84,8 @@ pub(super) fn add_batch(conn: &mut DbConnection, after: i32, through: i32) -> Qu
 }
 
 /// After the last batch: one segment per index instead of one per batch, so that a query
-/// reads one doclist per trigram (several times faster on lists of thousands of matches).
+/// reads one doclist per trigram (several times faster on lists of thousands of matches), and
+/// the distinct names' lists of customers, now that every name is counted.
 pub(super) fn finish(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::sql_query("INSERT INTO customer_search (customer_search) VALUES ('optimize')")
         .execute(conn)?;
@@ -91,7 +93,7 @@ pub(super) fn finish(conn: &mut DbConnection) -> QueryResult<()> {
         "INSERT INTO customer_name_search (customer_name_search) VALUES ('optimize')",
     )
     .execute(conn)?;
-    Ok(())
+    name_members::fill(conn)
 }
 
 /// How the index serves "contains this (folded) needle".
@@ -203,6 +205,62 @@ pub(crate) fn name_holds(needle: &Needle) -> Option<CustomersFilter> {
     }
 }
 
+/// Customers in the distinct names' lists read for one page at most (4 bytes each): a needle
+/// held by more is paged by the substring index (a phrase) or the customers' index on names
+/// (a pair), whose walks to a page near the start cost less than reading every list.
+const LISTS_REACH: i64 = 100_000;
+
+/// The window of the customers holding a needle of names only, picked from the lists of the
+/// distinct names holding it ([`name_members`]), and their number; `None` for the window
+/// when they are more than `reach`.
+fn names_window(
+    conn: &mut DbConnection,
+    needle: &Needle,
+    ascending: bool,
+    window: Window,
+    reach: i64,
+) -> QueryResult<(Option<Vec<i32>>, i64)> {
+    use customer_names::{customers, id, members};
+    let (total, stored) = match needle {
+        // A phrase is held by few names as a rule: their lists are read with their counts.
+        // For one held by many, the lists read in vain cost a fraction of the index's walk.
+        Needle::Phrase { fts, .. } => {
+            let names: Vec<(i64, Vec<u8>)> = customer_names::table
+                .select((customers, members))
+                .filter(id.eq_any(names_with_phrase(fts)))
+                .load(conn)?;
+            let total = names.iter().map(|(held, _)| held).sum();
+            (total, names.into_iter().map(|(_, list)| list).collect())
+        }
+        // A pair is held by many names as a rule (thousands of them, for some): their lists
+        // are read only once their counts say they are few enough.
+        Needle::Pair { pair, .. } => {
+            let names: Vec<(i32, i64)> = customer_names::table
+                .select((id, customers))
+                .filter(id.eq_any(names_with_pair(pair)))
+                .load(conn)?;
+            let total = names.iter().map(|(_, held)| held).sum();
+            if total > reach || window.offset >= total {
+                (total, Vec::new())
+            } else {
+                let names: Vec<i32> = names.into_iter().map(|(name, _)| name).collect();
+                (total, name_members::stored(conn, &names)?)
+            }
+        }
+    };
+    if total > reach {
+        return Ok((None, total));
+    }
+    if window.offset >= total {
+        return Ok((Some(Vec::new()), total));
+    }
+    let lists: Vec<Vec<i32>> = stored.iter().map(|list| name_members::ids(list)).collect();
+    Ok((
+        Some(name_members::union_window(&lists, ascending, window)),
+        total,
+    ))
+}
+
 /// How many customers hold a needle of names only: the sum over the distinct names holding
 /// it (a few rows, where the customers holding it may be a good part of them all).
 fn names_count(conn: &mut DbConnection, needle: &Needle) -> QueryResult<i64> {
@@ -275,18 +333,10 @@ pub(crate) fn window_ids(
     window: Window,
     with_total: bool,
 ) -> QueryResult<(Vec<i32>, Option<i64>)> {
+    if needle.names_only() {
+        return names_only_window_ids(conn, needle, ascending, window, LISTS_REACH);
+    }
     match needle {
-        // Counted from the distinct names first: the window is then read knowing where the
-        // matches end.
-        Needle::Phrase { fts, .. } if with_total && needle.names_only() => {
-            let total = names_count(conn, needle)?;
-            let ids = if window.offset < total {
-                phrase_window_ids(conn, fts, ascending, window, Total::Known(total))?.0
-            } else {
-                Vec::new()
-            };
-            Ok((ids, Some(total)))
-        }
         Needle::Phrase { fts, .. } => {
             let total = if with_total {
                 Total::Wanted
@@ -294,28 +344,6 @@ pub(crate) fn window_ids(
                 Total::Unwanted
             };
             phrase_window_ids(conn, fts, ascending, window, total)
-        }
-        // Its customers from the index on names (which holds their ids): SQLite keeps the
-        // window while walking them, a few nanoseconds a match, where reading every one out
-        // costs tens of times that. Only ids, so that the index alone answers.
-        Needle::Pair { .. } if needle.names_only() => {
-            let holds = name_holds(needle).expect("a needle of names only");
-            let ids = customers::table.select(customers::id).filter(holds);
-            let ids = if ascending {
-                ids.order(customers::id.asc()).into_boxed()
-            } else {
-                ids.order(customers::id.desc()).into_boxed()
-            };
-            let ids = ids
-                .offset(window.offset)
-                .limit(window.per_page)
-                .load(conn)?;
-            let total = if with_total {
-                Some(names_count(conn, needle)?)
-            } else {
-                None
-            };
-            Ok((ids, total))
         }
         Needle::Pair { pair, .. } => {
             let mut ids = pair_ids(conn, pair)?;
@@ -330,6 +358,47 @@ pub(crate) fn window_ids(
             Ok((ids[start..end].to_vec(), Some(total)))
         }
     }
+}
+
+/// [`window_ids`] of a needle of names only, whose number the distinct names always tell: the
+/// window is picked from their lists ([`names_window`]), or, for a needle held by more than
+/// `reach` customers, from the index (a phrase; knowing where the matches end) or from the
+/// customers' index on names (a pair).
+fn names_only_window_ids(
+    conn: &mut DbConnection,
+    needle: &Needle,
+    ascending: bool,
+    window: Window,
+    reach: i64,
+) -> QueryResult<(Vec<i32>, Option<i64>)> {
+    let (picked, total) = names_window(conn, needle, ascending, window, reach)?;
+    if let Some(ids) = picked {
+        return Ok((ids, Some(total)));
+    }
+    if window.offset >= total {
+        return Ok((Vec::new(), Some(total)));
+    }
+    let ids = match needle {
+        Needle::Phrase { fts, .. } => {
+            phrase_window_ids(conn, fts, ascending, window, Total::Known(total))?.0
+        }
+        // Its customers from the index on names (which holds their ids): SQLite keeps the
+        // window while walking them, a few nanoseconds a match, where reading every one out
+        // costs tens of times that. Only ids, so that the index alone answers.
+        Needle::Pair { .. } => {
+            let holds = name_holds(needle).expect("a needle of names only");
+            let ids = customers::table.select(customers::id).filter(holds);
+            let ids = if ascending {
+                ids.order(customers::id.asc()).into_boxed()
+            } else {
+                ids.order(customers::id.desc()).into_boxed()
+            };
+            ids.offset(window.offset)
+                .limit(window.per_page)
+                .load(conn)?
+        }
+    };
+    Ok((ids, Some(total)))
 }
 
 /// What a window's read knows, or is asked, of the number of matches.
@@ -458,7 +527,69 @@ fn last_ids(
 
 #[cfg(test)]
 mod tests {
-    use super::{contains, Needle};
+    use super::{contains, names_only_window_ids, Needle};
+    use crate::customers::{derived, Window};
+
+    /// Windows picked from the distinct names' lists equal those the indexes read for needles
+    /// held by more customers than the lists are read for (which no test dataset reaches at
+    /// the real bound): phrases and pairs, both ways, near, deep and past the end.
+    #[test]
+    fn windows_from_the_names_lists_equal_the_indexes_ones() {
+        const NAMES: [&str; 7] = [
+            "O'Brien",
+            "Ann O'Brien",
+            "Bob Smith",
+            "Ann Smith",
+            "",
+            "Zoë Brien",
+            "ANN",
+        ];
+        let customers: String = (1..=1500)
+            .map(|n: usize| {
+                // Ids with gaps, names repeating out of step with them.
+                let customer = serde_json::json!({
+                    "id": n * 3 + n % 2,
+                    "email": format!("c{n}@example.com"),
+                    "name": NAMES[(n * 5 + n / 100) % NAMES.len()],
+                    "date_created": "2020-01-01 00:00:00",
+                });
+                format!("{customer}\n")
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open(dir.path().join("kbs.db").to_str().unwrap(), 1).unwrap();
+        let mut conn = db.pool.get().unwrap();
+        let input = crate::import::Input::from_bytes("customers.jsonl", customers.as_bytes());
+        crate::import::import(&mut conn, input, None, true).unwrap();
+        derived::build(&mut conn).unwrap();
+        let mut picked = 0;
+        for needle in ["o'brien", "brien", "ann", "an", "ri", "smith", "n o", "zz"] {
+            let needle = contains(needle, false).unwrap();
+            for (offset, per_page) in [
+                (0, 10),
+                (5, 3),
+                (40, 10),
+                (300, 100),
+                (1000, 10),
+                (9999, 10),
+            ] {
+                for ascending in [true, false] {
+                    let window = Window {
+                        page: 1,
+                        per_page,
+                        offset,
+                    };
+                    let mut read = |reach| {
+                        names_only_window_ids(&mut conn, &needle, ascending, window, reach).unwrap()
+                    };
+                    let from_lists = read(i64::MAX);
+                    assert_eq!(from_lists, read(0), "{needle:?} {window:?} {ascending}");
+                    picked += from_lists.0.len();
+                }
+            }
+        }
+        assert!(picked > 1000, "{picked}");
+    }
 
     #[test]
     fn needles_become_quoted_phrases_pairs_or_nothing() {

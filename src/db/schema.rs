@@ -134,12 +134,14 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Each distinct folded name and its number of customers (derived, built with the
-    /// substring index): what the `name` filter counts from.
+    /// Each distinct folded name, its number of customers and their ids (derived, built with
+    /// the substring index): what the `name` filter counts and picks its pages from.
     customer_names (id) {
         id -> Integer,
         name_lower -> Text,
         customers -> BigInt,
+        /// The customers' ids, ascending, as 4-byte little-endian integers.
+        members -> Binary,
     }
 }
 
