@@ -1,6 +1,7 @@
 //! The derived data: what the server keeps beside the imported customers so that some filters
 //! need not visit every match (the substring index and the distinct names, `search_index.rs`;
-//! each customer's position among its company's customers, `company_positions.rs`), and its
+//! the names' lists of customers, `name_members.rs`, filled when the last batch is in; each
+//! customer's position among its company's customers, `company_positions.rs`), and its
 //! build, which adds a batch of customers to all of them per write transaction.
 //!
 //! An import only bumps the dataset version; the derived data is then rebuilt (by the
