@@ -1,7 +1,8 @@
 //! The derived data: what the server keeps beside the imported customers so that some filters
 //! need not visit every match (the substring index and the distinct names, `search_index.rs`;
 //! the names' lists of customers, `name_members.rs`, filled when the last batch is in; each
-//! customer's position among its company's customers, `company_positions.rs`), and its
+//! customer's position among its company's customers, `company_positions.rs`; each customer's
+//! own REST JSON, `stored_json.rs`), and its
 //! build, which adds a batch of customers to all of them per write transaction.
 //!
 //! An import only bumps the dataset version; the derived data is then rebuilt (by the
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 
 use crate::customers::register_fold_case;
-use crate::customers::{company_positions, search_index};
+use crate::customers::{company_positions, search_index, stored_json};
 use crate::db::schema::{customers, search_index as progress};
 use crate::db::{dataset_version, write_transaction, Database, DbConnection};
 
@@ -63,6 +64,7 @@ fn step_in_transaction(conn: &mut DbConnection, batch: i64) -> QueryResult<Step>
     if building != current {
         search_index::clear(conn)?;
         company_positions::clear(conn)?;
+        stored_json::clear(conn)?;
         last_id = 0;
     }
     // The batch ends at the `batch`-th id after the last one indexed, or at the end.
@@ -76,6 +78,7 @@ fn step_in_transaction(conn: &mut DbConnection, batch: i64) -> QueryResult<Step>
     let through = upper.unwrap_or(i32::MAX);
     search_index::add_batch(conn, last_id, through)?;
     company_positions::add_batch(conn, last_id, through)?;
+    stored_json::add_batch(conn, last_id, through)?;
     let step = match upper {
         Some(through_id) => {
             diesel::update(progress::table)

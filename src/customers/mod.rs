@@ -8,6 +8,7 @@ mod model;
 mod name_members;
 mod query;
 mod search_index;
+mod stored_json;
 
 pub use find::{companies_of, IdOrEmail};
 pub use model::{fold_case, is_email, is_zero, Address, Company, Customer, PhoneJson};

@@ -81,6 +81,10 @@ pub struct Customer {
     /// Newest first.
     pub notes: Vec<String>,
     pub ticket_count: i32,
+    /// Its REST JSON's own parts as stored (`crate::rest::json::own_parts`), when the page was
+    /// read with them ([`crate::customers::CustomerQuery::list_with_own_json`]); the fields
+    /// they hold are then left empty.
+    pub own_json: Option<Vec<u8>>,
 }
 
 /// A customer's phones as the plugin's JSON and the data files show them: `additional` is
@@ -173,6 +177,7 @@ impl SummaryRow {
             website: String::new(),
             address: Address::default(),
             notes: Vec::new(),
+            own_json: None,
         }
     }
 }
@@ -206,6 +211,7 @@ impl CustomerRow {
             company_id: self.company_id,
             date_created: self.date_created,
             ticket_count: self.ticket_count,
+            own_json: None,
         })
     }
 }

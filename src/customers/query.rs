@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use crate::customers::find::companies_of;
 use crate::customers::model::{fold_case, Company, Customer, CustomerRow, SummaryRow};
 use crate::customers::search_index::{self, Needle};
+use crate::customers::stored_json::{self, with_own_json, OwnJsonRow};
 use crate::customers::{company_positions, derived};
 use crate::db::schema::{
     companies, company_counts, customer_emails, customer_search, customers, dataset,
@@ -181,6 +182,27 @@ enum Columns {
     /// All, and whether the customer's company exists: one more column of the same
     /// statement, where reading the companies would take a second one in a transaction.
     AllKnowingCompany,
+    /// Only [`OwnJsonRow`]'s (whether the company exists is in the stored parts).
+    OwnJson,
+}
+
+/// [`OwnJsonRow`]'s columns.
+type OwnJsonColumns = (
+    customers::id,
+    customers::user_id,
+    customers::company_id,
+    customers::date_created,
+    stored_json::OwnJson,
+);
+
+fn own_json_columns() -> OwnJsonColumns {
+    (
+        customers::id,
+        customers::user_id,
+        customers::company_id,
+        customers::date_created,
+        stored_json::own_json(),
+    )
 }
 
 impl From<Fields> for Columns {
@@ -225,6 +247,12 @@ fn load(query: BoxedCustomers<'_>, columns: Columns, conn: &mut DbConnection) ->
             .into_iter()
             .map(|(row, known)| Ok((row.into_customer()?, known)))
             .collect(),
+        Columns::OwnJson => Ok(query
+            .select(own_json_columns())
+            .load::<OwnJsonRow>(conn)?
+            .into_iter()
+            .map(|row| (with_own_json(row), false))
+            .collect()),
     }
 }
 
@@ -275,6 +303,32 @@ impl CustomerQuery {
         with_total: bool,
     ) -> QueryResult<Page> {
         self.list_columns(conn, with_total, Columns::AllKnowingCompany)
+    }
+
+    /// [`CustomerQuery::list_knowing_companies`] for the REST adapter: each customer with its
+    /// stored REST parts ([`Customer::own_json`], which tell whether its company exists) and
+    /// the columns the rest of its rendering needs, instead of every column. A page read while
+    /// the stored parts do not hold the dataset (an import landed, their build is under way)
+    /// is read again whole, knowing the companies.
+    pub fn list_with_own_json(
+        &self,
+        conn: &mut DbConnection,
+        with_total: bool,
+    ) -> QueryResult<Page> {
+        if with_total && self.is_unfiltered() && self.order_by == OrderBy::Id {
+            let ascending = self.order == SortOrder::Asc;
+            if let Some((customers, total)) =
+                stored_json::id_order_page(conn, ascending, self.window)?
+            {
+                let rows = customers.into_iter().map(|c| (c, false)).collect();
+                return Ok(Page::from_rows(rows, Some(total), self.window));
+            }
+        }
+        let page = self.list_columns(conn, with_total, Columns::OwnJson)?;
+        if page.customers.iter().all(|c| c.own_json.is_some()) {
+            return Ok(page);
+        }
+        self.list_knowing_companies(conn, with_total)
     }
 
     /// [`CustomerQuery::list`] with only `fields` set in each customer.
@@ -353,6 +407,12 @@ impl CustomerQuery {
                         .into_iter()
                         .map(|(row, known, total)| Ok(((row.into_customer()?, known), total)))
                         .collect::<QueryResult<Vec<_>>>()?,
+                    Columns::OwnJson => window
+                        .select((own_json_columns(), total))
+                        .load::<(OwnJsonRow, Option<i64>)>(conn)?
+                        .into_iter()
+                        .map(|(row, total)| ((with_own_json(row), false), total))
+                        .collect(),
                 }
             }};
         }

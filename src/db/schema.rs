@@ -50,8 +50,24 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_names,
     customer_name_search,
     customer_name_instances,
-    company_positions
+    company_positions,
+    customer_json
 );
+
+diesel::table! {
+    /// What of each customer's REST JSON depends on the dataset alone (derived, built with
+    /// the substring index): `crate::rest::json::own_parts`.
+    customer_json (id) {
+        id -> Integer,
+        user_id -> Integer,
+        company_id -> Integer,
+        date_created -> BigInt,
+        parts -> Binary,
+    }
+}
+
+// A page of stored renderings carries the unfiltered total as a subquery column.
+diesel::allow_tables_to_appear_in_same_query!(dataset, customer_json);
 
 diesel::table! {
     users (id) {

@@ -10,7 +10,7 @@ use crate::auth::Identity;
 use crate::customers::IdOrEmail;
 use crate::error::AppError;
 use crate::rest::describe::{self, LIST_ROUTE};
-use crate::rest::json::CustomerJson;
+use crate::rest::json::{own_parts, CustomerWriter};
 use crate::rest::params::{self, RawParams};
 use crate::rest::response::{Answer, Shaping};
 use crate::rest::routes::{self, Route};
@@ -130,19 +130,30 @@ async fn list(
     let window = query.window;
     let page = state
         .db
-        .read(move |conn| Ok(query.list_knowing_companies(conn, true)?))?;
+        .read(move |conn| Ok(query.list_with_own_json(conn, true)?))?;
     let total = page.total.unwrap_or_default();
     let total_pages = page.total_pages().unwrap_or_default();
     if window.page > total_pages && total > 0 {
         return Err(AppError::PageOutOfRange);
     }
-    let rendered: Vec<CustomerJson> = page
-        .customers
-        .iter()
-        .map(|c| CustomerJson::new(c, page.known_companies.contains(&c.company_id), &state.site))
-        .collect();
     // A customer as the plugin renders it is ~800 bytes.
-    let mut answer = Answer::ok(shaping.payload_sized(&rendered, 1024 * rendered.len()))
+    let mut body = Vec::with_capacity(1024 * page.customers.len() + 2);
+    let writer = CustomerWriter::new(&state.site);
+    body.push(b'[');
+    for (at, c) in page.customers.iter().enumerate() {
+        if at > 0 {
+            body.push(b',');
+        }
+        match &c.own_json {
+            Some(own) => writer.write(&mut body, own, c),
+            None => {
+                let known = page.known_companies.contains(&c.company_id);
+                writer.write(&mut body, &own_parts(c, known), c)
+            }
+        }
+    }
+    body.push(b']');
+    let mut answer = Answer::ok(shaping.encoded(body))
         .header("X-WP-Total", total.to_string())
         .header("X-WP-TotalPages", total_pages.to_string());
     let links = pagination_links(state, params, window.page, total_pages);
@@ -186,9 +197,11 @@ async fn single(
         .db
         .read(move |conn| Ok(key.find_knowing_company(conn)?))?;
     let (customer, company_known) = found.ok_or(AppError::CustomerNotFound)?;
-    Ok(Answer::ok(shaping.payload(&CustomerJson::new(
+    let mut body = Vec::with_capacity(1024);
+    CustomerWriter::new(&state.site).write(
+        &mut body,
+        &own_parts(&customer, company_known),
         &customer,
-        company_known,
-        &state.site,
-    ))))
+    );
+    Ok(Answer::ok(shaping.encoded(body)))
 }

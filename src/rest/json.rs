@@ -93,66 +93,23 @@ enum Route {
     Tickets(i32),
 }
 
-/// A link: [`Site::rest_url`] of a route.
-struct Url<'a> {
-    site: &'a Site,
-    route: Route,
-}
-
-impl Url<'_> {
-    /// The link, put together by appending its pieces: five links per customer through the
-    /// formatting machinery (and JSON's escaping of each piece it wrote) were a tenth of a
-    /// REST page's JSON.
-    fn text(&self) -> String {
-        let (route, id) = match self.route {
+impl Route {
+    /// The path after the site's URL, as a fixed part and an id.
+    fn path(self) -> (&'static str, Option<i32>) {
+        match self {
             Route::Customer(id) => ("/wp-json/kbs/v1/customers/", Some(id)),
             Route::Customers => ("/wp-json/kbs/v1/customers", None),
             Route::User(id) => ("/wp-json/wp/v2/users/", Some(id)),
             Route::Company(id) => ("/wp-json/kbs/v1/companies/", Some(id)),
             Route::Tickets(id) => ("/wp-json/kbs/v1/tickets/?customer=", Some(id)),
-        };
-        let mut text = String::with_capacity(self.site.base_url.len() + route.len() + 11);
-        text.push_str(&self.site.base_url);
-        text.push_str(route);
-        if let Some(id) = id {
-            text.push_str(itoa::Buffer::new().format(id));
         }
-        text
     }
 }
 
-impl Serialize for Url<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.text())
-    }
-}
-
+/// The members of a customer's JSON before `date_created`, in the plugin's order: they depend
+/// on the customer and on whether its company exists.
 #[derive(Serialize)]
-struct Href<'a> {
-    href: Url<'a>,
-}
-
-#[derive(Serialize)]
-struct EmbeddableHref<'a> {
-    embeddable: bool,
-    href: Url<'a>,
-}
-
-#[derive(Serialize)]
-struct LinksJson<'a> {
-    #[serde(rename = "self")]
-    self_: [Href<'a>; 1],
-    collection: [Href<'a>; 1],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user: Option<[EmbeddableHref<'a>; 1]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    company: Option<[EmbeddableHref<'a>; 1]>,
-    tickets: [EmbeddableHref<'a>; 1],
-}
-
-/// One customer as the plugin's route renders it.
-#[derive(Serialize)]
-pub struct CustomerJson<'a> {
+struct OwnHead<'a> {
     id: i32,
     #[serde(skip_serializing_if = "str::is_empty")]
     name: &'a str,
@@ -169,53 +126,134 @@ pub struct CustomerJson<'a> {
     /// Present only when the company exists (the plugin reads it from the company record).
     #[serde(skip_serializing_if = "Option::is_none")]
     company: Option<i32>,
-    date_created: LocalDate<'a>,
+}
+
+/// The members between `date_created` and `_links`: the customer's alone too.
+#[derive(Serialize)]
+struct OwnTail<'a> {
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notes: &'a [String],
     ticket_count: i32,
-    _links: LinksJson<'a>,
 }
 
-impl<'a> CustomerJson<'a> {
-    /// `company_known`: whether the customer's company exists (the plugin shows the field
-    /// only then).
-    pub fn new(c: &'a Customer, company_known: bool, site: &'a Site) -> Self {
-        let url = |route| Url { site, route };
-        let embeddable = |route| {
-            [EmbeddableHref {
-                embeddable: true,
-                href: url(route),
-            }]
+/// What of a customer's JSON depends on the dataset alone: the members before `date_created`
+/// and those between it and `_links`, each run without braces, the first preceded by its
+/// length (4 bytes, little-endian). `company_known`: whether the customer's company exists.
+/// Stored by the derived data's build (`customer_json`; every import, of companies too,
+/// rebuilds it), or made for the customer at hand; either way [`CustomerWriter`] finishes it
+/// with what depends on the server's settings.
+pub fn own_parts(c: &Customer, company_known: bool) -> Vec<u8> {
+    let head = serde_json::to_vec(&OwnHead {
+        id: c.id,
+        name: &c.name,
+        user_id: c.user_id,
+        email: &c.email,
+        additional_emails: &c.additional_emails,
+        phone: (!c.phone_primary.is_empty()).then(|| c.phone_json()),
+        website: &c.website,
+        address: (!c.address.is_empty()).then_some(&c.address),
+        company: company_known.then_some(c.company_id),
+    })
+    .expect("serializable");
+    let tail = serde_json::to_vec(&OwnTail {
+        notes: &c.notes[..c.notes.len().min(MAX_NOTES)],
+        ticket_count: c.ticket_count,
+    })
+    .expect("serializable");
+    let (head, tail) = (&head[1..head.len() - 1], &tail[1..tail.len() - 1]);
+    let mut parts = Vec::with_capacity(4 + head.len() + tail.len());
+    parts.extend_from_slice(&(head.len() as u32).to_le_bytes());
+    parts.extend_from_slice(head);
+    parts.extend_from_slice(tail);
+    parts
+}
+
+/// Writes customers as the plugin's route renders them (its key order, empty values left
+/// out, `_links`), from their own parts ([`own_parts`]) and what depends on the server's
+/// settings: the date in the site's time zone, the links under its URL. Appended
+/// piece by piece: through serde, the links and dates (their formatting and escaping) were
+/// most of a page's writing.
+pub struct CustomerWriter<'a> {
+    site: &'a Site,
+    /// The site's URL as it stands inside a JSON string.
+    base_url: String,
+}
+
+impl<'a> CustomerWriter<'a> {
+    pub fn new(site: &'a Site) -> Self {
+        let quoted = serde_json::to_string(&site.base_url).expect("a string serializes");
+        CustomerWriter {
+            site,
+            base_url: quoted[1..quoted.len() - 1].to_owned(),
+        }
+    }
+
+    /// Appends customer `c` (which needs only its ids and creation date besides `own`, its
+    /// own parts). Parts too short for their length are written as they stand (the stored
+    /// ones are ours; this keeps a damaged file from panicking the server).
+    pub fn write(&self, out: &mut Vec<u8>, own: &[u8], c: &Customer) {
+        let (head, tail) = match own.split_first_chunk::<4>() {
+            Some((length, rest)) if (u32::from_le_bytes(*length) as usize) <= rest.len() => {
+                rest.split_at(u32::from_le_bytes(*length) as usize)
+            }
+            _ => (own, &[][..]),
         };
-        CustomerJson {
-            id: c.id,
-            name: &c.name,
-            user_id: c.user_id,
-            email: &c.email,
-            additional_emails: &c.additional_emails,
-            phone: (!c.phone_primary.is_empty()).then(|| c.phone_json()),
-            website: &c.website,
-            address: (!c.address.is_empty()).then_some(&c.address),
-            company: company_known.then_some(c.company_id),
-            date_created: LocalDate {
-                site,
-                seconds: c.date_created,
-            },
-            notes: &c.notes[..c.notes.len().min(MAX_NOTES)],
-            ticket_count: c.ticket_count,
-            _links: LinksJson {
-                self_: [Href {
-                    href: url(Route::Customer(c.id)),
-                }],
-                collection: [Href {
-                    href: url(Route::Customers),
-                }],
-                user: (c.user_id != 0).then(|| embeddable(Route::User(c.user_id))),
-                // The link follows the stored id even when no such company exists, as the
-                // plugin's does.
-                company: (c.company_id != 0).then(|| embeddable(Route::Company(c.company_id))),
-                tickets: embeddable(Route::Tickets(c.id)),
-            },
+        out.push(b'{');
+        out.extend_from_slice(head);
+        out.extend_from_slice(b",\"date_created\":");
+        let date = LocalDate {
+            site: self.site,
+            seconds: c.date_created,
+        };
+        match date.digits() {
+            Some(digits) => {
+                out.push(b'"');
+                out.extend_from_slice(&digits);
+                out.push(b'"');
+            }
+            None => serde_json::to_writer(&mut *out, &date).expect("serializable"),
+        }
+        if !tail.is_empty() {
+            out.push(b',');
+            out.extend_from_slice(tail);
+        }
+        out.extend_from_slice(b",\"_links\":{\"self\":");
+        self.link(out, false, Route::Customer(c.id));
+        out.extend_from_slice(b",\"collection\":");
+        self.link(out, false, Route::Customers);
+        if c.user_id != 0 {
+            out.extend_from_slice(b",\"user\":");
+            self.link(out, true, Route::User(c.user_id));
+        }
+        // The link follows the stored id even when no such company exists, as the plugin's
+        // does.
+        if c.company_id != 0 {
+            out.extend_from_slice(b",\"company\":");
+            self.link(out, true, Route::Company(c.company_id));
+        }
+        out.extend_from_slice(b",\"tickets\":");
+        self.link(out, true, Route::Tickets(c.id));
+        out.extend_from_slice(b"}}");
+    }
+
+    /// `[{"embeddable":true,"href":"…"}]`, or without `embeddable`.
+    fn link(&self, out: &mut Vec<u8>, embeddable: bool, route: Route) {
+        out.extend_from_slice(if embeddable {
+            b"[{\"embeddable\":true,\"href\":\""
+        } else {
+            b"[{\"href\":\""
+        });
+        self.url(out, route);
+        out.extend_from_slice(b"\"}]");
+    }
+
+    /// [`Site::rest_url`] of `route`, as it stands inside a JSON string.
+    fn url(&self, out: &mut Vec<u8>, route: Route) {
+        let (path, id) = route.path();
+        out.extend_from_slice(self.base_url.as_bytes());
+        out.extend_from_slice(path.as_bytes());
+        if let Some(id) = id {
+            out.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
         }
     }
 }
@@ -224,7 +262,7 @@ impl<'a> CustomerJson<'a> {
 mod tests {
     use chrono::{DateTime, FixedOffset};
 
-    use super::{LocalDate, Route, Site, Url};
+    use super::{CustomerWriter, LocalDate, Route, Site};
 
     fn site(offset_seconds: i32) -> Site {
         Site {
@@ -268,19 +306,27 @@ mod tests {
     }
 
     #[test]
-    fn links_are_rest_urls() {
-        let site = site(0);
-        let url = |route| Url { site: &site, route }.text();
-        assert_eq!(
-            url(Route::Customer(7)),
-            site.rest_url("/kbs/v1/customers/7")
-        );
-        assert_eq!(url(Route::Customers), site.rest_url("/kbs/v1/customers"));
-        assert_eq!(url(Route::User(3)), site.rest_url("/wp/v2/users/3"));
-        assert_eq!(url(Route::Company(9)), site.rest_url("/kbs/v1/companies/9"));
-        assert_eq!(
-            url(Route::Tickets(7)),
-            site.rest_url("/kbs/v1/tickets/?customer=7")
-        );
+    fn links_are_rest_urls_as_json_strings() {
+        for base_url in ["https://help.example/sub", "http://h/\"quoted\"\\"] {
+            let site = Site {
+                base_url: base_url.into(),
+                ..site(0)
+            };
+            let writer = CustomerWriter::new(&site);
+            let url = |route| {
+                let mut out = Vec::new();
+                writer.url(&mut out, route);
+                String::from_utf8(out).unwrap()
+            };
+            let json = |route: &str| {
+                let quoted = serde_json::to_string(&site.rest_url(route)).unwrap();
+                quoted[1..quoted.len() - 1].to_owned()
+            };
+            assert_eq!(url(Route::Customer(7)), json("/kbs/v1/customers/7"));
+            assert_eq!(url(Route::Customers), json("/kbs/v1/customers"));
+            assert_eq!(url(Route::User(3)), json("/wp/v2/users/3"));
+            assert_eq!(url(Route::Company(9)), json("/kbs/v1/companies/9"));
+            assert_eq!(url(Route::Tickets(7)), json("/kbs/v1/tickets/?customer=7"));
+        }
     }
 }

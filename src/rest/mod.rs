@@ -3,7 +3,7 @@
 
 mod describe;
 pub(crate) mod handlers;
-mod json;
+pub(crate) mod json;
 mod params;
 mod response;
 mod routes;

@@ -86,18 +86,20 @@ impl Shaping {
 
     /// Serializes `data`, as a `Value` only when something must look inside it.
     pub fn payload(&self, data: &impl Serialize) -> Payload {
-        self.payload_sized(data, 512)
-    }
-
-    /// [`Shaping::payload`] into a buffer with room for `size_hint` bytes from the start (a
-    /// page written into a growing one is copied several times over).
-    pub fn payload_sized(&self, data: &impl Serialize, size_hint: usize) -> Payload {
         if self.fields.is_some() || self.envelope {
             Payload::Json(serde_json::to_value(data).expect("serializable"))
         } else {
-            let mut buffer = Vec::with_capacity(size_hint);
-            serde_json::to_writer(&mut buffer, data).expect("serializable");
-            Payload::Encoded(buffer)
+            Payload::Encoded(serde_json::to_vec(data).expect("serializable"))
+        }
+    }
+
+    /// A body already written as JSON, read back as a `Value` only when something must look
+    /// inside it.
+    pub fn encoded(&self, json: Vec<u8>) -> Payload {
+        if self.fields.is_some() || self.envelope {
+            Payload::Json(serde_json::from_slice(&json).expect("our own JSON"))
+        } else {
+            Payload::Encoded(json)
         }
     }
 }

@@ -1,0 +1,184 @@
+//! Each customer's own REST JSON, stored (`customer_json`, derived data kept by `derived.rs`):
+//! the members of the plugin's rendering that depend on the dataset alone (the customer, and
+//! whether its company exists; every import bumps the dataset's version). A REST page pastes
+//! them where it would decode every column (parsing the JSON ones) and write it out again,
+//! which was most of a page's time; its rows then need only the columns the rest is made
+//! from. The parts are made by the REST adapter's own writer, [`own_parts`], so a page pasting
+//! them and one rendered from the full row are the same bytes.
+
+use diesel::backend::Backend;
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{Binary, Bool, Nullable};
+
+use crate::customers::model::CustomerRow;
+use crate::customers::query::company_known;
+use crate::customers::{Customer, Window};
+use crate::db::schema::{customer_json, customers, dataset};
+use crate::db::DbConnection;
+use crate::rest::json::own_parts;
+
+/// Customers rendered and written per statement within a build batch: bounds what a batch
+/// holds in memory (a customer decoded is ~1.5 KB) whatever the batch's size.
+const WRITE_CHUNK: i64 = 500;
+
+/// Forgets every stored rendering, for a build started over.
+pub(super) fn clear(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::delete(customer_json::table).execute(conn)?;
+    Ok(())
+}
+
+/// Renders and stores the customers with ids in `(after, through]`.
+pub(super) fn add_batch(conn: &mut DbConnection, after: i32, through: i32) -> QueryResult<()> {
+    let mut after = after;
+    loop {
+        let rows: Vec<(CustomerRow, bool)> = customers::table
+            .filter(customers::id.gt(after).and(customers::id.le(through)))
+            .order(customers::id)
+            .limit(WRITE_CHUNK)
+            .select((CustomerRow::as_select(), company_known()))
+            .load(conn)?;
+        let Some(last) = rows.last().map(|(row, _)| row.id) else {
+            return Ok(());
+        };
+        let rendered = rows
+            .into_iter()
+            .map(|(row, company_known)| {
+                let customer = row.into_customer()?;
+                Ok((
+                    customer_json::id.eq(customer.id),
+                    customer_json::user_id.eq(customer.user_id),
+                    customer_json::company_id.eq(customer.company_id),
+                    customer_json::date_created.eq(customer.date_created),
+                    customer_json::parts.eq(own_parts(&customer, company_known)),
+                ))
+            })
+            .collect::<QueryResult<Vec<_>>>()?;
+        diesel::insert_into(customer_json::table)
+            .values(rendered)
+            .execute(conn)?;
+        after = last;
+    }
+}
+
+/// What a REST rendering needs beside a customer's stored parts (ids, creation date), and the
+/// parts.
+pub(crate) type OwnJsonRow = (i32, i32, i32, i64, Option<Vec<u8>>);
+
+/// A [`Customer`] with only its ids, creation date and stored parts set.
+pub(crate) fn with_own_json(
+    (id, user_id, company_id, date_created, own_json): OwnJsonRow,
+) -> Customer {
+    Customer {
+        id,
+        user_id,
+        company_id,
+        date_created,
+        own_json,
+        name: String::new(),
+        email: String::new(),
+        additional_emails: Vec::new(),
+        phone_primary: String::new(),
+        phone_additional: String::new(),
+        website: String::new(),
+        address: Default::default(),
+        notes: Vec::new(),
+        ticket_count: 0,
+    }
+}
+
+/// An unfiltered page in id order, with the total, read from the stored renderings alone (no
+/// row of the customers, no lookup per customer): `None` when they do not hold the dataset
+/// the statement reads, or the page is past the end (no row to carry the total).
+pub(crate) fn id_order_page(
+    conn: &mut DbConnection,
+    ascending: bool,
+    window: Window,
+) -> QueryResult<Option<(Vec<Customer>, i64)>> {
+    use customer_json::{company_id, date_created, id, parts, user_id};
+    let total = dataset::table.select(dataset::customers).single_value();
+    let columns = (
+        (id, user_id, company_id, date_created, parts.nullable()),
+        total,
+    );
+    let current = customer_json::table.filter(Current);
+    // Each direction its own statement type, which diesel finds prepared by type.
+    let rows: Vec<(OwnJsonRow, Option<i64>)> = if ascending {
+        current
+            .order(id.asc())
+            .offset(window.offset)
+            .limit(window.per_page)
+            .select(columns)
+            .load(conn)?
+    } else {
+        current
+            .order(id.desc())
+            .offset(window.offset)
+            .limit(window.per_page)
+            .select(columns)
+            .load(conn)?
+    };
+    let Some(total) = rows.first().and_then(|(_, total)| *total) else {
+        return Ok(None);
+    };
+    let customers = rows
+        .into_iter()
+        .map(|(row, _)| with_own_json(row))
+        .collect();
+    Ok(Some((customers, total)))
+}
+
+/// "The stored renderings hold the dataset this statement reads": its check is inside the
+/// statement, so it sees the same snapshot, and SQLite evaluates it once per statement.
+const CURRENT: &str = "(SELECT version FROM search_index) = (SELECT version FROM dataset)";
+
+/// [`CURRENT`] as a filter on the stored renderings. Fixed SQL text with a type of its own, as
+/// [`OwnJson`], so that statements holding it keep their prepared form.
+#[derive(Debug, Clone, Copy, QueryId, ValidGrouping)]
+pub(crate) struct Current;
+
+impl Expression for Current {
+    type SqlType = Bool;
+}
+
+impl<DB: Backend> QueryFragment<DB> for Current {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql(CURRENT);
+        Ok(())
+    }
+}
+
+impl AppearsOnTable<customer_json::table> for Current {}
+
+impl SelectableExpression<customer_json::table> for Current {}
+
+/// The row's stored parts, as a column of a query on the customers: `NULL` when they do not
+/// hold the dataset the statement reads ([`CURRENT`]). Fixed SQL text with a type of its own,
+/// so that statements holding it keep their prepared form.
+#[derive(Debug, Clone, Copy, QueryId, ValidGrouping)]
+pub(crate) struct OwnJson;
+
+pub(crate) fn own_json() -> OwnJson {
+    OwnJson
+}
+
+impl Expression for OwnJson {
+    type SqlType = Nullable<Binary>;
+}
+
+impl<DB: Backend> QueryFragment<DB> for OwnJson {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql(
+            "(SELECT customer_json.parts FROM customer_json \
+             WHERE customer_json.id = customers.id AND ",
+        );
+        out.push_sql(CURRENT);
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl AppearsOnTable<customers::table> for OwnJson {}
+
+impl SelectableExpression<customers::table> for OwnJson {}
