@@ -64,7 +64,7 @@ impl Address {
 }
 
 /// One customer. Empty strings and zero ids mean "none", as in KB Support.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Customer {
     pub id: i32,
     pub name: String,
@@ -171,13 +171,7 @@ impl SummaryRow {
             company_id: self.company_id,
             date_created: self.date_created,
             ticket_count: self.ticket_count,
-            additional_emails: Vec::new(),
-            phone_primary: String::new(),
-            phone_additional: String::new(),
-            website: String::new(),
-            address: Address::default(),
-            notes: Vec::new(),
-            own_json: None,
+            ..Customer::default()
         }
     }
 }

@@ -76,15 +76,7 @@ pub(crate) fn with_own_json(
         company_id,
         date_created,
         own_json,
-        name: String::new(),
-        email: String::new(),
-        additional_emails: Vec::new(),
-        phone_primary: String::new(),
-        phone_additional: String::new(),
-        website: String::new(),
-        address: Default::default(),
-        notes: Vec::new(),
-        ticket_count: 0,
+        ..Customer::default()
     }
 }
 

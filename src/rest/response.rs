@@ -84,9 +84,14 @@ impl Shaping {
         }
     }
 
+    /// Whether `_fields` or `_envelope` must look inside the body.
+    fn looks_inside(&self) -> bool {
+        self.fields.is_some() || self.envelope
+    }
+
     /// Serializes `data`, as a `Value` only when something must look inside it.
     pub fn payload(&self, data: &impl Serialize) -> Payload {
-        if self.fields.is_some() || self.envelope {
+        if self.looks_inside() {
             Payload::Json(serde_json::to_value(data).expect("serializable"))
         } else {
             Payload::Encoded(serde_json::to_vec(data).expect("serializable"))
@@ -96,7 +101,7 @@ impl Shaping {
     /// A body already written as JSON, read back as a `Value` only when something must look
     /// inside it.
     pub fn encoded(&self, json: Vec<u8>) -> Payload {
-        if self.fields.is_some() || self.envelope {
+        if self.looks_inside() {
             Payload::Json(serde_json::from_slice(&json).expect("our own JSON"))
         } else {
             Payload::Encoded(json)
