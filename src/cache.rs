@@ -3,7 +3,7 @@
 //! served again until an import bumps the version. Every successful GET also gets a strong
 //! `ETag`, and `If-None-Match` answers `304`.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
@@ -49,6 +49,10 @@ pub struct ResponseCache {
     version: AtomicI64,
     /// What reads the version: an import by another process is seen by the very next request.
     reader: Mutex<VersionReader>,
+    /// Requests answered from an entry, and requests looked up and not found: what tells a
+    /// test (and an operator) whether an answer came from memory.
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 #[derive(Default)]
@@ -68,7 +72,24 @@ impl ResponseCache {
             entries,
             version: AtomicI64::new(0),
             reader: Mutex::new(VersionReader::default()),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
+    }
+
+    /// Whether answers are kept at all (a bound of 0 keeps none).
+    pub fn is_enabled(&self) -> bool {
+        self.entries.is_some()
+    }
+
+    /// Requests answered from memory so far.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    /// Requests looked up in memory and not found there so far.
+    pub fn misses(&self) -> u64 {
+        self.misses.load(Ordering::Relaxed)
     }
 
     /// The stored dataset's version as of now: the last one read if nothing was committed
@@ -230,8 +251,12 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         return next.run(Request::from_parts(parts, Body::from(body))).await;
     };
     let key = key(version, role, &parts, &body);
-    if let Some(stored) = cache.entries.as_ref().and_then(|e| e.get(&key)) {
-        return answer(&stored, &method, &parts.headers);
+    if let Some(entries) = &cache.entries {
+        if let Some(stored) = entries.get(&key) {
+            cache.hits.fetch_add(1, Ordering::Relaxed);
+            return answer(&stored, &method, &parts.headers);
+        }
+        cache.misses.fetch_add(1, Ordering::Relaxed);
     }
 
     let request_headers = parts.headers.clone();

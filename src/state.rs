@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::auth::{Authenticator, FailureLimit};
 use crate::cache::ResponseCache;
+use crate::customers::{Reads, Thresholds};
 use crate::db::Database;
 use crate::graphql::{self, AppSchema};
 use crate::rest::{CorsOrigins, Site};
@@ -42,6 +43,8 @@ pub struct Shared {
     /// Whether planned answers are used (else the executor answers every query): off only
     /// to compare both paths.
     pub planned: bool,
+    /// Where the query core's special reads start, and how often each read was taken.
+    pub reads: Arc<Reads>,
 }
 
 /// The response cache's default bound.
@@ -65,8 +68,10 @@ impl Default for Limits {
 
 impl AppState {
     pub fn new(db: Database, limits: Limits) -> AppState {
+        let reads = Arc::new(Reads::default());
         AppState(Arc::new(Shared {
-            schema: graphql::build(db.clone()),
+            schema: graphql::build(db.clone(), reads.clone()),
+            reads,
             auth: Arc::new(Authenticator::new(db.clone(), FailureLimit::default())),
             db,
             limits,
@@ -116,6 +121,15 @@ impl AppState {
     /// With `false`, the GraphQL executor answers every query (see `graphql::plan`).
     pub fn with_query_plans(mut self, planned: bool) -> AppState {
         self.settings().planned = planned;
+        self
+    }
+
+    /// The query core's reads start at `thresholds` (they change speed, never an answer).
+    pub fn with_thresholds(mut self, thresholds: Thresholds) -> AppState {
+        let reads = Arc::new(Reads::new(thresholds));
+        let settings = self.settings();
+        settings.schema = graphql::build(settings.db.clone(), reads.clone());
+        settings.reads = reads;
         self
     }
 

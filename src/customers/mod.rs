@@ -9,6 +9,7 @@ mod name_members;
 mod query;
 mod search_index;
 mod stored_json;
+pub mod strategy;
 
 pub use find::{companies_of, IdOrEmail};
 pub use model::{fold_case, is_email, is_zero, Address, Company, Customer, PhoneJson};
@@ -16,3 +17,4 @@ pub(crate) use model::{register_fold_case, CustomerRow};
 pub use query::{
     CustomerQuery, Fields, OrderBy, Page, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE,
 };
+pub use strategy::{Read, Reads, Thresholds};

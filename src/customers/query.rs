@@ -9,17 +9,13 @@ use crate::customers::find::companies_of;
 use crate::customers::model::{fold_case, Company, Customer, CustomerRow, SummaryRow};
 use crate::customers::search_index::{self, Needle};
 use crate::customers::stored_json::{self, with_own_json, OwnJsonRow};
+use crate::customers::strategy::{Read, Reads};
 use crate::customers::{company_positions, derived};
 use crate::db::schema::{
     companies, company_counts, customer_emails, customer_search, customers, dataset,
 };
 use crate::db::{in_json, search_matches, Backend, DbConnection};
 use crate::error::AppError;
-
-/// Pages of one company's customers in id order from this offset on are read from the stored
-/// positions ([`company_positions::in_company_window`]); before it, walking the company's index
-/// costs no more than the reads that check the positions are current.
-const POSITIONS_FROM: i64 = 500;
 
 /// A filter on the customers (their rows as a query's WHERE sees them).
 pub(crate) type CustomersFilter =
@@ -275,8 +271,13 @@ impl Page {
 impl CustomerQuery {
     /// The page, and its total when `with_total` is set (a count costs a second scan of the
     /// matches, which a client that shows no totals should not pay for).
-    pub fn list(&self, conn: &mut DbConnection, with_total: bool) -> QueryResult<Page> {
-        self.list_columns(conn, with_total, Columns::All)
+    pub fn list(
+        &self,
+        conn: &mut DbConnection,
+        reads: &Reads,
+        with_total: bool,
+    ) -> QueryResult<Page> {
+        self.list_columns(conn, reads, with_total, Columns::All)
     }
 
     /// The page with `fields`, and the companies its customers belong to, by id, read in the
@@ -285,11 +286,12 @@ impl CustomerQuery {
     pub fn list_with_companies(
         &self,
         conn: &mut DbConnection,
+        reads: &Reads,
         with_total: bool,
         fields: Fields,
     ) -> QueryResult<(Page, HashMap<i32, Company>)> {
         conn.transaction(|conn| {
-            let page = self.read(conn, with_total, fields.into())?;
+            let page = self.read(conn, reads, with_total, fields.into())?;
             let companies = companies_of(conn, &page.customers)?;
             Ok((page, companies))
         })
@@ -300,9 +302,10 @@ impl CustomerQuery {
     pub fn list_knowing_companies(
         &self,
         conn: &mut DbConnection,
+        reads: &Reads,
         with_total: bool,
     ) -> QueryResult<Page> {
-        self.list_columns(conn, with_total, Columns::AllKnowingCompany)
+        self.list_columns(conn, reads, with_total, Columns::AllKnowingCompany)
     }
 
     /// [`CustomerQuery::list_knowing_companies`] for the REST adapter: each customer with its
@@ -313,6 +316,7 @@ impl CustomerQuery {
     pub fn list_with_own_json(
         &self,
         conn: &mut DbConnection,
+        reads: &Reads,
         with_total: bool,
     ) -> QueryResult<Page> {
         if with_total && self.is_unfiltered() && self.order_by == OrderBy::Id {
@@ -320,35 +324,40 @@ impl CustomerQuery {
             if let Some((customers, total)) =
                 stored_json::id_order_page(conn, ascending, self.window)?
             {
+                reads.took(Read::StoredPage);
                 let rows = customers.into_iter().map(|c| (c, false)).collect();
                 return Ok(Page::from_rows(rows, Some(total), self.window));
             }
         }
-        let page = self.list_columns(conn, with_total, Columns::OwnJson)?;
+        let page = self.list_columns(conn, reads, with_total, Columns::OwnJson)?;
         if page.customers.iter().all(|c| c.own_json.is_some()) {
             return Ok(page);
         }
-        self.list_knowing_companies(conn, with_total)
+        reads.took(Read::StaleRenderings);
+        self.list_knowing_companies(conn, reads, with_total)
     }
 
     /// [`CustomerQuery::list`] with only `fields` set in each customer.
     pub fn list_fields(
         &self,
         conn: &mut DbConnection,
+        reads: &Reads,
         with_total: bool,
         fields: Fields,
     ) -> QueryResult<Page> {
-        self.list_columns(conn, with_total, fields.into())
+        self.list_columns(conn, reads, with_total, fields.into())
     }
 
     fn list_columns(
         &self,
         conn: &mut DbConnection,
+        reads: &Reads,
         with_total: bool,
         columns: Columns,
     ) -> QueryResult<Page> {
         if with_total && self.is_unfiltered() {
             if let Some(page) = self.unfiltered_page(conn, columns)? {
+                reads.took(Read::Unfiltered);
                 return Ok(page);
             }
             // Past the end (or an import landed just now): the total decides, in one
@@ -356,17 +365,18 @@ impl CustomerQuery {
             return conn.transaction(|conn| {
                 let total: i64 = dataset::table.select(dataset::customers).first(conn)?;
                 if self.window.offset >= total {
+                    reads.took(Read::PastTheEnd);
                     return Ok(Page::from_rows(Vec::new(), Some(total), self.window));
                 }
-                self.read(conn, true, columns)
+                self.read(conn, reads, true, columns)
             });
         }
-        if with_total || self.substrings().is_some() || self.positioned_company().is_some() {
+        if with_total || self.substrings().is_some() || self.positioned_company(reads).is_some() {
             // One read transaction: the page, its total and the derived indexes' state come
             // from the same snapshot, even while an import replaces the dataset.
-            conn.transaction(|conn| self.read(conn, with_total, columns))
+            conn.transaction(|conn| self.read(conn, reads, with_total, columns))
         } else {
-            self.read(conn, false, columns)
+            self.read(conn, reads, false, columns)
         }
     }
 
@@ -431,11 +441,13 @@ impl CustomerQuery {
     fn read(
         &self,
         conn: &mut DbConnection,
+        reads: &Reads,
         with_total: bool,
         columns: Columns,
     ) -> QueryResult<Page> {
-        if let Some(company) = self.positioned_company() {
+        if let Some(company) = self.positioned_company(reads) {
             if derived::is_current(conn)? {
+                reads.took(Read::CompanyPositions);
                 let total = self.company_total(conn)?;
                 let ascending = self.order == SortOrder::Asc;
                 let in_window =
@@ -461,8 +473,14 @@ impl CustomerQuery {
         let rows = match &needle {
             Some(needle) if index_only && self.order_by == OrderBy::Id => {
                 let ascending = self.order == SortOrder::Asc;
-                let (ids, total) =
-                    search_index::window_ids(conn, needle, ascending, self.window, with_total)?;
+                let (ids, total) = search_index::window_ids(
+                    conn,
+                    reads,
+                    needle,
+                    ascending,
+                    self.window,
+                    with_total,
+                )?;
                 counted = total;
                 let by_ids = customers::table
                     .into_boxed()
@@ -470,6 +488,14 @@ impl CustomerQuery {
                 load(self.ordered(by_ids), columns, conn)?
             }
             _ => {
+                reads.took(match &needle {
+                    None => Read::Scan,
+                    Some(needle) if search_index::name_holds(needle).is_some() => {
+                        Read::FilteredByNames
+                    }
+                    Some(Needle::Phrase { .. }) => Read::FilteredByPhrase,
+                    Some(Needle::Pair { .. }) => Read::FilteredByPair,
+                });
                 let window = self
                     .ordered(self.filtered(needle.as_ref()))
                     .offset(self.window.offset)
@@ -518,13 +544,13 @@ impl CustomerQuery {
 
     /// The company whose customers alone this query lists, in id order, from an offset deep
     /// enough to read them by their stored positions.
-    fn positioned_company(&self) -> Option<i32> {
+    fn positioned_company(&self, reads: &Reads) -> Option<i32> {
         match self.companies.as_slice() {
             [company]
                 if *company != 0
                     && self.only_companies()
                     && self.order_by == OrderBy::Id
-                    && self.window.offset >= POSITIONS_FROM =>
+                    && self.window.offset >= reads.thresholds().positions_from =>
             {
                 Some(*company)
             }

@@ -15,6 +15,7 @@ use diesel::sql_types::Integer;
 
 use crate::customers::name_members;
 use crate::customers::query::CustomersFilter;
+use crate::customers::strategy::{Read, Reads, Thresholds};
 use crate::customers::Window;
 use crate::db::schema::{
     customer_name_instances, customer_name_search, customer_names, customer_search,
@@ -205,11 +206,6 @@ pub(crate) fn name_holds(needle: &Needle) -> Option<CustomersFilter> {
     }
 }
 
-/// Customers in the distinct names' lists read for one page at most (4 bytes each): a needle
-/// held by more is paged by the substring index (a phrase) or the customers' index on names
-/// (a pair), whose walks to a page near the start cost less than reading every list.
-const LISTS_REACH: i64 = 100_000;
-
 /// The window of the customers holding a needle of names only, picked from the lists of the
 /// distinct names holding it ([`name_members`]), and their number; `None` for the window
 /// when they are more than `reach`.
@@ -321,20 +317,18 @@ pub(crate) fn count(conn: &mut DbConnection, needle: &Needle) -> QueryResult<i64
     }
 }
 
-/// Pages whose end lies within this many matches read the ids up to there in one pass.
-const ONE_PASS_REACH: i64 = 100_000;
-
 /// The ids of a window of the customers holding `needle`, in id order, and the number of all
 /// of them when it is known on the way (always for a pair: all its matches are read).
 pub(crate) fn window_ids(
     conn: &mut DbConnection,
+    reads: &Reads,
     needle: &Needle,
     ascending: bool,
     window: Window,
     with_total: bool,
 ) -> QueryResult<(Vec<i32>, Option<i64>)> {
     if needle.names_only() {
-        return names_only_window_ids(conn, needle, ascending, window, LISTS_REACH);
+        return names_only_window_ids(conn, reads, needle, ascending, window);
     }
     match needle {
         Needle::Phrase { fts, .. } => {
@@ -343,9 +337,10 @@ pub(crate) fn window_ids(
             } else {
                 Total::Unwanted
             };
-            phrase_window_ids(conn, fts, ascending, window, total)
+            phrase_window_ids(conn, reads, fts, ascending, window, total)
         }
         Needle::Pair { pair, .. } => {
+            reads.took(Read::PairIds);
             let mut ids = pair_ids(conn, pair)?;
             let total = ids.len() as i64;
             if !ascending {
@@ -362,30 +357,34 @@ pub(crate) fn window_ids(
 
 /// [`window_ids`] of a needle of names only, whose number the distinct names always tell: the
 /// window is picked from their lists ([`names_window`]), or, for a needle held by more than
-/// `reach` customers, from the index (a phrase; knowing where the matches end) or from the
-/// customers' index on names (a pair).
+/// [`Thresholds::lists_reach`] customers, from the index (a phrase; knowing where the matches
+/// end) or from the customers' index on names (a pair).
 fn names_only_window_ids(
     conn: &mut DbConnection,
+    reads: &Reads,
     needle: &Needle,
     ascending: bool,
     window: Window,
-    reach: i64,
 ) -> QueryResult<(Vec<i32>, Option<i64>)> {
+    let reach = reads.thresholds().lists_reach;
     let (picked, total) = names_window(conn, needle, ascending, window, reach)?;
     if let Some(ids) = picked {
+        reads.took(Read::NamesLists);
         return Ok((ids, Some(total)));
     }
     if window.offset >= total {
+        reads.took(Read::PastTheEnd);
         return Ok((Vec::new(), Some(total)));
     }
     let ids = match needle {
         Needle::Phrase { fts, .. } => {
-            phrase_window_ids(conn, fts, ascending, window, Total::Known(total))?.0
+            phrase_window_ids(conn, reads, fts, ascending, window, Total::Known(total))?.0
         }
         // Its customers from the index on names (which holds their ids): SQLite keeps the
         // window while walking them, a few nanoseconds a match, where reading every one out
         // costs tens of times that. Only ids, so that the index alone answers.
         Needle::Pair { .. } => {
+            reads.took(Read::NamesPairWalk);
             let holds = name_holds(needle).expect("a needle of names only");
             let ids = customers::table.select(customers::id).filter(holds);
             let ids = if ascending {
@@ -416,14 +415,22 @@ enum Total {
 /// is wanted).
 fn phrase_window_ids(
     conn: &mut DbConnection,
+    reads: &Reads,
     fts: &str,
     ascending: bool,
     window: Window,
     total: Total,
 ) -> QueryResult<(Vec<i32>, Option<i64>)> {
     let reach = window.offset.saturating_add(window.per_page);
-    if !ascending && reach < ONE_PASS_REACH {
-        return last_ids(conn, fts, window, total);
+    let Thresholds {
+        one_pass_reach,
+        forward_slack,
+        ..
+    } = *reads.thresholds();
+    if !ascending && reach < one_pass_reach {
+        let (ids, total, read) = last_ids(conn, fts, window, total, forward_slack)?;
+        reads.took(read);
+        return Ok((ids, total));
     }
     let matches = customer_search::table
         .select(customer_search::rowid)
@@ -433,13 +440,15 @@ fn phrase_window_ids(
     } else {
         matches.order(customer_search::rowid.desc()).into_boxed()
     };
-    if reach >= ONE_PASS_REACH {
+    if reach >= one_pass_reach {
+        reads.took(Read::PhraseDeep);
         let ids = matches
             .offset(window.offset)
             .limit(window.per_page)
             .load(conn)?;
         return Ok((ids, None));
     }
+    reads.took(Read::PhraseOnePass);
     let mut ids: Vec<i32> = matches.limit(reach + 1).load(conn)?;
     let total = (ids.len() as i64 <= reach).then_some(ids.len() as i64);
     ids.truncate(reach as usize);
@@ -447,23 +456,21 @@ fn phrase_window_ids(
     Ok((ids.split_off(start), total))
 }
 
-/// Matches read in ascending order beyond a descending window's reach before
-/// [`last_ids`] stops passing them on (a needle this common is better counted inside SQLite).
-const FORWARD_SLACK: usize = 1000;
-
 /// A descending window, and the number of matches, from one pass over the matches in
 /// ascending order keeping the last `offset + per_page`. FTS5 walks a doclist backwards only
 /// by loading it whole, without the skips its doclist index allows forwards: at a million
 /// customers, a selective needle's matches read backwards cost twice what they cost forwards.
-/// A needle with many matches is counted from where the pass stopped (when the total is
-/// wanted), and its window read backwards after all; one known to have more matches than
-/// the window reaches is read backwards at once.
+/// A needle with more than `slack` matches after the window's reach is counted from where the
+/// pass stopped (when the total is wanted), and its window read backwards after all; one
+/// known to have more matches than the window reaches is read backwards at once. Tells which
+/// of the three it did.
 fn last_ids(
     conn: &mut DbConnection,
     fts: &str,
     window: Window,
     total: Total,
-) -> QueryResult<(Vec<i32>, Option<i64>)> {
+    slack: i64,
+) -> QueryResult<(Vec<i32>, Option<i64>, Read)> {
     let matches = || {
         customer_search::table
             .select(customer_search::rowid)
@@ -482,7 +489,7 @@ fn last_ids(
     // last 10 0.2 ms backwards). A needle whose matches all fit in it takes the pass.
     if let Total::Known(total) = total {
         if total > reach as i64 {
-            return Ok((backwards(conn)?, Some(total)));
+            return Ok((backwards(conn)?, Some(total), Read::PhraseBackwards));
         }
     }
     let mut last = VecDeque::with_capacity(reach.min(1024));
@@ -493,7 +500,7 @@ fn last_ids(
         .load_iter::<i32, DefaultLoadingMode>(conn)?
     {
         let id = id?;
-        if seen == reach + FORWARD_SLACK {
+        if seen == reach + slack as usize {
             stopped_after = last.back().copied();
             break;
         }
@@ -509,7 +516,7 @@ fn last_ids(
             .rev()
             .skip(window.offset as usize)
             .collect();
-        return Ok((ids, Some(seen as i64)));
+        return Ok((ids, Some(seen as i64), Read::PhraseLastIds));
     };
     let total = match total {
         Total::Unwanted => None,
@@ -522,13 +529,13 @@ fn last_ids(
             Some(seen as i64 + rest)
         }
     };
-    Ok((backwards(conn)?, total))
+    Ok((backwards(conn)?, total, Read::PhraseLastIdsCutShort))
 }
 
 #[cfg(test)]
 mod tests {
     use super::{contains, names_only_window_ids, Needle};
-    use crate::customers::{derived, Window};
+    use crate::customers::{derived, Read, Reads, Thresholds, Window};
 
     /// Windows picked from the distinct names' lists equal those the indexes read for needles
     /// held by more customers than the lists are read for (which no test dataset reaches at
@@ -579,11 +586,25 @@ mod tests {
                         per_page,
                         offset,
                     };
-                    let mut read = |reach| {
-                        names_only_window_ids(&mut conn, &needle, ascending, window, reach).unwrap()
+                    let mut read = |lists_reach| {
+                        let reads = Reads::new(Thresholds {
+                            lists_reach,
+                            ..Thresholds::default()
+                        });
+                        let window =
+                            names_only_window_ids(&mut conn, &reads, &needle, ascending, window)
+                                .unwrap();
+                        (window, reads.taken(Read::NamesLists))
                     };
-                    let from_lists = read(i64::MAX);
-                    assert_eq!(from_lists, read(0), "{needle:?} {window:?} {ascending}");
+                    let (from_lists, lists_read) = read(i64::MAX);
+                    let (from_indexes, lists_read_too) = read(0);
+                    // A reach of 0 leaves the lists to needles nobody holds.
+                    let nobody = from_lists.1 == Some(0);
+                    assert_eq!((lists_read, lists_read_too), (1, u64::from(nobody)));
+                    assert_eq!(
+                        from_lists, from_indexes,
+                        "{needle:?} {window:?} {ascending}"
+                    );
                     picked += from_lists.0.len();
                 }
             }

@@ -3,6 +3,7 @@
 //! server time. Once the executor has answered a document without error, its plan (see
 //! `plan`) is kept alongside and answers the requests it can.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use async_graphql::parser::types::ExecutableDocument;
@@ -39,16 +40,34 @@ impl Weighter<String, Arc<Parsed>> for ByLength {
     }
 }
 
-pub struct Documents(Cache<String, Arc<Parsed>, ByLength>);
+pub struct Documents {
+    parsed: Cache<String, Arc<Parsed>, ByLength>,
+    /// Requests a plan answered, where the executor would have: what tells a test comparing
+    /// the two that the plan really answered.
+    planned: AtomicU64,
+}
 
 impl Documents {
     pub fn new(max_bytes: u64) -> Documents {
-        Documents(Cache::with_weighter(256, max_bytes, ByLength))
+        Documents {
+            parsed: Cache::with_weighter(256, max_bytes, ByLength),
+            planned: AtomicU64::new(0),
+        }
+    }
+
+    /// Requests answered by a plan so far.
+    pub fn planned_answers(&self) -> u64 {
+        self.planned.load(Ordering::Relaxed)
+    }
+
+    /// Counts a request a plan answered.
+    pub fn planned_answer(&self) {
+        self.planned.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Whether `query` has a plan (for tests, and for anyone wondering).
     pub fn has_plan(&self, query: &str) -> bool {
-        self.0
+        self.parsed
             .get(query)
             .is_some_and(|parsed| parsed.plan().is_some())
     }
@@ -56,7 +75,7 @@ impl Documents {
     /// The parsed document of `query`, from the cache or parsed now and kept. `None` for a
     /// query that does not parse: the schema reports that error, with its code.
     pub fn get(&self, query: &str) -> Option<Arc<Parsed>> {
-        if let Some(parsed) = self.0.get(query) {
+        if let Some(parsed) = self.parsed.get(query) {
             return Some(parsed);
         }
         let document = async_graphql::parser::parse_query(query).ok()?;
@@ -64,7 +83,7 @@ impl Documents {
             document,
             plan: OnceLock::new(),
         });
-        self.0.insert(query.to_owned(), parsed.clone());
+        self.parsed.insert(query.to_owned(), parsed.clone());
         Some(parsed)
     }
 }

@@ -37,8 +37,9 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         if state.planned {
             if let Some(body) = parsed
                 .plan()
-                .and_then(|plan| plan.answer(&request, &identity, &state.db))
+                .and_then(|plan| plan.answer(&request, &identity, &state.db, &state.reads))
             {
+                state.documents.planned_answer();
                 return planned(body);
             }
         }

@@ -23,7 +23,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 
 use crate::auth::Identity;
-use crate::customers::{Company, Customer, Fields, IdOrEmail, Page};
+use crate::customers::{Company, Customer, Fields, IdOrEmail, Page, Reads};
 use crate::db::Database;
 use crate::graphql::query::CustomersArgs;
 use crate::graphql::scalars::DateTime;
@@ -396,6 +396,7 @@ impl Plan {
         request: &async_graphql::Request,
         identity: &Identity,
         db: &Database,
+        reads: &Reads,
     ) -> Option<Vec<u8>> {
         if let Some(asked) = &request.operation_name {
             if self.operation.as_deref() != Some(asked.as_str()) {
@@ -424,9 +425,10 @@ impl Plan {
                     };
                     let read = db.read(|conn| {
                         Ok(if *with_companies {
-                            query.list_with_companies(conn, with_total, fields)?
+                            query.list_with_companies(conn, reads, with_total, fields)?
                         } else {
-                            (query.list_fields(conn, with_total, fields)?, HashMap::new())
+                            let page = query.list_fields(conn, reads, with_total, fields)?;
+                            (page, HashMap::new())
                         })
                     });
                     let (page, companies) = read.ok()?;

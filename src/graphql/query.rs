@@ -1,11 +1,12 @@
 //! The `Query` root: GraphQL arguments in, one `CustomerQuery` or lookup through the core, rows out.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::{Context, Object, Result, ID};
 
 use crate::auth::Identity;
-use crate::customers::{CustomerQuery, Fields, IdOrEmail, Window};
+use crate::customers::{CustomerQuery, Fields, IdOrEmail, Reads, Window};
 use crate::db::Database;
 use crate::error::AppError;
 use crate::graphql::types::{
@@ -118,11 +119,12 @@ impl QueryRoot {
         let with_total = NEEDS_TOTAL.iter().any(|field| look.field(field).exists());
         let with_companies = look.field("nodes").field("company").exists();
         let db = ctx.data::<Database>()?;
+        let reads = ctx.data::<Arc<Reads>>()?;
         let (page, companies) = db.read(move |conn| {
             Ok(if with_companies {
-                query.list_with_companies(conn, with_total, Fields::All)?
+                query.list_with_companies(conn, reads, with_total, Fields::All)?
             } else {
-                (query.list(conn, with_total)?, HashMap::new())
+                (query.list(conn, reads, with_total)?, HashMap::new())
             })
         })?;
         Ok(CustomerPageObject::new(page, &companies))

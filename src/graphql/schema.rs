@@ -13,6 +13,7 @@ use async_graphql::{
     ValidationResult, Value, Variables,
 };
 
+use crate::customers::Reads;
 use crate::db::Database;
 use crate::graphql::query::QueryRoot;
 
@@ -24,9 +25,10 @@ pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 const MAX_DEPTH: usize = 20;
 const MAX_COMPLEXITY: usize = 1000;
 
-pub fn build(db: Database) -> AppSchema {
+pub fn build(db: Database, reads: Arc<Reads>) -> AppSchema {
     Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
         .data(db)
+        .data(reads)
         .extension(ErrorCodes)
         .extension(IntrospectionGate)
         .limit_depth(MAX_DEPTH)

@@ -128,9 +128,10 @@ async fn list(
     let query = params::list(params).map_err(AppError::InvalidParams)?.query;
     identity.require_customer_access()?;
     let window = query.window;
+    let reads = &state.reads;
     let page = state
         .db
-        .read(move |conn| Ok(query.list_with_own_json(conn, true)?))?;
+        .read(move |conn| Ok(query.list_with_own_json(conn, reads, true)?))?;
     let total = page.total.unwrap_or_default();
     let total_pages = page.total_pages().unwrap_or_default();
     if window.page > total_pages && total > 0 {

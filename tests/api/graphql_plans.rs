@@ -29,7 +29,6 @@ impl Pair {
     fn new() -> Pair {
         let mut documents = None;
         let planned = TestApp::with_state(|state| {
-            let state = state.with_response_cache(0);
             documents = Some(state.documents.clone());
             state
         });
@@ -89,11 +88,16 @@ impl Pair {
         (status, content_type, bytes)
     }
 
-    /// Sends `body` to both servers (twice to the planned one) and checks the answers agree.
-    async fn agree(&self, authorization: Option<&str>, body: Value) -> Value {
-        let expected = Pair::send(&self.executor, authorization, &body).await;
+    /// Sends `body` to both servers (twice to the planned one) and checks the answers agree;
+    /// the answer, and whether the plan gave the second one (never when it has errors: those
+    /// are the executor's).
+    async fn exchange(&self, authorization: Option<&str>, body: &Value) -> (Value, bool) {
+        let expected = Pair::send(&self.executor, authorization, body).await;
+        let mut planned = false;
         for attempt in ["first", "second"] {
-            let got = Pair::send(&self.planned.router, authorization, &body).await;
+            let before = self.documents.planned_answers();
+            let got = Pair::send(&self.planned.router, authorization, body).await;
+            planned = self.documents.planned_answers() > before;
             assert_eq!(
                 (got.0, &got.1, String::from_utf8_lossy(&got.2)),
                 (
@@ -104,7 +108,24 @@ impl Pair {
                 "{attempt} answer to {body}"
             );
         }
-        serde_json::from_slice(&expected.2).unwrap()
+        let answer: Value = serde_json::from_slice(&expected.2).unwrap();
+        assert!(
+            !(planned && answer.get("errors").is_some()),
+            "an error answered by the plan: {body}"
+        );
+        (answer, planned)
+    }
+
+    /// [`Pair::exchange`]'s answer.
+    async fn agree(&self, authorization: Option<&str>, body: Value) -> Value {
+        self.exchange(authorization, &body).await.0
+    }
+
+    /// [`Pair::agree`], where the plan must have given the second answer.
+    async fn agree_planned(&self, authorization: Option<&str>, body: Value) -> Value {
+        let (answer, planned) = self.exchange(authorization, &body).await;
+        assert!(planned, "the executor answered {body} again: {answer}");
+        answer
     }
 }
 
@@ -162,7 +183,9 @@ async fn planned_answers_are_the_executors() {
     let pair = Pair::new();
     let admin = pair.planned.admin.clone();
     for query in PLANNED {
-        let answer = pair.agree(Some(&admin), json!({"query": query})).await;
+        let answer = pair
+            .agree_planned(Some(&admin), json!({"query": query}))
+            .await;
         assert!(answer.get("errors").is_none(), "{query}: {answer}");
         assert!(pair.plan_exists(query), "no plan for {query}");
     }
@@ -171,9 +194,9 @@ async fn planned_answers_are_the_executors() {
         if query.starts_with("query A") {
             body["operationName"] = json!("A");
         }
-        let answer = pair.agree(Some(&admin), body).await;
+        let (answer, planned) = pair.exchange(Some(&admin), &body).await;
         assert!(answer.get("errors").is_none(), "{query}: {answer}");
-        assert!(!pair.plan_exists(query), "a plan for {query}");
+        assert!(!pair.plan_exists(query) && !planned, "a plan for {query}");
     }
 }
 
@@ -191,7 +214,16 @@ async fn variables_reach_planned_answers_as_they_reach_the_executor() {
         json!({"order": "ASC", "include": [1, 3], "by": "EMAIL"}),
         json!({"order": "ASC", "page": null, "perPage": null, "search": "example"}),
         json!({"order": "ASC", "unused": 1}),
-        // Refused: the executor's errors, whatever the plan has learned.
+    ] {
+        pair.agree_planned(
+            Some(&admin),
+            json!({"query": query, "variables": variables}),
+        )
+        .await;
+    }
+    for variables in [
+        // Refused: the executor's errors, whatever the plan has learned (or, for a null
+        // where a value is required, left to the executor).
         json!({"order": null}),
         json!({}),
         json!({"order": "SIDEWAYS"}),
@@ -252,7 +284,7 @@ async fn requests_a_plan_cannot_answer_get_the_executors_errors() {
         .await;
     assert!(named.get("errors").is_some());
     let same = pair
-        .agree(
+        .agree_planned(
             Some(&admin),
             json!({"query": query, "operationName": "Page"}),
         )

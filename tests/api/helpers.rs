@@ -5,6 +5,7 @@ use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use kbs_graphql::auth::{self, AppPassword, NewUser, Role};
+use kbs_graphql::customers::{CustomerQuery, Fields, Page, Reads, Thresholds};
 use kbs_graphql::db::Database;
 use kbs_graphql::import::{self, ImportError, ImportSummary, Input};
 use kbs_graphql::{AppState, Limits};
@@ -142,6 +143,36 @@ pub fn basic(login: &str, password: &str) -> String {
     )
 }
 
+/// Thresholds the demo data's 250 customers cross: company pages from offset 3, the names'
+/// lists for needles held by 6 customers at most, phrase windows in one pass up to 25
+/// matches, and descending passes cut short 2 matches beyond the window.
+pub const REACHING_EVERY_READ: Thresholds = Thresholds {
+    positions_from: 3,
+    lists_reach: 6,
+    one_pass_reach: 25,
+    forward_slack: 2,
+};
+
+/// The column sets the core reads a page in, one per list method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Columns {
+    All,
+    Summary,
+    KnowingCompanies,
+    OwnJson,
+    WithCompanies,
+}
+
+impl Columns {
+    pub const ALL: [Columns; 5] = [
+        Columns::All,
+        Columns::Summary,
+        Columns::KnowingCompanies,
+        Columns::OwnJson,
+        Columns::WithCompanies,
+    ];
+}
+
 /// A temporary database with the router over it, and a signed-in administrator that
 /// requests use unless they say otherwise.
 pub struct TestApp {
@@ -152,6 +183,8 @@ pub struct TestApp {
     pub admin: String,
     /// The authenticator the router uses.
     pub auth: std::sync::Arc<kbs_graphql::auth::Authenticator>,
+    /// The query core's thresholds and its count of each read taken.
+    pub reads: std::sync::Arc<Reads>,
 }
 
 impl TestApp {
@@ -159,13 +192,17 @@ impl TestApp {
         TestApp::with_state(|state| state)
     }
 
-    /// An empty app whose state is adjusted before the router is built.
+    /// An empty app whose state is adjusted before the router is built. Its response cache
+    /// is off, so that every answer is read from the database a test changes; the cache's own
+    /// tests turn it on ([`TestApp::cached`]).
     pub fn with_state(adjust: impl FnOnce(AppState) -> AppState) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("test.db");
         let db = Database::open(path.to_str().unwrap(), 2).expect("open database");
-        let state = adjust(AppState::new(db.clone(), Limits::default()));
+        let state = AppState::new(db.clone(), Limits::default()).with_response_cache(0);
+        let state = adjust(state);
         let auth = state.auth.clone();
+        let reads = state.reads.clone();
         let router = kbs_graphql::app(state);
         let mut app = TestApp {
             dir,
@@ -173,6 +210,7 @@ impl TestApp {
             router,
             admin: String::new(),
             auth,
+            reads,
         };
         let password = app.add_user("admin", Role::Administrator);
         app.admin = basic("admin", &password.to_string());
@@ -191,30 +229,63 @@ impl TestApp {
     }
 
     pub fn with(customers: &[Value], companies: &[Value]) -> TestApp {
-        let app = TestApp::empty();
-        app.import(&jsonl(customers), Some(&jsonl(companies)), false)
+        TestApp::empty().holding(customers, companies)
+    }
+
+    /// [`TestApp::with`], with the server's response cache at its default size.
+    pub fn cached(customers: &[Value], companies: &[Value]) -> TestApp {
+        TestApp::with_state(|state| {
+            state.with_response_cache(kbs_graphql::state::DEFAULT_RESPONSE_CACHE_BYTES)
+        })
+        .holding(customers, companies)
+    }
+
+    fn holding(self, customers: &[Value], companies: &[Value]) -> TestApp {
+        self.import(&jsonl(customers), Some(&jsonl(companies)), false)
             .expect("fixtures import");
-        app
+        self
     }
 
     pub fn semantic() -> TestApp {
         TestApp::with(&semantic_customers(), &semantic_companies())
     }
 
-    /// One demo database for the whole test binary, for read-only tests that run many times.
-    pub fn demo_shared() -> &'static TestApp {
-        static SHARED: std::sync::OnceLock<TestApp> = std::sync::OnceLock::new();
-        SHARED.get_or_init(TestApp::demo)
+    /// The demo data on a server whose thresholds its 250 customers cross
+    /// ([`REACHING_EVERY_READ`]), with the derived data built or not, one database per
+    /// kind for the whole test binary (for read-only tests that run many times).
+    pub fn demo_reaching_every_read_shared(indexed: bool) -> &'static TestApp {
+        static SHARED: [std::sync::OnceLock<TestApp>; 2] =
+            [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+        SHARED[usize::from(indexed)].get_or_init(|| TestApp::demo_reaching_every_read(indexed))
     }
 
-    /// The demo data with its substring index built, shared like [`TestApp::demo_shared`].
-    pub fn demo_indexed_shared() -> &'static TestApp {
-        static SHARED: std::sync::OnceLock<TestApp> = std::sync::OnceLock::new();
-        SHARED.get_or_init(|| {
-            let app = TestApp::demo();
+    /// The demo data on a server of its own whose thresholds its customers cross.
+    pub fn demo_reaching_every_read(indexed: bool) -> TestApp {
+        let app = TestApp::with_state(|state| state.with_thresholds(REACHING_EVERY_READ));
+        let mut conn = app.db.pool.get().unwrap();
+        kbs_graphql::demo::load_if_empty(&mut conn).expect("demo data loads");
+        drop(conn);
+        if indexed {
             app.build_derived_data();
-            app
-        })
+        }
+        app
+    }
+
+    /// A page of `query` read by the core, with the app's thresholds, in one of its column
+    /// sets.
+    pub fn page(&self, query: &CustomerQuery, columns: Columns, with_total: bool) -> Page {
+        let mut conn = self.db.pool.get().unwrap();
+        let reads = &self.reads;
+        match columns {
+            Columns::All => query.list(&mut conn, reads, with_total),
+            Columns::Summary => query.list_fields(&mut conn, reads, with_total, Fields::Summary),
+            Columns::KnowingCompanies => query.list_knowing_companies(&mut conn, reads, with_total),
+            Columns::OwnJson => query.list_with_own_json(&mut conn, reads, with_total),
+            Columns::WithCompanies => query
+                .list_with_companies(&mut conn, reads, with_total, Fields::All)
+                .map(|(page, _)| page),
+        }
+        .expect("the page is read")
     }
 
     /// Brings the derived data (substring index, distinct names, company positions) up to the
@@ -254,6 +325,38 @@ impl TestApp {
             companies.map(|c| Input::from_bytes("companies.jsonl", c.as_bytes())),
             replace,
         )
+    }
+
+    /// The rows each table of the dataset holds, and the dataset's version: equal before and
+    /// after anything that must write nothing.
+    pub fn stored_rows(&self) -> Vec<(&'static str, i64)> {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.db.pool.get().unwrap();
+        let mut count = |sql: String| {
+            diesel::sql_query(sql)
+                .get_result::<Count>(&mut *conn)
+                .unwrap()
+                .n
+        };
+        let mut rows: Vec<(&'static str, i64)> = [
+            "customers",
+            "customer_emails",
+            "companies",
+            "company_counts",
+        ]
+        .into_iter()
+        .map(|table| (table, count(format!("SELECT count(*) AS n FROM {table}"))))
+        .collect();
+        rows.push((
+            "dataset version",
+            count("SELECT version AS n FROM dataset".into()),
+        ));
+        rows
     }
 
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {

@@ -1,22 +1,14 @@
 //! Import rules (all or nothing, every bad record named) and the export round trip.
 
-use diesel::prelude::*;
-use kbs_graphql::db::schema::{companies, customer_emails, customers};
 use kbs_graphql::import::{ImportError, Location};
 use serde_json::json;
 
 use crate::helpers::{company, customer, jsonl, TestApp};
 
+/// The customers, addresses and companies stored.
 fn counts(app: &TestApp) -> (i64, i64, i64) {
-    let mut conn = app.db.pool.get().unwrap();
-    (
-        customers::table.count().get_result(&mut *conn).unwrap(),
-        customer_emails::table
-            .count()
-            .get_result(&mut *conn)
-            .unwrap(),
-        companies::table.count().get_result(&mut *conn).unwrap(),
-    )
+    let rows = app.stored_rows();
+    (rows[0].1, rows[1].1, rows[2].1)
 }
 
 fn problems(error: ImportError) -> Vec<(Location, String, String)> {
@@ -291,4 +283,83 @@ fn export_keeps_what_rest_hides_and_drops_what_is_empty() {
         std::fs::read_to_string(dir.join("k")).unwrap(),
         "{\"id\":99,\"name\":\"Zed\",\"customer\":2,\"date_created\":\"2020-01-01 00:00:00\"}\n"
     );
+}
+
+#[tokio::test]
+async fn the_unfiltered_total_follows_every_import_and_survives_a_failed_one() {
+    let app = TestApp::with(
+        &[
+            customer(1, "one@example.com").build(),
+            customer(2, "two@example.com").build(),
+            customer(3, "three@example.com").build(),
+        ],
+        &[],
+    );
+    async fn total(app: &TestApp) -> i64 {
+        let page = app.graphql("{ customers { totalCount } }").await;
+        page["data"]["customers"]["totalCount"].as_i64().unwrap()
+    }
+    assert_eq!(total(&app).await, 3);
+    app.import_customers(&[customer(4, "four@example.com").build()], false)
+        .unwrap();
+    assert_eq!(total(&app).await, 4, "appended");
+    // A failed import (a duplicate address) changes nothing: not the rows, not the total.
+    let before = app.stored_rows();
+    app.import_customers(&[customer(5, "ONE@example.com").build()], false)
+        .unwrap_err();
+    assert_eq!(app.stored_rows(), before);
+    assert_eq!(total(&app).await, 4);
+    app.import_customers(&[customer(7, "seven@example.com").build()], true)
+        .unwrap();
+    assert_eq!(total(&app).await, 1, "replaced");
+}
+
+#[tokio::test]
+async fn company_totals_follow_every_import_and_survive_a_failed_one() {
+    let app = TestApp::with(
+        &[
+            customer(1, "one@example.com").company(5).build(),
+            customer(2, "two@example.com").company(5).build(),
+            customer(3, "three@example.com").company(6).build(),
+            customer(4, "four@example.com").build(),
+        ],
+        &[],
+    );
+    async fn total(app: &TestApp, companies: &str) -> i64 {
+        let page = app
+            .graphql(&format!(
+                "{{ customers(company: {companies}) {{ totalCount nodes {{ id }} }} }}"
+            ))
+            .await;
+        let total = page["data"]["customers"]["totalCount"].as_i64().unwrap();
+        // The page agrees with its total (all fit on one page here).
+        assert_eq!(
+            page["data"]["customers"]["nodes"].as_array().unwrap().len() as i64,
+            total
+        );
+        total
+    }
+    assert_eq!(total(&app, "[5]").await, 2);
+    assert_eq!(total(&app, "[5, 6, 5]").await, 3, "each company once");
+    assert_eq!(total(&app, "[0]").await, 0, "0 is no company");
+    assert_eq!(total(&app, "[7]").await, 0);
+    app.import_customers(&[customer(9, "nine@example.com").company(5).build()], false)
+        .unwrap();
+    assert_eq!(total(&app, "[5]").await, 3, "appended");
+    let before = app.stored_rows();
+    app.import_customers(&[customer(10, "ONE@example.com").company(5).build()], false)
+        .unwrap_err();
+    assert_eq!(app.stored_rows(), before, "a failed import writes nothing");
+    assert_eq!(
+        total(&app, "[5]").await,
+        3,
+        "a failed import changes no company's count"
+    );
+    app.import_customers(
+        &[customer(11, "eleven@example.com").company(6).build()],
+        true,
+    )
+    .unwrap();
+    assert_eq!(total(&app, "[5]").await, 0, "replaced");
+    assert_eq!(total(&app, "[6]").await, 1);
 }

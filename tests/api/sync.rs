@@ -189,7 +189,7 @@ fn stored(app: &TestApp) -> i64 {
         window: Window::new(1, 100, None).unwrap(),
         ..CustomerQuery::default()
     }
-    .list(&mut conn, true)
+    .list(&mut conn, &app.reads, true)
     .unwrap()
     .total
     .unwrap()
@@ -239,7 +239,7 @@ async fn wrong_credentials_stop_the_sync_and_write_nothing() {
             .contains("refused the credentials (HTTP 401: Authentication failed.)"),
         "{error}"
     );
-    assert_eq!(stored(&app), 0);
+    assert_eq!(app.stored_rows(), TestApp::empty().stored_rows());
 }
 
 #[tokio::test]
@@ -256,7 +256,7 @@ async fn an_unreachable_site_is_a_clear_error() {
     .await
     .unwrap_err();
     assert!(error.to_string().contains("could not connect"), "{error}");
-    assert_eq!(stored(&app), 0);
+    assert_eq!(app.stored_rows(), TestApp::empty().stored_rows());
 }
 
 #[tokio::test]
@@ -265,6 +265,7 @@ async fn a_site_that_fails_midway_leaves_the_stored_data_untouched() {
     plugin.broken = Some(7);
     let site = plugin_site(plugin).await;
     let app = TestApp::semantic();
+    let before = app.stored_rows();
     let mut options = options(&site, PASSWORD);
     options.replace = true;
     let error = sync::sync(&app.db, &options, &|_, _| {}).await.unwrap_err();
@@ -272,7 +273,11 @@ async fn a_site_that_fails_midway_leaves_the_stored_data_untouched() {
         error.to_string().contains("/kbs/v1/customers/7: HTTP 500"),
         "{error}"
     );
-    assert_eq!(stored(&app), 8, "the old dataset is still there, whole");
+    assert_eq!(
+        app.stored_rows(),
+        before,
+        "the old dataset is still there, whole"
+    );
 }
 
 #[tokio::test]
@@ -312,7 +317,7 @@ async fn this_server_is_paged_through_instead() {
             ..CustomerQuery::default()
         };
         query
-            .list(&mut conn, false)
+            .list(&mut conn, &app.reads, false)
             .unwrap()
             .customers
             .iter()

@@ -1,0 +1,260 @@
+//! Every read of the query core, taken on purpose: for each, a query that the core must serve
+//! that way on the demo data (with thresholds the demo data crosses), whose window must equal
+//! the model's, and whose read must be the one counted.
+
+use kbs_graphql::customers::{CustomerQuery, OrderBy, Read, SortOrder, Window};
+use serde_json::Value;
+
+use crate::helpers::{customer, Columns, TestApp};
+use crate::model::{demo_records, window};
+
+/// A query of the demo data: `needle` filters the name (`name: …`) or names and addresses
+/// (`search: …`).
+fn q(
+    filter: &str,
+    order_by: OrderBy,
+    order: SortOrder,
+    offset: i64,
+    per_page: i64,
+) -> CustomerQuery {
+    let mut query = CustomerQuery {
+        order_by,
+        order,
+        window: Window::new(1, per_page, Some(offset)).unwrap(),
+        ..CustomerQuery::default()
+    };
+    match filter.split_once(": ") {
+        Some(("name", needle)) => query.name = Some(needle.to_owned()),
+        Some(("search", needle)) => query.search = Some(needle.to_owned()),
+        Some(("company", id)) => query.companies = vec![id.parse().unwrap()],
+        Some(("name+include", needle)) => {
+            query.name = Some(needle.to_owned());
+            query.include = (1..=200).collect();
+        }
+        None if filter.is_empty() => {}
+        other => panic!("no such filter: {other:?}"),
+    }
+    query
+}
+
+/// Reads `query` from `app` in `columns` and checks, against `records`, that its window and
+/// total are the model's and that `read` served it.
+fn check(app: &TestApp, records: &[Value], read: Read, query: &CustomerQuery, columns: Columns) {
+    let before = app.reads.taken(read);
+    let page = app.page(query, columns, true);
+    assert_eq!(
+        app.reads.taken(read),
+        before + 1,
+        "{read:?} did not serve {query:?} ({columns:?}): {:?}",
+        app.reads.counts()
+    );
+    let ids: Vec<i64> = page.customers.iter().map(|c| i64::from(c.id)).collect();
+    let (expected, total) = window(query, records);
+    assert!(
+        !expected.is_empty() || query.window.offset >= total,
+        "a case with nothing to find proves little: {query:?}"
+    );
+    assert_eq!(
+        (ids, page.total),
+        (expected, Some(total)),
+        "{read:?}: {query:?}"
+    );
+}
+
+#[test]
+fn every_read_serves_its_windows_as_the_model_says() {
+    use OrderBy::{Date, Email, Id, Name};
+    use SortOrder::{Asc, Desc};
+    let indexed = TestApp::demo_reaching_every_read(true);
+    let scanned = TestApp::demo_reaching_every_read(false);
+    let records = demo_records();
+    let cases = [
+        (Read::StoredPage, q("", Id, Desc, 20, 10), Columns::OwnJson),
+        (Read::StoredPage, q("", Id, Asc, 245, 10), Columns::OwnJson),
+        (Read::Unfiltered, q("", Name, Asc, 7, 10), Columns::All),
+        (Read::Unfiltered, q("", Id, Desc, 0, 5), Columns::Summary),
+        (Read::PastTheEnd, q("", Id, Desc, 250, 10), Columns::All),
+        (
+            Read::PastTheEnd,
+            q("name: an", Id, Asc, 300, 10),
+            Columns::All,
+        ),
+        (
+            Read::CompanyPositions,
+            q("company: 14", Id, Asc, 3, 5),
+            Columns::All,
+        ),
+        (
+            Read::CompanyPositions,
+            q("company: 14", Id, Desc, 10, 5),
+            Columns::OwnJson,
+        ),
+        (
+            Read::NamesLists,
+            q("name: zoë", Id, Desc, 1, 3),
+            Columns::All,
+        ),
+        (
+            Read::NamesLists,
+            q("name: ski", Id, Asc, 0, 10),
+            Columns::KnowingCompanies,
+        ),
+        (
+            Read::NamesPairWalk,
+            q("name: an", Id, Desc, 20, 10),
+            Columns::All,
+        ),
+        (
+            Read::PhraseOnePass,
+            q("search: example", Id, Asc, 5, 10),
+            Columns::All,
+        ),
+        (
+            Read::PhraseOnePass,
+            q("name: o'b", Id, Asc, 2, 5),
+            Columns::Summary,
+        ),
+        (
+            Read::PhraseDeep,
+            q("search: example", Id, Asc, 30, 10),
+            Columns::All,
+        ),
+        (
+            Read::PhraseDeep,
+            q("search: example", Id, Desc, 100, 10),
+            Columns::All,
+        ),
+        (
+            Read::PhraseLastIds,
+            q("search: zoë", Id, Desc, 1, 10),
+            Columns::All,
+        ),
+        (
+            Read::PhraseLastIdsCutShort,
+            q("search: example", Id, Desc, 4, 10),
+            Columns::All,
+        ),
+        (
+            Read::PhraseBackwards,
+            q("name: o'b", Id, Desc, 2, 5),
+            Columns::All,
+        ),
+        (
+            Read::PairIds,
+            q("search: an", Id, Desc, 10, 10),
+            Columns::All,
+        ),
+        (
+            Read::FilteredByNames,
+            q("name: smith", Name, Asc, 1, 5),
+            Columns::All,
+        ),
+        (
+            Read::FilteredByNames,
+            q("name+include: an", Id, Asc, 5, 10),
+            Columns::All,
+        ),
+        (
+            Read::FilteredByPhrase,
+            q("search: example", Email, Desc, 12, 10),
+            Columns::All,
+        ),
+        (
+            Read::FilteredByPair,
+            q("search: an", Date, Asc, 3, 10),
+            Columns::WithCompanies,
+        ),
+    ];
+    for (read, query, columns) in &cases {
+        check(&indexed, &records, *read, query, *columns);
+    }
+    // Without the derived data every filter scans, and the stored renderings are not used.
+    for (read, query, columns) in [
+        (Read::Scan, q("name: o'b", Id, Desc, 2, 5), Columns::All),
+        (Read::Scan, q("search: an", Id, Asc, 0, 10), Columns::All),
+        (Read::Scan, q("company: 14", Id, Asc, 5, 5), Columns::All),
+        (
+            Read::StaleRenderings,
+            q("", Id, Desc, 0, 10),
+            Columns::OwnJson,
+        ),
+    ] {
+        check(&scanned, &records, read, &query, columns);
+    }
+    // A needle of one character, which no index serves.
+    check(
+        &indexed,
+        &records,
+        Read::Scan,
+        &q("name: a", Id, Asc, 3, 10),
+        Columns::All,
+    );
+
+    let taken: Vec<Read> = cases.iter().map(|(read, _, _)| *read).collect();
+    let untested: Vec<Read> = Read::ALL
+        .into_iter()
+        .filter(|read| !taken.contains(read) && ![Read::Scan, Read::StaleRenderings].contains(read))
+        .collect();
+    assert!(untested.is_empty(), "no case takes {untested:?}");
+}
+
+/// An import lands after the derived data was built: until it is built again, REST pages are
+/// not pasted from the renderings (which lack the new customer), nor deep company pages read
+/// from the positions.
+#[test]
+fn derived_data_of_an_older_dataset_serves_no_read() {
+    let app = TestApp::demo_reaching_every_read(true);
+    let late = customer(1000, "late@example.com")
+        .name("Late Müller")
+        .company(14)
+        .build();
+    app.import_customers(std::slice::from_ref(&late), false)
+        .unwrap();
+    let mut records = demo_records();
+    records.push(late);
+    use OrderBy::Id;
+    use SortOrder::Desc;
+    check(
+        &app,
+        &records,
+        Read::StaleRenderings,
+        &q("", Id, Desc, 0, 10),
+        Columns::OwnJson,
+    );
+    check(
+        &app,
+        &records,
+        Read::Scan,
+        &q("company: 14", Id, Desc, 5, 5),
+        Columns::All,
+    );
+    check(
+        &app,
+        &records,
+        Read::Scan,
+        &q("name: müller", Id, Desc, 0, 5),
+        Columns::All,
+    );
+    app.build_derived_data();
+    check(
+        &app,
+        &records,
+        Read::StoredPage,
+        &q("", Id, Desc, 0, 10),
+        Columns::OwnJson,
+    );
+    check(
+        &app,
+        &records,
+        Read::CompanyPositions,
+        &q("company: 14", Id, Desc, 5, 5),
+        Columns::All,
+    );
+    check(
+        &app,
+        &records,
+        Read::NamesLists,
+        &q("name: müller", Id, Desc, 0, 5),
+        Columns::All,
+    );
+}
