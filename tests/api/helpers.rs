@@ -475,6 +475,18 @@ impl TestApp {
     }
 }
 
+/// Says that `test` was skipped and why, on the test runner's own output (a passing test's
+/// output is captured, so a plain `eprintln!` would never be seen); under CI, which installs
+/// every service the tests need (`.ci/run`), a skip is a failure instead.
+pub fn skip(test: &str, why: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test} cannot run under CI: {why}"
+    );
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "test {test} ... skipped: {why}");
+}
+
 pub fn ids_of(nodes: &Value) -> Vec<i64> {
     nodes
         .as_array()
