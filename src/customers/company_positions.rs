@@ -49,11 +49,11 @@ pub(crate) fn in_company_window(
     use company_positions::{company_id, customer_id, position};
     let end = window.offset.saturating_add(window.per_page).min(total);
     // Positions [first, last): descending, the i-th customer listed is at total - 1 - i. A
-    // window past the end is an empty range.
-    let (first, last) = match (window.offset < end, ascending) {
-        (false, _) => (0, 0),
-        (true, true) => (window.offset, end),
-        (true, false) => (total - end, total - window.offset),
+    // window past the end (`end` < offset) is an empty range either way.
+    let (first, last) = if ascending {
+        (window.offset, end)
+    } else {
+        (total - end, total - window.offset)
     };
     Box::new(
         customers::id.eq_any(
