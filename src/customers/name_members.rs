@@ -84,39 +84,7 @@ pub(crate) fn union_window(lists: &[Vec<i32>], ascending: bool, window: Window) 
     } else {
         (total - end, total - window.offset)
     };
-    let at_or_below = |id: i64| -> i64 {
-        lists
-            .iter()
-            .map(|list| list.partition_point(|&x| i64::from(x) <= id) as i64)
-            .sum()
-    };
-    // Bounds on ids, with how many ids are at or below each: `below` <= `first` < `above`.
-    let ends = |pick: fn(&Vec<i32>) -> Option<&i32>| lists.iter().filter_map(pick).copied();
-    let (mut low, mut below) = (
-        i64::from(ends(|l| l.first()).min().expect("a match")) - 1,
-        0,
-    );
-    let (mut high, mut above) = (i64::from(ends(|l| l.last()).max().expect("a match")), total);
-    let mut interpolate = true;
-    // Bounds one id apart leave nothing between them (with ids repeated, which the lists never
-    // hold, the merge still ends the search).
-    while first - below > MERGE_SLACK && high - low > 1 {
-        let guess = if interpolate {
-            // Aimed a little short of `first`, so that it usually lands just below it.
-            let aim = first - MERGE_SLACK / 2 - below;
-            low + ((high - low) as i128 * aim as i128 / (above - below) as i128) as i64
-        } else {
-            low + (high - low) / 2
-        };
-        let guess = guess.clamp(low + 1, high - 1);
-        interpolate = !interpolate;
-        let counted = at_or_below(guess);
-        if counted <= first {
-            (low, below) = (guess, counted);
-        } else {
-            (high, above) = (guess, counted);
-        }
-    }
+    let Start { low, below, .. } = merge_start(lists, first, total);
     // Merged from the first id above `low` in each list: skip to `first`, take the window.
     let mut heads: BinaryHeap<Reverse<(i32, usize, usize)>> = lists
         .iter()
@@ -142,11 +110,65 @@ pub(crate) fn union_window(lists: &[Vec<i32>], ascending: bool, window: Window) 
     ids
 }
 
+/// Where [`union_window`]'s merge starts: every id at or below `low` is before the window, and
+/// `below` of them lie there; `probes` counts the ids counted on the way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Start {
+    low: i64,
+    below: i64,
+    probes: u32,
+}
+
+/// An id close below the `first` place of the union (of `total` ids): within [`MERGE_SLACK`]
+/// places of it, found by counting the ids at or below candidates.
+fn merge_start(lists: &[Vec<i32>], first: i64, total: i64) -> Start {
+    let at_or_below = |id: i64| -> i64 {
+        lists
+            .iter()
+            .map(|list| list.partition_point(|&x| i64::from(x) <= id) as i64)
+            .sum()
+    };
+    // Bounds on ids, with how many ids are at or below each: `below` <= `first` < `above`.
+    let ends = |pick: fn(&Vec<i32>) -> Option<&i32>| lists.iter().filter_map(pick).copied();
+    let (mut low, mut below) = (
+        i64::from(ends(|l| l.first()).min().expect("a match")) - 1,
+        0,
+    );
+    let (mut high, mut above) = (i64::from(ends(|l| l.last()).max().expect("a match")), total);
+    let mut interpolate = true;
+    let mut probes = 0;
+    // Bounds one id apart leave nothing between them (with ids repeated, which the lists never
+    // hold, the merge still ends the search).
+    while first - below > MERGE_SLACK && high - low > 1 {
+        let guess = if interpolate {
+            // Aimed a little short of `first`, so that it usually lands just below it.
+            let aim = first - MERGE_SLACK / 2 - below;
+            low + ((high - low) as i128 * aim as i128 / (above - below) as i128) as i64
+        } else {
+            low + (high - low) / 2
+        };
+        let guess = guess.clamp(low + 1, high - 1);
+        interpolate = !interpolate;
+        let counted = at_or_below(guess);
+        probes += 1;
+        if counted <= first {
+            (low, below) = (guess, counted);
+        } else {
+            (high, above) = (guess, counted);
+        }
+    }
+    Start {
+        low,
+        below,
+        probes,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
-    use super::union_window;
+    use super::{merge_start, union_window, MERGE_SLACK};
     use crate::customers::Window;
 
     /// What a window of the union is by definition: all the ids, sorted, sliced.
@@ -189,7 +211,45 @@ mod tests {
         assert!(union_window(&[vec![], vec![]], false, window(0, 10)).is_empty());
     }
 
+    /// On ids spread evenly, as real ids are, interpolation lands near the window at once.
+    #[test]
+    fn evenly_spread_ids_are_found_in_a_few_probes() {
+        let lists: Vec<Vec<i32>> = (0..3)
+            .map(|list| (0..200_000).map(|n| n * 21 + list * 7 + 5).collect())
+            .collect();
+        for first in [40, 1_000, 77_777, 300_000, 599_950] {
+            let start = merge_start(&lists, first, 600_000);
+            assert!(
+                first - start.below <= MERGE_SLACK && start.below <= first,
+                "{first}: {start:?}"
+            );
+            assert!(start.probes <= 3, "{first}: {start:?}");
+        }
+    }
+
     proptest! {
+        /// Whatever the spread, the merge starts at most MERGE_SLACK places before the window,
+        /// after no more probes than two bisections would take.
+        #[test]
+        fn the_merge_starts_close_below_the_window(
+            ids in proptest::collection::btree_set(-2_000_000i32..2_000_000_000, 1..3000)
+                .prop_map(|ids| ids.into_iter().collect::<Vec<_>>()),
+            owners in proptest::collection::vec(0usize..4, 3000),
+            place in 0.0f64..1.0,
+        ) {
+            let lists = dealt(&ids, &owners, 4);
+            let total = lists.iter().map(Vec::len).sum::<usize>() as i64;
+            prop_assume!(total > 0);
+            let first = ((total as f64 * place) as i64).min(total - 1);
+            let start = merge_start(&lists, first, total);
+            prop_assert!(start.below <= first && first - start.below <= MERGE_SLACK, "{:?}", start);
+            let below_low = lists.iter().flatten().filter(|&&id| i64::from(id) <= start.low).count();
+            prop_assert_eq!(below_low as i64, start.below);
+            let span = (i64::from(ids[ids.len() - 1]) - i64::from(ids[0]) + 2) as u64;
+            let bisections = 64 - span.leading_zeros();
+            prop_assert!(start.probes <= 2 * bisections + 1, "{:?} over a span of {}", start, span);
+        }
+
         #[test]
         fn windows_are_slices_of_the_sorted_union(
             mut ids in proptest::collection::btree_set(-50i32..5_000, 0..400)

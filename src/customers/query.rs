@@ -490,9 +490,7 @@ impl CustomerQuery {
             _ => {
                 reads.took(match &needle {
                     None => Read::Scan,
-                    Some(needle) if search_index::name_holds(needle).is_some() => {
-                        Read::FilteredByNames
-                    }
+                    Some(needle) if needle.names_only() => Read::FilteredByNames,
                     Some(Needle::Phrase { .. }) => Read::FilteredByPhrase,
                     Some(Needle::Pair { .. }) => Read::FilteredByPair,
                 });

@@ -137,7 +137,7 @@ pub(crate) fn contains(needle: &str, in_emails_too: bool) -> Option<Needle> {
 
 impl Needle {
     /// Whether only names are searched: the distinct names then serve the needle.
-    fn names_only(&self) -> bool {
+    pub(crate) fn names_only(&self) -> bool {
         match self {
             Needle::Phrase { in_emails_too, .. } | Needle::Pair { in_emails_too, .. } => {
                 !in_emails_too
