@@ -5,16 +5,27 @@
 # ROUNDS times (default 3), each into a fresh database, and judges the median.
 #
 #   bench/import.sh [COUNT]        # data is cached in ${BENCH_DATA:-/tmp/kbs-bench-data}
+#
+# A cached file is reused only when its stamp (written once the generator finished) names the
+# same count and seed and the file still holds that many records; the rate is computed from
+# the number of customers the import reports, which must be the count asked for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=${1:-1000000}
+seed=20261127
 data=${BENCH_DATA:-/tmp/kbs-bench-data}/customers-$count
 generator=../shared/bench/gen_customers.py
+stamp="count=$count seed=$seed"
 
-if [ ! -s "$data/customers.jsonl" ]; then
+if [ "$(cat "$data/generated" 2>/dev/null)" != "$stamp" ] \
+  || [ "$(wc -l < "$data/customers.jsonl" 2>/dev/null)" != "$count" ]; then
   echo "generating $count customers into $data" >&2
-  python3 "$generator" --count "$count" --seed 20261127 --out-dir "$data"
+  rm -rf "$data"
+  python3 "$generator" --count "$count" --seed "$seed" --out-dir "$data"
+  lines=$(wc -l < "$data/customers.jsonl")
+  [ "$lines" = "$count" ] || { echo "the generator wrote $lines customers, not $count" >&2; exit 1; }
+  echo "$stamp" > "$data/generated"
 fi
 cargo build --release --quiet
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
@@ -28,6 +39,12 @@ for round in $(seq "$rounds"); do
   /usr/bin/time -f 'peak_rss_kb=%M wall_s=%e' target/release/kbs-graphql --database "$db" import \
     --customers "$data/customers.jsonl" --companies "$data/companies.jsonl" 2>"$log"
   echo "round $round: $(grep -E '^imported' "$log")" >&2
+  imported=$(sed -n 's/^imported \([0-9]*\) customers.*/\1/p' "$log")
+  if [ "$imported" != "$count" ]; then
+    echo "round $round imported ${imported:-no} customers, not $count: no figure" >&2
+    cat "$log" >&2
+    exit 1
+  fi
   wall=$(sed -n 's/.*wall_s=\([0-9.]*\).*/\1/p' "$log")
   rss=$(sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p' "$log")
   results+=("$wall:$rss")

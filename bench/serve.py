@@ -11,9 +11,16 @@ server are authenticated, as a real client's are. Needs wrk (apt-get install wrk
 
 Then the scale phase: the same generator at --scale-count customers (its first 10,000 are the
 10,000 of the first phase, so every needle exists in both), imported into a second database;
-every filter and every orderBy, on page 1 and at offset 10,000, is driven against a server on
-each dataset (interleaved), and each 1M figure is judged against its own 10k figure. The peak
-RSS of the 1M server under that load is the memory goal. --scale-count 0 skips the phase.
+every filter and every orderBy, on page 1 and on the last full page of its matches at 10k (a
+window that exists in both datasets), is driven against a server on each dataset
+(interleaved), and each 1M figure is judged against its own 10k figure. The peak RSS of the 1M
+server under that load is one memory goal; the other is a 1M server with the default settings
+(response cache on) under a mixed workload of thousands of distinct pages. --scale-count 0
+skips the phase.
+
+Nothing is timed before it is checked: each target's answer is read once first (status 200,
+no GraphQL `errors`, the expected number of rows, a lookup that finds its customer), and every
+answer wrk counts must be a 200 without `errors`, or the script stops without a figure.
 
 Every server builds its substring index in the background after it starts (as in production);
 measuring starts once the index holds the imported dataset.
@@ -30,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -102,10 +110,88 @@ def peak_rss_mib(pid):
     return float("nan")
 
 
-def wrk(url, seconds, method="POST", body=None, auth=None):
+def ask(url, method="POST", body=None, auth=None):
+    """One request as wrk sends it: (status, headers, the body parsed as JSON, or its text)."""
+    data = None
+    if method == "POST":
+        with open(body, "rb") as f:
+            data = f.read()
+    request = urllib.request.Request(url, data=data, method=method)
+    if method == "POST":
+        request.add_header("Content-Type", "application/json")
+    if auth:
+        request.add_header("Authorization", auth)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            status, headers, raw = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, headers, raw = error.code, error.headers, error.read()
+    try:
+        return status, headers, json.loads(raw)
+    except ValueError:
+        return status, headers, raw[:400]
+
+
+def verify(label, url, check, **request):
+    """Refuses to go on unless the target answers 200 and `check(answer, headers)` finds
+    nothing wrong (it returns what is wrong, or None)."""
+    status, headers, answer = ask(url, **request)
+    problem = f"HTTP {status}" if status != 200 else check(answer, headers)
+    if problem:
+        sys.exit(f"{label}: refusing to time a wrong answer: {problem}\n{str(answer)[:400]}")
+
+
+def any_json(answer, _headers):
+    return None if isinstance(answer, (dict, list)) and answer else "not a JSON page"
+
+
+def graphql_page(rows, total=None):
+    def check(answer, _headers):
+        if not isinstance(answer, dict) or "errors" in answer:
+            return "GraphQL errors"
+        page = answer.get("data", {}).get("customers") or {}
+        got = len(page.get("nodes") or [])
+        if got != rows:
+            return f"{got} rows where {rows} were expected"
+        if total is not None and page.get("totalCount") != total:
+            return f"totalCount {page.get('totalCount')} where {total} was expected"
+        return None
+    return check
+
+
+def graphql_lookup(email):
+    def check(answer, _headers):
+        if not isinstance(answer, dict) or "errors" in answer:
+            return "GraphQL errors"
+        found = (answer.get("data") or {}).get("customer")
+        return None if found and found.get("id") else f"customer {email} not found"
+    return check
+
+
+def rest_page(rows, total):
+    def check(answer, headers):
+        if not isinstance(answer, list) or len(answer) != rows:
+            return f"not a list of {rows} customers"
+        if headers.get("X-WP-Total") != str(total):
+            return f"X-WP-Total {headers.get('X-WP-Total')} where {total} was expected"
+        return None
+    return check
+
+
+def rest_lookup(email):
+    def check(answer, _headers):
+        addresses = [answer.get("email", "")] + answer.get("additional_emails", []) \
+            if isinstance(answer, dict) else []
+        return None if email in [a.lower() for a in addresses] else f"customer {email} not found"
+    return check
+
+
+def wrk(url, seconds, method="POST", body=None, auth=None, bodies=None):
     env = dict(os.environ, METHOD=method, AUTH=auth or "")
     if body is not None:
         env["BODY_FILE"] = body
+    if bodies is not None:
+        env["BODIES_FILE"] = bodies
     out = subprocess.run(
         # A generous timeout: a slow answer is measured (in p99), not dropped as an error.
         ["taskset", "-c", "1", "wrk", "-t1", "-c32", f"-d{seconds}s", "--timeout", "30s", "--latency",
@@ -117,19 +203,57 @@ def wrk(url, seconds, method="POST", body=None, auth=None):
     result = json.loads(m.group(1))
     if result["errors"] or result["non2xx"]:
         sys.exit(f"{url}: {result['errors']} socket errors, {result['non2xx']} non-2xx answers")
+    statuses = result["statuses"]
+    if set(statuses) != {"200"} or statuses["200"] != result["requests"] or result["error_bodies"]:
+        sys.exit(f"{url}: answers by status {statuses} of {result['requests']}, "
+                 f"{result['error_bodies']} with GraphQL errors: no figure for wrong answers")
     return result
 
 
-def scale_queries():
-    """(label, GraphQL query) for every filter and every orderBy, page 1 and offset 10,000."""
+def scale_filters():
+    """(name, arguments) for every filter and every orderBy."""
+    return list(SCALE_FILTERS.items()) + [
+        (f"orderBy {order}", f"orderBy: {order}, order: ASC") for order in SCALE_ORDERS]
+
+
+def scale_queries(deep_offsets):
+    """(label, GraphQL query, offset) for every filter and every orderBy on page 1, and at the
+    offset `deep_offsets` gives it (the last full page of its matches in the smaller dataset,
+    so that the window exists in both) when that is not page 1 again."""
     out = []
-    for window, args in (("page 1", "perPage: 10"), ("offset 10000", "perPage: 10, offset: 10000")):
-        for name, filt in SCALE_FILTERS.items():
-            out.append((f"{name} ({window})", f"{{ customers({args}, {filt}) {{ {FIELDS} }} }}"))
-        for order in SCALE_ORDERS:
-            out.append((f"orderBy {order} ({window})",
-                        f"{{ customers({args}, orderBy: {order}, order: ASC) {{ {FIELDS} }} }}"))
+    for name, filt in scale_filters():
+        out.append((f"{name} (page 1)", f"{{ customers(perPage: 10, {filt}) {{ {FIELDS} }} }}", 0))
+    for name, filt in scale_filters():
+        offset = deep_offsets.get(name, 0)
+        if offset > 0:
+            out.append((f"{name} (offset {offset})",
+                        f"{{ customers(perPage: 10, offset: {offset}, {filt}) {{ {FIELDS} }} }}", offset))
     return out
+
+
+def deep_offsets(url, auth, work):
+    """Each filter's last full page of 10 in the dataset at `url`: its total less 10."""
+    offsets = {}
+    for i, (name, filt) in enumerate(scale_filters()):
+        body = os.path.join(work, f"count-{i}.json")
+        with open(body, "w") as f:
+            json.dump({"query": f"{{ customers({filt}) {{ totalCount }} }}"}, f)
+        status, _, answer = ask(f"{url}/graphql", body=body, auth=auth)
+        if status != 200 or "errors" in answer:
+            sys.exit(f"counting {name}: HTTP {status} {answer}")
+        offsets[name] = min(10000, answer["data"]["customers"]["totalCount"] - 10)
+    return offsets
+
+
+def total_of(url, auth, query, work):
+    """The totalCount `query` answers with at `url`."""
+    body = os.path.join(work, "total.json")
+    with open(body, "w") as f:
+        json.dump({"query": query}, f)
+    status, _, answer = ask(f"{url}/graphql", body=body, auth=auth)
+    if status != 200 or "errors" in answer:
+        sys.exit(f"{query}: HTTP {status} {answer}")
+    return answer["data"]["customers"]["totalCount"]
 
 
 def scale_phase(args, binary, work, small_db, quiet):
@@ -168,14 +292,22 @@ def scale_phase(args, binary, work, small_db, quiet):
         print(f"search indexes current after {time.time() - started:.0f} s", file=sys.stderr)
         for _, url, _ in servers.values():
             wait_idle(url)
-        queries = scale_queries()
+        queries = scale_queries(deep_offsets(servers["10k"][1], servers["10k"][2], work))
         bodies = {}
-        for i, (label, query) in enumerate(queries):
+        for i, (label, query, offset) in enumerate(queries):
             bodies[label] = os.path.join(work, f"scale-{i}.json")
             with open(bodies[label], "w") as f:
                 json.dump({"query": query}, f)
+            # The same window, full, in both datasets; each answer checked before it is timed.
+            for size, (_, url, auth) in servers.items():
+                total = total_of(url, auth, query, work)
+                rows = max(0, min(10, total - offset))
+                if rows != 10 and not (offset == 0 and total == rows):
+                    sys.exit(f"{label} at {size}: {rows} rows of {total}: not a window of both datasets")
+                verify(f"{label} at {size}", f"{url}/graphql", graphql_page(rows, total), body=bodies[label],
+                       auth=auth)
         for round_ in range(args.rounds):
-            for label, _ in queries:
+            for label, _, _ in queries:
                 for size, (_, url, auth) in servers.items():
                     if round_ == 0:
                         wrk(f"{url}/graphql", 1, body=bodies[label], auth=auth)  # warm-up
@@ -189,6 +321,7 @@ def scale_phase(args, binary, work, small_db, quiet):
         for proc, _, _ in servers.values():
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
+    default_rss = default_settings_rss(args, binary, big_db, big_auth, queries, work, quiet)
 
     med = {k: {m: statistics.median(r[m] for r in rs) for m in ("rps", "p99_us")} for k, rs in results.items()}
     big = f"{args.scale_count // 1000:,}k" if args.scale_count < 1_000_000 else f"{args.scale_count / 1e6:g}M"
@@ -198,19 +331,46 @@ def scale_phase(args, binary, work, small_db, quiet):
     print(f"{'query':<33} {small + ' req/s':>10} {big + ' req/s':>10} {'ratio':>6} {small + ' p99':>8} "
           f"{big + ' p99':>8} {'x':>5} {'':>5}")
     passed = 0
-    for label, _ in scale_queries():
+    for label, _, _ in queries:
         s, b = med[(label, "10k")], med[(label, "big")]
         ratio, p99x = b["rps"] / s["rps"], b["p99_us"] / max(s["p99_us"], 1)
         ok = ratio >= 0.5 and p99x < 5
         passed += ok
         print(f"{label:<33} {s['rps']:>10,.0f} {b['rps']:>10,.0f} {ratio:>6.2f} {s['p99_us'] / 1000:>7.2f}m "
               f"{b['p99_us'] / 1000:>7.2f}m {p99x:>5.1f} {'PASS' if ok else 'FAIL':>5}")
-    print(f"\npeak RSS of kbs-graphql serving {big} customers: {big_rss:.0f} MiB")
+    print(f"\npeak RSS of kbs-graphql serving {big} customers (cache off, the queries above): {big_rss:.0f} MiB")
+    print(f"peak RSS of kbs-graphql serving {big} customers (default settings, mixed workload): "
+          f"{default_rss:.0f} MiB")
     return [
-        (f"scale: queries keeping >= 0.5x and p99 < 5x ({passed}/{len(scale_queries())})",
-         passed / len(scale_queries()), 1.0),
-        (f"memory at {big}: peak RSS < 100 MiB (ratio = 100 MiB / peak)", 100 / big_rss, 1.0),
+        (f"scale: queries keeping >= 0.5x and p99 < 5x ({passed}/{len(queries)})",
+         passed / len(queries), 1.0),
+        (f"memory at {big}, cache off: peak RSS < 100 MiB (ratio = 100 MiB / peak)", 100 / big_rss, 1.0),
+        (f"memory at {big}, default settings: peak RSS < 100 MiB", 100 / default_rss, 1.0),
     ]
+
+
+def default_settings_rss(args, binary, db, auth, queries, work, quiet):
+    """Peak RSS of a server with the default settings (the response cache on) while every scale
+    query is asked at many offsets in turn: thousands of distinct answers, as real clients ask."""
+    mixed = os.path.join(work, "mixed.jsonl")
+    with open(mixed, "w") as f:
+        for step in range(0, 2000, 10):
+            for label, query, offset in queries:
+                shifted = query.replace("perPage: 10", f"perPage: 10, offset: {offset + step}", 1) \
+                    if offset == 0 else query.replace(f"offset: {offset}", f"offset: {max(0, offset - step)}", 1)
+                f.write(json.dumps({"query": shifted}) + "\n")
+    url = "http://127.0.0.1:18086"
+    server = subprocess.Popen(["taskset", "-c", "0", binary, "--database", db, "--listen", "127.0.0.1:18086",
+                               "--no-demo-data"], env=dict(os.environ, RUST_LOG="warn"), **quiet)
+    try:
+        wait_for(f"{url}/healthz")
+        wait_search_index(db)
+        print("mixed workload on default settings…", file=sys.stderr)
+        wrk(f"{url}/graphql", max(args.scale_seconds * 10, 20), bodies=mixed, auth=auth)
+        return peak_rss_mib(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def main():
@@ -276,6 +436,25 @@ def main():
             "REST list, repeated (cache on)": lambda s: wrk(f"{cached_url}/wp-json/kbs/v1/customers", s,
                                                             method="GET", auth=auth),
         }
+        email = "david.obrien.77@example.net"
+        checks = [
+            ("floor: HTTP+JSON (/static)", "http://127.0.0.1:18081/static", any_json, {}),
+            ("floor: HTTP+SQLite (/sqlite)", "http://127.0.0.1:18081/sqlite", any_json, {}),
+            ("GraphQL customers(perPage: 10)", f"{ours_url}/graphql", graphql_page(10, args.count),
+             dict(body=list_body, auth=auth)),
+            ("REST /customers (10 per page)", f"{ours_url}/wp-json/kbs/v1/customers", rest_page(10, args.count),
+             dict(method="GET", auth=auth)),
+            ("GraphQL customer(idOrEmail:)", f"{ours_url}/graphql", graphql_lookup(email),
+             dict(body=lookup_body, auth=auth)),
+            ("REST /customers/<email>", f"{ours_url}/wp-json/kbs/v1/customers/{email}", rest_lookup(email),
+             dict(method="GET", auth=auth)),
+            ("GraphQL list, repeated (cache on)", f"{cached_url}/graphql", graphql_page(10, args.count),
+             dict(body=list_body, auth=auth)),
+            ("REST list, repeated (cache on)", f"{cached_url}/wp-json/kbs/v1/customers", rest_page(10, args.count),
+             dict(method="GET", auth=auth)),
+        ]
+        for label, url, check, request in checks:
+            verify(label, url, check, **{"body": list_body, **request})
         for name, target in targets.items():  # warm-up
             target(2)
         results = {name: [] for name in targets}
