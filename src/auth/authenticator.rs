@@ -72,6 +72,13 @@ pub struct Authenticator {
     hashing: Semaphore,
 }
 
+/// The hash of a random password nobody was given, made once: what an unknown login's
+/// password is verified against.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| passwords::AppPassword::generate().hash())
+}
+
 fn cache_key(login: &str, secret: &str) -> [u8; 64] {
     let mut digest = Blake2b512::new();
     digest.update(login.to_ascii_lowercase().as_bytes());
@@ -212,18 +219,22 @@ impl Authenticator {
         })
     }
 
+    /// The password among `candidates` that `secret` is. An unknown login has none, and is
+    /// checked against a decoy all the same: it then costs what a wrong password costs, so the
+    /// time of an answer does not tell which logins exist.
     async fn verify(
         &self,
         secret: String,
         candidates: Vec<Candidate>,
     ) -> Result<Option<(i32, Principal)>, AppError> {
-        if candidates.is_empty() {
-            return Ok(None);
-        }
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let span = tracing::Span::current();
         Ok(tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
+            if candidates.is_empty() {
+                passwords::verify(&secret, decoy_hash());
+                return None;
+            }
             candidates
                 .into_iter()
                 .find(|c| passwords::verify(&secret, &c.hash))
