@@ -41,6 +41,15 @@ pub enum AppError {
         "Too many failed sign-ins from this address; try again in {retry_after_secs} seconds."
     )]
     TooManyFailures { retry_after_secs: u64 },
+    /// The request's time ran out while the database was still reading.
+    #[error("The request took longer than the server allows ({limit_secs} s); narrow it (filters, a smaller page) or try again later.")]
+    TimedOut { limit_secs: u64 },
+    /// This caller already has as many costly reads running as one caller may.
+    #[error("Too many costly requests of yours are running; try again in {retry_after_secs} s.")]
+    CallerBusy { retry_after_secs: u64 },
+    /// Every connection for costly reads stayed taken while this one waited.
+    #[error("The server is busy; try again in {retry_after_secs} s.")]
+    ServerBusy { retry_after_secs: u64 },
     /// Anything that is not the client's fault. The detail is logged, never sent.
     #[error("Internal server error.")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -59,7 +68,12 @@ impl AppError {
             AppError::NoRoute | AppError::CustomerNotFound => StatusCode::NOT_FOUND,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
-            AppError::TooManyFailures { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyFailures { .. } | AppError::CallerBusy { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            AppError::TimedOut { .. } | AppError::ServerBusy { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,7 +87,9 @@ impl AppError {
             AppError::NoRoute | AppError::CustomerNotFound => "NOT_FOUND",
             AppError::Unauthenticated => "UNAUTHENTICATED",
             AppError::Forbidden => "FORBIDDEN",
-            AppError::TooManyFailures { .. } => "TOO_MANY_REQUESTS",
+            AppError::TooManyFailures { .. } | AppError::CallerBusy { .. } => "TOO_MANY_REQUESTS",
+            AppError::TimedOut { .. } => "TIMEOUT",
+            AppError::ServerBusy { .. } => "SERVICE_UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -88,6 +104,9 @@ impl AppError {
             AppError::Unauthenticated => "rest_forbidden_context",
             AppError::Forbidden => "rest_forbidden",
             AppError::TooManyFailures { .. } => "rest_too_many_failed_sign_ins",
+            AppError::TimedOut { .. } => "rest_timeout",
+            AppError::CallerBusy { .. } => "rest_too_many_requests",
+            AppError::ServerBusy { .. } => "rest_server_busy",
             AppError::Internal(_) => "rest_internal_error",
         }
     }
@@ -97,6 +116,18 @@ impl AppError {
         match self {
             AppError::Unauthenticated => "Authentication failed.".to_owned(),
             other => other.to_string(),
+        }
+    }
+
+    /// Seconds a client should wait before sending the request again, for the answers that
+    /// say so (`Retry-After`).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyFailures { retry_after_secs }
+            | AppError::CallerBusy { retry_after_secs }
+            | AppError::ServerBusy { retry_after_secs } => Some(*retry_after_secs),
+            AppError::TimedOut { .. } => Some(1),
+            _ => None,
         }
     }
 

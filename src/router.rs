@@ -1,6 +1,12 @@
 //! The one place that maps paths to handlers, and the layers every request passes through.
 
-use std::time::Duration;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
 
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware;
@@ -19,8 +25,9 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
 use tracing::Level;
 
-use crate::auth;
+use crate::auth::{self, Identity};
 use crate::cache;
+use crate::db::ReadScope;
 use crate::graphql::handlers as graphql;
 use crate::health;
 use crate::playground;
@@ -57,6 +64,26 @@ fn graphql_vary() -> SetResponseHeaderLayer<HeaderValue> {
     )
 }
 
+/// Bounds the request's database reads: they stop when its time is up, and the fairness rule
+/// counts its costly ones under its login, else its address (see `db::admission`).
+async fn bound_reads(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limit = state.limits.request_timeout;
+    let login = match request.extensions().get::<Identity>() {
+        Some(Identity::User(principal)) => Some(format!("login {}", principal.login)),
+        _ => None,
+    };
+    let address = || {
+        let ConnectInfo(address) = request.extensions().get::<ConnectInfo<SocketAddr>>()?;
+        Some(format!("address {}", address.ip()))
+    };
+    let scope = ReadScope {
+        deadline: Instant::now() + limit,
+        limit,
+        caller: login.or_else(address).map(Arc::from),
+    };
+    scope.scope(next.run(request)).await
+}
+
 pub fn app(state: AppState) -> Router {
     let limits = state.limits;
     // Browser apps on other origins call GraphQL; the REST adapter sends WordPress's own
@@ -88,7 +115,8 @@ pub fn app(state: AppState) -> Router {
                 .layer(middleware::from_fn_with_state(
                     state.clone(),
                     cache::middleware,
-                )),
+                ))
+                .layer(middleware::from_fn_with_state(state.clone(), bound_reads)),
         );
     Router::new()
         .merge(identified)
@@ -119,9 +147,11 @@ pub fn app(state: AppState) -> Router {
                 // A panic in a handler becomes a 500 for that request, not a dropped
                 // connection.
                 .layer(CatchPanicLayer::new())
+                // A backstop: database reads stop at the request's deadline and answer
+                // `TIMEOUT` themselves (see `bound_reads`); this answers anything else slow.
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
-                    limits.request_timeout,
+                    limits.request_timeout + Duration::from_secs(1),
                 ))
                 // The timeout answers with a body of the inner service's type, made empty.
                 .layer(MapResponseLayer::new(IntoResponse::into_response))

@@ -157,11 +157,7 @@ fn merge_start(lists: &[Vec<i32>], first: i64, total: i64) -> Start {
             (high, above) = (guess, counted);
         }
     }
-    Start {
-        low,
-        below,
-        probes,
-    }
+    Start { low, below, probes }
 }
 
 #[cfg(test)]

@@ -1,10 +1,13 @@
 //! Storage: the connection type every query is written against, the pool, and the schema.
 
+mod admission;
 mod commits;
+pub mod deadline;
 mod in_list;
 mod pool;
 pub mod schema;
 
+pub use admission::{ReadScope, INLINE_BUDGET};
 pub use commits::{CommitMark, CommitWatch};
 pub use in_list::{in_json, name_matches, search_matches, FtsTable, InList, SearchMatch};
 pub(crate) use pool::SQLITE_CONNECTION_PRAGMAS;

@@ -10,7 +10,9 @@ use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use r2d2::CustomizeConnection;
 
+use crate::db::admission::Admission;
 use crate::db::commits::CommitWatch;
+use crate::db::deadline;
 use crate::error::AppError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -51,6 +53,8 @@ pub struct Database {
     pub path: Arc<str>,
     /// Tells whether anything was committed since a per-request check last read.
     pub commits: Arc<CommitWatch>,
+    /// Which costly reads may run now (see `admission`).
+    pub(crate) admission: Arc<Admission>,
 }
 
 impl Database {
@@ -58,6 +62,7 @@ impl Database {
     /// written `sqlite://PATH` or `sqlite:PATH`.
     pub fn open(url: &str, pool_size: u32) -> Result<Database, OpenError> {
         let path = sqlite_path(url).to_owned();
+        deadline::install();
         let fail = |reason: String| OpenError {
             path: path.clone(),
             reason,
@@ -96,6 +101,7 @@ impl Database {
             .map_err(|e| fail(e.to_string()))?;
         Ok(Database {
             pool,
+            admission: Arc::new(Admission::new(pool_size.max(1))),
             commits: Arc::new(CommitWatch::open(&path)),
             path: path.into(),
         })
@@ -109,19 +115,6 @@ impl Database {
             .on_acquire(&mut conn)
             .map_err(AppError::internal)?;
         Ok(conn)
-    }
-
-    /// Runs a read of the query core on a pooled connection right here, on the calling
-    /// (async) thread. Those reads are short and CPU-bound on cached pages, and WAL readers
-    /// never wait for a lock, so the hop to tokio's blocking threads costs more than it
-    /// spares (over a quarter of a page's server time, measured). Writes, and anything that
-    /// may wait, go through [`Database::run`].
-    pub fn read<T>(
-        &self,
-        work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
-    ) -> Result<T, AppError> {
-        let mut conn = self.pool.get()?;
-        work(&mut conn)
     }
 
     /// Runs `work` on a pooled connection on tokio's blocking threads, keeping the caller's

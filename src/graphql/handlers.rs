@@ -34,11 +34,9 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
     };
     let parsed = state.documents.get(&request.query);
     if let Some(parsed) = &parsed {
-        if state.planned {
-            if let Some(body) = parsed
-                .plan()
-                .and_then(|plan| plan.answer(&request, &identity, &state.db, &state.reads))
-            {
+        if let Some(plan) = parsed.plan().filter(|_| state.planned) {
+            let answer = plan.answer(&request, &identity, &state.db, &state.reads);
+            if let Some(body) = answer.await {
                 state.documents.planned_answer();
                 return planned(body);
             }
@@ -53,7 +51,32 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
             parsed.answered();
         }
     }
-    GraphQLResponse::from(response).into_response()
+    let refused = refused_for_load(&response);
+    let mut answer = GraphQLResponse::from(response).into_response();
+    if let Some(status) = refused {
+        *answer.status_mut() = status;
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(1));
+    }
+    answer
+}
+
+/// The HTTP status of an answer whose reads were refused for load or stopped by the
+/// request's deadline: it keeps its GraphQL body, and says so in HTTP too (with
+/// `Retry-After`), so that clients and proxies back off rather than take it as data.
+fn refused_for_load(response: &async_graphql::Response) -> Option<StatusCode> {
+    response.errors.iter().find_map(|error| {
+        let code = error.extensions.as_ref()?.get("code")?;
+        match code {
+            async_graphql::Value::String(code) => match code.as_str() {
+                "TIMEOUT" | "SERVICE_UNAVAILABLE" => Some(StatusCode::SERVICE_UNAVAILABLE),
+                "TOO_MANY_REQUESTS" => Some(StatusCode::TOO_MANY_REQUESTS),
+                _ => None,
+            },
+            _ => None,
+        }
+    })
 }
 
 /// A planned answer, with the headers the executor's answers get.

@@ -12,6 +12,7 @@
 //! compare both paths over many queries.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Field, OperationType, Selection, SelectionSet,
@@ -390,13 +391,14 @@ impl Plan {
         })
     }
 
-    /// The response body for `request`, or `None` when the executor must answer it.
-    pub fn answer(
+    /// The response body for `request`, or `None` when the executor must answer it (and for
+    /// a read that failed, whose error the executor reports).
+    pub async fn answer(
         &self,
         request: &async_graphql::Request,
         identity: &Identity,
         db: &Database,
-        reads: &Reads,
+        reads: &Arc<Reads>,
     ) -> Option<Vec<u8>> {
         if let Some(asked) = &request.operation_name {
             if self.operation.as_deref() != Some(asked.as_str()) {
@@ -417,21 +419,22 @@ impl Plan {
                 } => {
                     identity.require_customer_access().ok()?;
                     let query = customers_args(arguments, &variables)?.into_query().ok()?;
-                    let with_total = *with_total;
+                    let (with_total, with_companies) = (*with_total, *with_companies);
                     let fields = if *summary {
                         Fields::Summary
                     } else {
                         Fields::All
                     };
-                    let read = db.read(|conn| {
-                        Ok(if *with_companies {
-                            query.list_with_companies(conn, reads, with_total, fields)?
+                    let reads = reads.clone();
+                    let read = db.read(move |conn| {
+                        Ok(if with_companies {
+                            query.list_with_companies(conn, &reads, with_total, fields)?
                         } else {
-                            let page = query.list_fields(conn, reads, with_total, fields)?;
+                            let page = query.list_fields(conn, &reads, with_total, fields)?;
                             (page, HashMap::new())
                         })
                     });
-                    let (page, companies) = read.ok()?;
+                    let (page, companies) = read.await.ok()?;
                     Resolved::Page(page, companies)
                 }
                 Root::Customer {
@@ -442,14 +445,15 @@ impl Plan {
                     identity.require_customer_access().ok()?;
                     let key: ID = parse(id_or_email, &variables)?;
                     let key = IdOrEmail::parse(&key);
-                    let found = db.read(|conn| {
-                        Ok(if *with_company {
+                    let with_company = *with_company;
+                    let found = db.read(move |conn| {
+                        Ok(if with_company {
                             key.find_with_company(conn)?
                         } else {
                             key.find(conn)?.map(|customer| (customer, HashMap::new()))
                         })
                     });
-                    match found.ok()? {
+                    match found.await.ok()? {
                         Some((customer, companies)) => {
                             Resolved::Customer(Some(Box::new(customer)), companies)
                         }

@@ -119,14 +119,16 @@ impl QueryRoot {
         let with_total = NEEDS_TOTAL.iter().any(|field| look.field(field).exists());
         let with_companies = look.field("nodes").field("company").exists();
         let db = ctx.data::<Database>()?;
-        let reads = ctx.data::<Arc<Reads>>()?;
-        let (page, companies) = db.read(move |conn| {
-            Ok(if with_companies {
-                query.list_with_companies(conn, reads, with_total, Fields::All)?
-            } else {
-                (query.list(conn, reads, with_total)?, HashMap::new())
+        let reads = ctx.data::<Arc<Reads>>()?.clone();
+        let (page, companies) = db
+            .read(move |conn| {
+                Ok(if with_companies {
+                    query.list_with_companies(conn, &reads, with_total, Fields::All)?
+                } else {
+                    (query.list(conn, &reads, with_total)?, HashMap::new())
+                })
             })
-        })?;
+            .await?;
         Ok(CustomerPageObject::new(page, &companies))
     }
 
@@ -137,13 +139,15 @@ impl QueryRoot {
         let key = IdOrEmail::parse(&id_or_email);
         let with_company = ctx.look_ahead().field("company").exists();
         let db = ctx.data::<Database>()?;
-        let found = db.read(move |conn| {
-            Ok(if with_company {
-                key.find_with_company(conn)?
-            } else {
-                key.find(conn)?.map(|customer| (customer, HashMap::new()))
+        let found = db
+            .read(move |conn| {
+                Ok(if with_company {
+                    key.find_with_company(conn)?
+                } else {
+                    key.find(conn)?.map(|customer| (customer, HashMap::new()))
+                })
             })
-        })?;
+            .await?;
         let found = found.map(|(customer, companies)| CustomerObject::new(customer, &companies));
         Ok(found)
     }

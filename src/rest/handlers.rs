@@ -128,10 +128,11 @@ async fn list(
     let query = params::list(params).map_err(AppError::InvalidParams)?.query;
     identity.require_customer_access()?;
     let window = query.window;
-    let reads = &state.reads;
+    let reads = state.reads.clone();
     let page = state
         .db
-        .read(move |conn| Ok(query.list_with_own_json(conn, reads, true)?))?;
+        .read(move |conn| Ok(query.list_with_own_json(conn, &reads, true)?))
+        .await?;
     let total = page.total.unwrap_or_default();
     let total_pages = page.total_pages().unwrap_or_default();
     if window.page > total_pages && total > 0 {
@@ -196,7 +197,8 @@ async fn single(
     identity.require_customer_access()?;
     let found = state
         .db
-        .read(move |conn| Ok(key.find_knowing_company(conn)?))?;
+        .read(move |conn| Ok(key.find_knowing_company(conn)?))
+        .await?;
     let (customer, company_known) = found.ok_or(AppError::CustomerNotFound)?;
     let mut body = Vec::with_capacity(1024);
     CustomerWriter::new(&state.site).write(

@@ -156,10 +156,8 @@ impl Answer {
             headers: Vec::new(),
             is_error: true,
         };
-        if let AppError::TooManyFailures { retry_after_secs } = error {
-            answer
-                .headers
-                .push(("Retry-After", retry_after_secs.to_string()));
+        if let Some(seconds) = error.retry_after() {
+            answer.headers.push(("Retry-After", seconds.to_string()));
         }
         answer
     }

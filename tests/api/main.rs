@@ -12,6 +12,7 @@ mod graphql_plans;
 mod helpers;
 mod import_export;
 mod import_scale;
+mod load;
 mod model;
 mod paging_property;
 mod playground;
