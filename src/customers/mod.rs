@@ -17,4 +17,4 @@ pub(crate) use model::{register_fold_case, CustomerRow};
 pub use query::{
     CustomerQuery, Fields, OrderBy, Page, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE,
 };
-pub use strategy::{Read, Reads, Thresholds};
+pub use strategy::{Count, Read, Reads, Thresholds};

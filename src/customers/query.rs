@@ -9,7 +9,7 @@ use crate::customers::find::companies_of;
 use crate::customers::model::{fold_case, Company, Customer, CustomerRow, SummaryRow};
 use crate::customers::search_index::{self, Needle};
 use crate::customers::stored_json::{self, with_own_json, OwnJsonRow};
-use crate::customers::strategy::{Read, Reads};
+use crate::customers::strategy::{Count, Read, Reads};
 use crate::customers::{company_positions, derived};
 use crate::db::schema::{
     companies, company_counts, customer_emails, customer_search, customers, dataset,
@@ -503,12 +503,27 @@ impl CustomerQuery {
         };
         let total = match (with_total, self.is_unfiltered(), &needle) {
             (false, _, _) => None,
-            (true, _, _) if counted.is_some() => counted,
+            (true, _, _) if counted.is_some() => {
+                reads.count(Count::WithThePage);
+                counted
+            }
             // Kept by the import in the same transaction as the rows: same snapshot, one row.
-            (true, true, _) => Some(dataset::table.select(dataset::customers).first(conn)?),
-            (true, false, Some(needle)) if index_only => Some(search_index::count(conn, needle)?),
-            (true, false, None) if self.only_companies() => Some(self.company_total(conn)?),
-            (true, false, _) => Some(self.filtered(needle.as_ref()).count().get_result(conn)?),
+            (true, true, _) => {
+                reads.count(Count::Kept);
+                Some(dataset::table.select(dataset::customers).first(conn)?)
+            }
+            (true, false, Some(needle)) if index_only => {
+                reads.count(Count::FromTheIndex);
+                Some(search_index::count(conn, needle)?)
+            }
+            (true, false, None) if self.only_companies() => {
+                reads.count(Count::FromCompanyCounts);
+                Some(self.company_total(conn)?)
+            }
+            (true, false, _) => {
+                reads.count(Count::ByScan);
+                Some(self.filtered(needle.as_ref()).count().get_result(conn)?)
+            }
         };
         Ok(Page::from_rows(rows, total, self.window))
     }

@@ -74,6 +74,31 @@ impl Read {
     ];
 }
 
+/// Where a filtered page's total comes from, when the read of its rows did not count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Count {
+    /// Counted along with the page: the index's matches were read to their end.
+    WithThePage,
+    /// The number of customers the import keeps (no filter).
+    Kept,
+    /// The substring index's (or the distinct names') count of a needle's matches.
+    FromTheIndex,
+    /// The per-company counts the import keeps (companies the only filter).
+    FromCompanyCounts,
+    /// A count of the filtered rows.
+    ByScan,
+}
+
+impl Count {
+    pub const ALL: [Count; 5] = [
+        Count::WithThePage,
+        Count::Kept,
+        Count::FromTheIndex,
+        Count::FromCompanyCounts,
+        Count::ByScan,
+    ];
+}
+
 /// Where the special reads start. The defaults are the server's; they decide speed only, never
 /// an answer, so tests set them small to reach every read on little data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +134,7 @@ impl Default for Thresholds {
 pub struct Reads {
     thresholds: Thresholds,
     taken: [AtomicU64; Read::ALL.len()],
+    counted: [AtomicU64; Count::ALL.len()],
 }
 
 impl Reads {
@@ -116,6 +142,7 @@ impl Reads {
         Reads {
             thresholds,
             taken: Default::default(),
+            counted: Default::default(),
         }
     }
 
@@ -139,6 +166,15 @@ impl Reads {
     pub(crate) fn took(&self, read: Read) {
         self.taken[read as usize].fetch_add(1, Ordering::Relaxed);
     }
+
+    /// How many totals `count` has given.
+    pub fn counted(&self, count: Count) -> u64 {
+        self.counted[count as usize].load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count(&self, count: Count) {
+        self.counted[count as usize].fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +185,13 @@ mod tests {
     fn every_read_is_listed_once_in_its_own_place() {
         for (place, read) in Read::ALL.iter().enumerate() {
             assert_eq!(*read as usize, place, "{read:?}");
+        }
+    }
+
+    #[test]
+    fn every_count_is_listed_once_in_its_own_place() {
+        for (place, count) in Count::ALL.iter().enumerate() {
+            assert_eq!(*count as usize, place, "{count:?}");
         }
     }
 

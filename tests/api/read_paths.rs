@@ -2,7 +2,7 @@
 //! that way on the demo data (with thresholds the demo data crosses), whose window must equal
 //! the model's, and whose read must be the one counted.
 
-use kbs_graphql::customers::{CustomerQuery, OrderBy, Read, SortOrder, Window};
+use kbs_graphql::customers::{Count, CustomerQuery, OrderBy, Read, SortOrder, Window};
 use serde_json::Value;
 
 use crate::helpers::{customer, Columns, TestApp};
@@ -30,6 +30,11 @@ fn q(
         Some(("name+include", needle)) => {
             query.name = Some(needle.to_owned());
             query.include = (1..=200).collect();
+        }
+        Some(("name+search", needles)) => {
+            let (name, search) = needles.split_once('|').unwrap();
+            query.name = Some(name.to_owned());
+            query.search = Some(search.to_owned());
         }
         None if filter.is_empty() => {}
         other => panic!("no such filter: {other:?}"),
@@ -114,6 +119,12 @@ fn every_read_serves_its_windows_as_the_model_says() {
             q("name: o'b", Id, Asc, 2, 5),
             Columns::Summary,
         ),
+        // Two phrases: one query of the index for both.
+        (
+            Read::PhraseOnePass,
+            q("name+search: smith|example", Id, Asc, 0, 10),
+            Columns::All,
+        ),
         (
             Read::PhraseDeep,
             q("search: example", Id, Asc, 30, 10),
@@ -181,14 +192,15 @@ fn every_read_serves_its_windows_as_the_model_says() {
     ] {
         check(&scanned, &records, read, &query, columns);
     }
-    // A needle of one character, which no index serves.
-    check(
-        &indexed,
-        &records,
-        Read::Scan,
-        &q("name: a", Id, Asc, 3, 10),
-        Columns::All,
-    );
+    // A needle of one character, which no index serves; a company's page in another order,
+    // or before the offset the positions are read from.
+    for (query, columns) in [
+        (q("name: a", Id, Asc, 3, 10), Columns::All),
+        (q("company: 14", Name, Asc, 5, 5), Columns::All),
+        (q("company: 14", Id, Desc, 2, 5), Columns::OwnJson),
+    ] {
+        check(&indexed, &records, Read::Scan, &query, columns);
+    }
 
     let taken: Vec<Read> = cases.iter().map(|(read, _, _)| *read).collect();
     let untested: Vec<Read> = Read::ALL
@@ -257,4 +269,51 @@ fn derived_data_of_an_older_dataset_serves_no_read() {
         &q("name: müller", Id, Desc, 0, 5),
         Columns::All,
     );
+}
+
+/// Each total that the read of the rows did not count comes from the cheapest source that
+/// holds it, and equals the model's.
+#[test]
+fn every_total_comes_from_where_it_is_kept() {
+    use OrderBy::{Id, Name};
+    use SortOrder::{Asc, Desc};
+    let app = TestApp::demo_reaching_every_read(true);
+    let records = demo_records();
+    for (count, query, columns) in [
+        (
+            Count::WithThePage,
+            q("search: zoë", Id, Desc, 0, 10),
+            Columns::All,
+        ),
+        (
+            Count::WithThePage,
+            q("search: an", Id, Asc, 5, 10),
+            Columns::Summary,
+        ),
+        (Count::Kept, q("", Id, Desc, 0, 10), Columns::WithCompanies),
+        (
+            Count::FromTheIndex,
+            q("search: example", Id, Asc, 30, 10),
+            Columns::All,
+        ),
+        (
+            Count::FromCompanyCounts,
+            q("company: 14", Name, Asc, 0, 5),
+            Columns::All,
+        ),
+        (
+            Count::ByScan,
+            q("name+include: an", Id, Asc, 0, 10),
+            Columns::All,
+        ),
+    ] {
+        let before = app.reads.counted(count);
+        let page = app.page(&query, columns, true);
+        assert_eq!(app.reads.counted(count), before + 1, "{count:?}: {query:?}");
+        assert_eq!(
+            page.total,
+            Some(window(&query, &records).1),
+            "{count:?}: {query:?}"
+        );
+    }
 }
