@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use diesel::connection::SimpleConnection;
 
+use crate::error::AppError;
 use crate::state::AppState;
 
 /// The process is up and answering.
@@ -11,12 +12,17 @@ pub async fn alive() -> &'static str {
     "ok"
 }
 
-/// The database answers a query.
+/// The database answers a query, on a connection of the probe's own: never queued behind
+/// the pool's reads, however busy they keep it.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    let answer = state
-        .db
-        .run(|conn| Ok(conn.batch_execute("SELECT 1")?))
-        .await;
+    let db = state.db.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut conn = db.dedicated_connection()?;
+        conn.batch_execute("SELECT 1").map_err(AppError::from)
+    })
+    .await
+    .map_err(AppError::from)
+    .and_then(|answer| answer);
     match answer {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(error) => {
