@@ -167,7 +167,7 @@ async fn list(
 
 /// WordPress's `rel="prev"` / `rel="next"` links: the same query, another page.
 fn pagination_links(state: &AppState, params: &RawParams, page: i64, total_pages: i64) -> String {
-    let rest = params.to_query_without(&["page", "rest_route"]);
+    let rest = params.to_query_only(params::LIST_PARAMS_BUT_PAGE);
     let url = |page: i64| {
         let separator = if rest.is_empty() { "" } else { "&" };
         format!(

@@ -49,11 +49,11 @@ impl RawParams {
         self.0.iter().map(|(n, _)| n.as_str())
     }
 
-    /// The query string again without the named parameters (for pagination links).
-    pub fn to_query_without(&self, skip: &[&str]) -> String {
+    /// The query string again with only the named parameters (for pagination links).
+    pub fn to_query_only(&self, keep: &[&str]) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         for (name, raw) in &self.0 {
-            if skip.contains(&name.as_str()) {
+            if !keep.contains(&name.as_str()) {
                 continue;
             }
             match raw {
@@ -222,6 +222,28 @@ impl Checks {
         params.get(name).map(list_items).unwrap_or_default()
     }
 }
+
+/// The parameters the list route reads (and the answer's shaping), but `page`: what its
+/// pagination links carry to the next page. Anything else a client sent stays out of them.
+pub const LIST_PARAMS_BUT_PAGE: &[&str] = &[
+    "context",
+    "per_page",
+    "search",
+    "offset",
+    "order",
+    "orderby",
+    "include",
+    "id",
+    "exclude",
+    "exclude_id",
+    "user_id",
+    "company",
+    "email",
+    "name",
+    "number",
+    "_fields",
+    "_envelope",
+];
 
 const ORDERS: [(&str, SortOrder); 2] = [("asc", SortOrder::Asc), ("desc", SortOrder::Desc)];
 const ORDER_BYS: [(&str, OrderBy); 6] = [

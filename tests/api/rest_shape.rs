@@ -117,6 +117,18 @@ async fn lists_carry_totals_and_prev_next_links() {
         ]
     );
 
+    // Only what the route reads goes on to the next page, however much else was sent.
+    let junk = "x".repeat(20_000);
+    let (_, headers, _) = app
+        .rest(&format!(
+            "/wp-json/kbs/v1/customers?per_page=3&junk={junk}&orderby=name&utm=1"
+        ))
+        .await;
+    assert_eq!(
+        link(&headers)[1],
+        format!("<{base}?per_page=3&orderby=name&page=2>; rel=\"next\"")
+    );
+
     let (_, headers, _) = app
         .rest("/wp-json/kbs/v1/customers?page=2&per_page=3")
         .await;
