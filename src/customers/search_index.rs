@@ -217,7 +217,12 @@ fn names_window(
     reach: i64,
 ) -> QueryResult<(Option<Vec<i32>>, i64)> {
     use customer_names::{customers, id, members};
-    let (total, stored) = match needle {
+    /// The names' lists as read with their counts, or the names whose lists to read.
+    enum Lists {
+        Read(Vec<Vec<u8>>),
+        Of(Vec<i32>),
+    }
+    let (total, lists) = match needle {
         // A phrase is held by few names as a rule: their lists are read with their counts.
         // For one held by many, the lists read in vain cost a fraction of the index's walk.
         Needle::Phrase { fts, .. } => {
@@ -226,7 +231,10 @@ fn names_window(
                 .filter(id.eq_any(names_with_phrase(fts)))
                 .load(conn)?;
             let total = names.iter().map(|(held, _)| held).sum();
-            (total, names.into_iter().map(|(_, list)| list).collect())
+            (
+                total,
+                Lists::Read(names.into_iter().map(|(_, list)| list).collect()),
+            )
         }
         // A pair is held by many names as a rule (thousands of them, for some): their lists
         // are read only once their counts say they are few enough.
@@ -236,12 +244,10 @@ fn names_window(
                 .filter(id.eq_any(names_with_pair(pair)))
                 .load(conn)?;
             let total = names.iter().map(|(_, held)| held).sum();
-            if total > reach || window.offset >= total {
-                (total, Vec::new())
-            } else {
-                let names: Vec<i32> = names.into_iter().map(|(name, _)| name).collect();
-                (total, name_members::stored(conn, &names)?)
-            }
+            (
+                total,
+                Lists::Of(names.into_iter().map(|(name, _)| name).collect()),
+            )
         }
     };
     if total > reach {
@@ -250,6 +256,10 @@ fn names_window(
     if window.offset >= total {
         return Ok((Some(Vec::new()), total));
     }
+    let stored = match lists {
+        Lists::Read(stored) => stored,
+        Lists::Of(names) => name_members::stored(conn, &names)?,
+    };
     let lists: Vec<Vec<i32>> = stored.iter().map(|list| name_members::ids(list)).collect();
     Ok((
         Some(name_members::union_window(&lists, ascending, window)),
