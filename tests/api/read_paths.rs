@@ -119,6 +119,18 @@ fn every_read_serves_its_windows_as_the_model_says() {
             q("name: o'b", Id, Asc, 2, 5),
             Columns::Summary,
         ),
+        // At the boundaries: a window reaching exactly `one_pass_reach` (25) is deep; one
+        // reaching exactly its known total (o'b: 13) takes the pass, not the backward read.
+        (
+            Read::PhraseDeep,
+            q("search: example", Id, Desc, 15, 10),
+            Columns::All,
+        ),
+        (
+            Read::PhraseLastIds,
+            q("name: o'b", Id, Desc, 8, 5),
+            Columns::All,
+        ),
         // Two phrases: one query of the index for both.
         (
             Read::PhraseOnePass,
