@@ -131,6 +131,12 @@ fn every_read_serves_its_windows_as_the_model_says() {
             q("name: o'b", Id, Desc, 8, 5),
             Columns::All,
         ),
+        // Cut short 2 matches past the window's reach (5): smith's 8 matches are more.
+        (
+            Read::PhraseLastIdsCutShort,
+            q("search: smith", Id, Desc, 0, 5),
+            Columns::All,
+        ),
         // Two phrases: one query of the index for both.
         (
             Read::PhraseOnePass,
