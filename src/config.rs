@@ -38,6 +38,10 @@ pub enum Command {
     Export(ExportArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Check a database file without changing it: SQLite's integrity check, whether the
+    /// derived data holds the stored dataset, and every stored REST rendering against its
+    /// checksum. Exits 1 when something is damaged.
+    Check,
     /// Pull a live KB Support site's customers (and their companies) over its REST API and
     /// import them, all or nothing.
     Sync(SyncArgs),

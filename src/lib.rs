@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod check;
 mod cli;
 pub mod config;
 pub mod customers;
@@ -36,6 +37,16 @@ pub fn run(cli: Cli) -> Result<(), BoxError> {
         Some(Command::Schema) => {
             print!("{}", graphql::sdl());
             Ok(())
+        }
+        Some(Command::Check) => {
+            let path = db::sqlite_path(database);
+            let findings = check::check(path)?;
+            print!("{}", findings.report(path));
+            if findings.is_healthy() {
+                Ok(())
+            } else {
+                Err(format!("{path} is damaged (see above)").into())
+            }
         }
         Some(Command::Import(args)) => cli::import(database, args),
         Some(Command::Export(args)) => cli::export(database, args),

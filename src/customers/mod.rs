@@ -17,4 +17,5 @@ pub(crate) use model::{register_fold_case, CustomerRow};
 pub use query::{
     CustomerQuery, Fields, OrderBy, Page, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE,
 };
+pub use stored_json::{damaged_renderings, DamagedRendering};
 pub use strategy::{Count, Read, Reads, Thresholds};

@@ -243,12 +243,12 @@ fn load(query: BoxedCustomers<'_>, columns: Columns, conn: &mut DbConnection) ->
             .into_iter()
             .map(|(row, known)| Ok((row.into_customer()?, known)))
             .collect(),
-        Columns::OwnJson => Ok(query
+        Columns::OwnJson => query
             .select(own_json_columns())
             .load::<OwnJsonRow>(conn)?
             .into_iter()
-            .map(|row| (with_own_json(row), false))
-            .collect()),
+            .map(|row| Ok((with_own_json(row)?, false)))
+            .collect(),
     }
 }
 
@@ -421,8 +421,8 @@ impl CustomerQuery {
                         .select((own_json_columns(), total))
                         .load::<(OwnJsonRow, Option<i64>)>(conn)?
                         .into_iter()
-                        .map(|(row, total)| ((with_own_json(row), false), total))
-                        .collect(),
+                        .map(|(row, total)| Ok(((with_own_json(row)?, false), total)))
+                        .collect::<QueryResult<Vec<_>>>()?,
                 }
             }};
         }

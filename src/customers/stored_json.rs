@@ -51,7 +51,8 @@ pub(super) fn add_batch(conn: &mut DbConnection, after: i32, through: i32) -> Qu
                     customer_json::user_id.eq(customer.user_id),
                     customer_json::company_id.eq(customer.company_id),
                     customer_json::date_created.eq(customer.date_created),
-                    customer_json::parts.eq(own_parts(&customer, company_known)),
+                    customer_json::parts
+                        .eq(sealed(customer.id, own_parts(&customer, company_known))),
                 ))
             })
             .collect::<QueryResult<Vec<_>>>()?;
@@ -66,18 +67,84 @@ pub(super) fn add_batch(conn: &mut DbConnection, after: i32, through: i32) -> Qu
 /// parts.
 pub(crate) type OwnJsonRow = (i32, i32, i32, i64, Option<Vec<u8>>);
 
-/// A [`Customer`] with only its ids, creation date and stored parts set.
+/// Stored parts end with a checksum of theirs and of their customer's id (XXH3, 8 bytes): a
+/// page pastes them into its answer unparsed, so damage to the file (or parts on the wrong
+/// row) must be caught before it reaches a client.
+const CHECKSUM: usize = 8;
+
+fn checksum(id: i32, parts: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(parts, id as u64)
+}
+
+fn sealed(id: i32, mut parts: Vec<u8>) -> Vec<u8> {
+    let checksum = checksum(id, &parts);
+    parts.extend_from_slice(&checksum.to_le_bytes());
+    parts
+}
+
+/// A stored rendering whose checksum does not match: the file was damaged.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the stored REST rendering of customer {0} is damaged (its checksum does not match): the \
+     database file is damaged; `kbs-graphql check` lists what is, and importing the data again \
+     (or restoring the file from a backup) rebuilds it"
+)]
+pub struct DamagedRendering(pub i32);
+
+/// The parts of a stored rendering, once their checksum matches.
+pub(crate) fn unsealed(id: i32, mut stored: Vec<u8>) -> Result<Vec<u8>, DamagedRendering> {
+    let Some(at) = stored.len().checked_sub(CHECKSUM) else {
+        return Err(DamagedRendering(id));
+    };
+    let expected = u64::from_le_bytes(stored[at..].try_into().expect("eight bytes"));
+    stored.truncate(at);
+    if checksum(id, &stored) != expected {
+        return Err(DamagedRendering(id));
+    }
+    Ok(stored)
+}
+
+/// How many stored renderings there are, and the customers whose rendering is damaged, read
+/// in batches of ids.
+pub fn damaged_renderings(conn: &mut DbConnection) -> QueryResult<(u64, Vec<i32>)> {
+    use customer_json::{id, parts};
+    let (mut checked, mut damaged, mut after) = (0, Vec::new(), i32::MIN);
+    loop {
+        let rows: Vec<(i32, Vec<u8>)> = customer_json::table
+            .filter(id.gt(after))
+            .order(id)
+            .limit(WRITE_CHUNK)
+            .select((id, parts))
+            .load(conn)?;
+        let Some(&(last, _)) = rows.last() else {
+            return Ok((checked, damaged));
+        };
+        for (customer, stored) in rows {
+            checked += 1;
+            if unsealed(customer, stored).is_err() {
+                damaged.push(customer);
+            }
+        }
+        after = last;
+    }
+}
+
+/// A [`Customer`] with only its ids, creation date and stored parts set (checked).
 pub(crate) fn with_own_json(
     (id, user_id, company_id, date_created, own_json): OwnJsonRow,
-) -> Customer {
-    Customer {
+) -> QueryResult<Customer> {
+    let own_json = own_json
+        .map(|stored| unsealed(id, stored))
+        .transpose()
+        .map_err(|damage| diesel::result::Error::DeserializationError(Box::new(damage)))?;
+    Ok(Customer {
         id,
         user_id,
         company_id,
         date_created,
         own_json,
         ..Customer::default()
-    }
+    })
 }
 
 /// An unfiltered page in id order, with the total, read from the stored renderings alone (no
@@ -117,7 +184,7 @@ pub(crate) fn id_order_page(
     let customers = rows
         .into_iter()
         .map(|(row, _)| with_own_json(row))
-        .collect();
+        .collect::<QueryResult<_>>()?;
     Ok(Some((customers, total)))
 }
 

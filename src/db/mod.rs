@@ -11,7 +11,7 @@ pub use admission::{ReadScope, INLINE_BUDGET};
 pub use commits::{CommitMark, CommitWatch};
 pub use in_list::{in_json, name_matches, search_matches, FtsTable, InList, SearchMatch};
 pub(crate) use pool::SQLITE_CONNECTION_PRAGMAS;
-pub use pool::{open, Database, DbConnection, OpenError, Pool, PooledConnection};
+pub use pool::{open, sqlite_path, Database, DbConnection, OpenError, Pool, PooledConnection};
 
 /// The backend of [`DbConnection`]: what boxed queries are built for.
 pub type Backend = <DbConnection as diesel::Connection>::Backend;

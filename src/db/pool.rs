@@ -140,7 +140,8 @@ pub fn open(url: &str, pool_size: u32) -> Result<Database, OpenError> {
     Database::open(url, pool_size)
 }
 
-fn sqlite_path(url: &str) -> &str {
+/// The file a database URL names (`sqlite://PATH`, `sqlite:PATH` or a path).
+pub fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url)

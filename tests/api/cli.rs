@@ -343,3 +343,55 @@ fn serve_s_flags_before_another_subcommand_are_refused_not_ignored() {
         .unwrap();
     assert!(output.status.success(), "{output:?}");
 }
+
+/// `check` on a database with its derived data built: healthy, then with two stored
+/// renderings damaged (named, exit 1, the file unchanged), and a missing file refused.
+#[test]
+fn check_names_what_is_damaged_and_changes_nothing() {
+    use diesel::prelude::*;
+    let app = crate::helpers::TestApp::semantic();
+    app.build_derived_data();
+    let path = app.db.path.to_string();
+    let check = || {
+        let output = kbs().args(["--database", &path, "check"]).output().unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        (output.status.code(), stdout)
+    };
+    let (code, report) = check();
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        report.contains("integrity check found nothing wrong"),
+        "{report}"
+    );
+    assert!(
+        report.contains("derived data: holds the stored dataset"),
+        "{report}"
+    );
+    assert!(report.contains("8 checked, 0 damaged"), "{report}");
+
+    let mut conn = app.db.pool.get().unwrap();
+    diesel::sql_query(
+        "UPDATE customer_json SET parts = \
+         CAST(replace(CAST(parts AS TEXT), 'example', 'exAmple') AS BLOB) WHERE id IN (3, 7)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let stored = app.stored_rows();
+    let (code, report) = check();
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        report.contains("8 checked, 2 damaged (customers 3, 7)"),
+        "{report}"
+    );
+    assert_eq!(app.stored_rows(), stored);
+
+    let missing = app.dir.path().join("missing.db");
+    let output = kbs()
+        .arg("--database")
+        .arg(&missing)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!missing.exists(), "check creates no file");
+}

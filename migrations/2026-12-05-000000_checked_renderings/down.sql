@@ -1,0 +1,1 @@
+-- Nothing to undo: the renderings are rebuilt either way.
