@@ -2,6 +2,7 @@
 """Serving benchmark: kbs-graphql against the hardware's floors, in the same run.
 
     python3 bench/serve.py [--count 10000] [--rounds 3] [--seconds 10] [--scale-count 1000000]
+                           [--binary PATH]
 
 Builds the release binaries (ours and ../shared/bench/ceiling), generates the dataset with
 ../shared/bench/gen_customers.py, starts both servers pinned to core 0 and drives them with wrk
@@ -380,10 +381,13 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--scale-count", type=int, default=1_000_000)
     ap.add_argument("--scale-seconds", type=int, default=3)
+    ap.add_argument("--binary", help="measure this kbs-graphql binary (an earlier build, for a "
+                    "before/after comparison) instead of building the tree's")
     args = ap.parse_args()
 
     print("building release binaries…", file=sys.stderr)
-    run(["cargo", "build", "--release", "--quiet"])
+    if not args.binary:
+        run(["cargo", "build", "--release", "--quiet"])
     run(["cargo", "build", "--release", "--quiet", "--manifest-path",
          os.path.join(SHARED, "ceiling", "Cargo.toml"), "--target-dir", "target/ceiling"])
 
@@ -394,7 +398,7 @@ def main():
     run([sys.executable, os.path.join(SHARED, "load_floor_db.py"), "--data-dir", data,
          "--out", os.path.join(data, "floor.sqlite")], stderr=subprocess.DEVNULL)
     ours_db = os.path.join(work, "kbs.db")
-    binary = os.path.join(ROOT, "target", "release", "kbs-graphql")
+    binary = os.path.abspath(args.binary) if args.binary else os.path.join(ROOT, "target", "release", "kbs-graphql")
     run([binary, "--database", ours_db, "import", "--customers", os.path.join(data, "customers.jsonl"),
          "--companies", os.path.join(data, "companies.jsonl")], stderr=subprocess.DEVNULL)
     password = run([binary, "--database", ours_db, "users", "add", "bench", "--role", "support_manager"],
