@@ -35,6 +35,18 @@ fn costly_data(app: &TestApp) {
     app.import(&jsonl(&records), None, false).unwrap();
 }
 
+/// How long [`COSTLY`] takes on `app`, unbounded and on warm pages: the best of three.
+async fn costly_read_time(app: &TestApp) -> Duration {
+    let mut takes = Duration::MAX;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let answer = app.graphql(COSTLY).await;
+        assert!(answer.get("errors").is_none(), "{answer}");
+        takes = takes.min(started.elapsed());
+    }
+    takes
+}
+
 /// A router over `app`'s database whose requests may take `timeout`.
 fn router_with_timeout(app: &TestApp, timeout: Duration) -> axum::Router {
     let limits = Limits {
@@ -68,13 +80,7 @@ async fn a_costly_read_stops_when_the_requests_time_is_up_and_says_so() {
     let app = TestApp::empty();
     costly_data(&app);
     // Unbounded, on warm pages, the query takes a while: what the limit below must cut short.
-    let mut takes = Duration::MAX;
-    for _ in 0..3 {
-        let started = Instant::now();
-        let answer = app.graphql(COSTLY).await;
-        assert!(answer.get("errors").is_none(), "{answer}");
-        takes = takes.min(started.elapsed());
-    }
+    let takes = costly_read_time(&app).await;
     assert!(
         takes > Duration::from_millis(20),
         "not costly enough to test: {takes:?}"
@@ -126,13 +132,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 async fn callers_sending_the_costliest_queries_do_not_stall_the_health_probes() {
     let app = TestApp::empty();
     costly_data(&app);
-    // How long one costly read takes here, warm.
-    let mut takes = Duration::MAX;
-    for _ in 0..3 {
-        let started = Instant::now();
-        app.graphql(COSTLY).await;
-        takes = takes.min(started.elapsed());
-    }
+    let takes = costly_read_time(&app).await;
     // The server as `serve` runs it: four connections, two async workers.
     let db = kbs_graphql::db::Database::open(&app.db.path, 4).unwrap();
     let router =
