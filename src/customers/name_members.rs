@@ -223,6 +223,34 @@ mod tests {
         }
     }
 
+    /// On ids spread irregularly (random gaps), the search stops as soon as the window is
+    /// within MERGE_SLACK: a handful of probes, where searching on to the very id would take
+    /// about twice as many.
+    #[test]
+    fn irregularly_spread_ids_are_found_in_a_handful_of_probes() {
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut id = 0i32;
+        let mut lists = vec![Vec::new(), Vec::new(), Vec::new()];
+        for _ in 0..300_000 {
+            id += 1 + (next() % 13) as i32;
+            lists[(next() % 3) as usize].push(id);
+        }
+        let mut probes = 0;
+        for first in (0..300_000).step_by(9_973) {
+            let start = merge_start(&lists, first, 300_000);
+            assert!(start.below <= first && first - start.below <= MERGE_SLACK);
+            probes += start.probes;
+        }
+        let places = (0..300_000).step_by(9_973).count() as u32;
+        assert!(probes <= places * 4, "{probes} probes for {places} windows");
+    }
+
     proptest! {
         /// Whatever the spread, the merge starts at most MERGE_SLACK places before the window,
         /// after no more probes than two bisections would take.
