@@ -6,7 +6,7 @@
 //! all such reads share half the pool's connections, and one caller (by login, else by
 //! address) holds at most half of those; a read waits [`QUEUE_WAIT`] at most for its places,
 //! and is refused as busy after that (429 for the caller's share, 503 for the server's). A
-//! read still running when its request's time is up is stopped ([`deadline::until`]) and
+//! read still running when its request's time is up is stopped (`deadline::until`) and
 //! answered as timed out.
 
 use std::collections::HashMap;
@@ -15,15 +15,13 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::db::deadline;
-use crate::db::{Database, DbConnection};
 use crate::error::AppError;
 
 /// How long a read may run on an async worker before it is moved to a blocking thread.
 pub const INLINE_BUDGET: Duration = Duration::from_millis(2);
 
 /// The longest a costly read waits for a blocking slot before it is refused as busy.
-const QUEUE_WAIT: Duration = Duration::from_secs(2);
+pub const QUEUE_WAIT: Duration = Duration::from_secs(2);
 
 tokio::task_local! {
     static REQUEST: ReadScope;
@@ -79,7 +77,11 @@ impl Admission {
 
     /// A blocking slot for a costly read of `caller`, waited for until `until`: first one of
     /// the caller's own share (else it is busy), then one of all (else the server is).
-    async fn admit(&self, caller: Option<&Arc<str>>, until: Instant) -> Result<Admitted, AppError> {
+    pub async fn admit(
+        &self,
+        caller: Option<&Arc<str>>,
+        until: Instant,
+    ) -> Result<Admitted, AppError> {
         let own = caller.map(|caller| self.share_of(caller));
         let until = tokio::time::Instant::from_std(until);
         let own = match own {
@@ -119,64 +121,7 @@ impl Admission {
 }
 
 /// A costly read's places: its caller's and the server's, given back when dropped.
-struct Admitted {
+pub struct Admitted {
     _own: Option<OwnedSemaphorePermit>,
     _slot: OwnedSemaphorePermit,
-}
-
-impl Database {
-    /// Runs a read of the query core for the current request (see the module's doc): on this
-    /// async worker within [`INLINE_BUDGET`], else on a blocking thread within the request's
-    /// time. `work` may run twice (the first run stopped), so it must only read.
-    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        T: Send + 'static,
-        F: Fn(&mut DbConnection) -> Result<T, AppError> + Send + Sync + 'static,
-    {
-        let scope = ReadScope::current();
-        let deadline = scope.as_ref().map(|scope| scope.deadline);
-        let budget = Instant::now() + INLINE_BUDGET;
-        if let Some(mut conn) = self.pool.try_get() {
-            let inline_until = deadline.map_or(budget, |deadline| deadline.min(budget));
-            match deadline::until(Some(inline_until), || work(&mut conn)) {
-                Err(AppError::Internal(error)) if is_interruption(&*error) => {}
-                done => return done,
-            }
-        }
-        let timed_out = || AppError::TimedOut {
-            limit_secs: scope.as_ref().map_or(0, |scope| scope.limit.as_secs()),
-        };
-        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            return Err(timed_out());
-        }
-        let caller = scope.as_ref().and_then(|scope| scope.caller.as_ref());
-        let until = Instant::now() + QUEUE_WAIT;
-        let admitted = self
-            .admission
-            .admit(
-                caller,
-                deadline.map_or(until, |deadline| deadline.min(until)),
-            )
-            .await?;
-        let pool = self.pool.clone();
-        let span = tracing::Span::current();
-        let result = tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
-            let _admitted = admitted;
-            let mut conn = pool.get()?;
-            deadline::until(deadline, || work(&mut conn))
-        })
-        .await?;
-        match result {
-            Err(AppError::Internal(error)) if is_interruption(&*error) => Err(timed_out()),
-            done => done,
-        }
-    }
-}
-
-/// Whether an internal error is a statement stopped by its deadline.
-fn is_interruption(error: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
-    error
-        .downcast_ref::<diesel::result::Error>()
-        .is_some_and(deadline::interrupted)
 }

@@ -1,7 +1,7 @@
 //! Opening the database: file creation, migrations, per-connection settings and the pool.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::ConnectionManager;
@@ -10,7 +10,7 @@ use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use r2d2::CustomizeConnection;
 
-use crate::db::admission::Admission;
+use crate::db::admission::{Admission, ReadScope, INLINE_BUDGET, QUEUE_WAIT};
 use crate::db::commits::CommitWatch;
 use crate::db::deadline;
 use crate::error::AppError;
@@ -155,6 +155,63 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSettin
         conn.batch_execute(SQLITE_CONNECTION_PRAGMAS)
             .map_err(diesel::r2d2::Error::QueryError)
     }
+}
+
+impl Database {
+    /// Runs a read of the query core for the current request (see the module's doc): on this
+    /// async worker within [`INLINE_BUDGET`], else on a blocking thread within the request's
+    /// time. `work` may run twice (the first run stopped), so it must only read.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T, AppError> + Send + Sync + 'static,
+    {
+        let scope = ReadScope::current();
+        let deadline = scope.as_ref().map(|scope| scope.deadline);
+        let budget = Instant::now() + INLINE_BUDGET;
+        if let Some(mut conn) = self.pool.try_get() {
+            let inline_until = deadline.map_or(budget, |deadline| deadline.min(budget));
+            match deadline::until(Some(inline_until), || work(&mut conn)) {
+                Err(AppError::Internal(error)) if is_interruption(&*error) => {}
+                done => return done,
+            }
+        }
+        let timed_out = || AppError::TimedOut {
+            limit_secs: scope.as_ref().map_or(0, |scope| scope.limit.as_secs()),
+        };
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            return Err(timed_out());
+        }
+        let caller = scope.as_ref().and_then(|scope| scope.caller.as_ref());
+        let until = Instant::now() + QUEUE_WAIT;
+        let admitted = self
+            .admission
+            .admit(
+                caller,
+                deadline.map_or(until, |deadline| deadline.min(until)),
+            )
+            .await?;
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        let result = tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let _admitted = admitted;
+            let mut conn = pool.get()?;
+            deadline::until(deadline, || work(&mut conn))
+        })
+        .await?;
+        match result {
+            Err(AppError::Internal(error)) if is_interruption(&*error) => Err(timed_out()),
+            done => done,
+        }
+    }
+}
+
+/// Whether an internal error is a statement stopped by its deadline.
+fn is_interruption(error: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    error
+        .downcast_ref::<diesel::result::Error>()
+        .is_some_and(deadline::interrupted)
 }
 
 #[cfg(test)]
