@@ -131,6 +131,25 @@ impl AppError {
         }
     }
 
+    /// The HTTP status and `Retry-After` of a GraphQL answer holding an error of `code`, when
+    /// that error refuses the request for time or load (the answer keeps its GraphQL body and
+    /// says so in HTTP too); `None` for every other code. Read from the errors themselves.
+    pub fn refusal(graphql_code: &str) -> Option<(StatusCode, u64)> {
+        let refusals = [
+            AppError::TimedOut { limit_secs: 0 },
+            AppError::CallerBusy {
+                retry_after_secs: 1,
+            },
+            AppError::ServerBusy {
+                retry_after_secs: 1,
+            },
+        ];
+        refusals
+            .into_iter()
+            .find(|refusal| refusal.graphql_code() == graphql_code)
+            .map(|refusal| (refusal.status(), refusal.retry_after().unwrap_or(1)))
+    }
+
     /// Logs an internal error's detail once, at the edge where it leaves the service.
     pub fn log(&self) {
         if let AppError::Internal(source) = self {

@@ -51,32 +51,24 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
             parsed.answered();
         }
     }
-    let refused = refused_for_load(&response);
+    // Reads refused for load or stopped by the deadline: said in HTTP too, so that clients
+    // and proxies back off rather than take the answer as data.
+    let refused =
+        response
+            .errors
+            .iter()
+            .find_map(|error| match error.extensions.as_ref()?.get("code")? {
+                async_graphql::Value::String(code) => AppError::refusal(code),
+                _ => None,
+            });
     let mut answer = GraphQLResponse::from(response).into_response();
-    if let Some(status) = refused {
+    if let Some((status, retry_after)) = refused {
         *answer.status_mut() = status;
         answer
             .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(1));
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
     }
     answer
-}
-
-/// The HTTP status of an answer whose reads were refused for load or stopped by the
-/// request's deadline: it keeps its GraphQL body, and says so in HTTP too (with
-/// `Retry-After`), so that clients and proxies back off rather than take it as data.
-fn refused_for_load(response: &async_graphql::Response) -> Option<StatusCode> {
-    response.errors.iter().find_map(|error| {
-        let code = error.extensions.as_ref()?.get("code")?;
-        match code {
-            async_graphql::Value::String(code) => match code.as_str() {
-                "TIMEOUT" | "SERVICE_UNAVAILABLE" => Some(StatusCode::SERVICE_UNAVAILABLE),
-                "TOO_MANY_REQUESTS" => Some(StatusCode::TOO_MANY_REQUESTS),
-                _ => None,
-            },
-            _ => None,
-        }
-    })
 }
 
 /// A planned answer, with the headers the executor's answers get.
