@@ -9,6 +9,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::auth::Role;
+use crate::connections::ConnectionLimits;
 
 /// A GraphQL server (with a KB Support-compatible REST adapter) for a helpdesk's customers,
 /// on an embedded SQLite database.
@@ -109,6 +110,26 @@ pub struct ServeArgs {
     #[arg(long, env = "KBS_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout: u64,
 
+    /// Connections open at once; more wait in the listen backlog until one closes. Keep it
+    /// under the process's file limit (`ulimit -n`).
+    #[arg(long, env = "KBS_MAX_CONNECTIONS", default_value_t = 1000)]
+    pub max_connections: usize,
+
+    /// Seconds a connection may take to send a request's headers, counted from its opening
+    /// or its previous answer: slow senders and idle keep-alive connections are closed.
+    #[arg(long, env = "KBS_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+
+    /// Seconds an answer may wait for a client that reads none of it before the connection
+    /// is closed.
+    #[arg(long, env = "KBS_WRITE_TIMEOUT", default_value_t = 20)]
+    pub write_timeout: u64,
+
+    /// Seconds a shutdown (SIGTERM, SIGINT) may take to answer the requests already sent
+    /// before the remaining connections are closed; keep it above --request-timeout.
+    #[arg(long, env = "KBS_SHUTDOWN_GRACE", default_value_t = 30)]
+    pub shutdown_grace: u64,
+
     /// Largest request body accepted, in bytes; larger ones are answered 413.
     #[arg(long, env = "KBS_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
@@ -206,6 +227,15 @@ fn parse_offset(text: &str) -> Result<chrono::FixedOffset, String> {
 impl ServeArgs {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout)
+    }
+
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: self.max_connections,
+            header_timeout: Duration::from_secs(self.header_timeout),
+            write_timeout: Duration::from_secs(self.write_timeout),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace),
+        }
     }
 }
 

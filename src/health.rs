@@ -13,8 +13,12 @@ pub async fn alive() -> &'static str {
 }
 
 /// The database answers a query, on a connection of the probe's own: never queued behind
-/// the pool's reads, however busy they keep it.
+/// the pool's reads, however busy they keep it. Not ready once shutdown has started, so that
+/// load balancers stop sending while the last requests are answered.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.draining.is_set() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    }
     let db = state.db.clone();
     let answer = tokio::task::spawn_blocking(move || {
         let mut conn = db.dedicated_connection()?;

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod check;
 mod cli;
 pub mod config;
+pub mod connections;
 pub mod customers;
 pub mod dates;
 pub mod db;

@@ -12,7 +12,7 @@ use crate::db::Database;
 use crate::error::AppError;
 use crate::rest::{CorsOrigins, Site};
 use crate::state::{AppState, Limits};
-use crate::{demo, router};
+use crate::{connections, demo, router};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -64,11 +64,17 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
             max_failures: args.max_auth_failures,
             ..FailureLimit::default()
         });
-    let app = router::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let draining = state.draining.clone();
+    let app = router::app(state);
     tracing::info!(%address, database = database_url, "listening: GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    connections::serve(
+        listener,
+        app,
+        args.connection_limits(),
+        draining,
+        shutdown_signal(),
+    )
+    .await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -93,7 +99,7 @@ fn announce_bootstrap_admin(address: SocketAddr, password: &AppPassword) {
     );
 }
 
-/// Resolves on SIGINT or SIGTERM; in-flight requests then finish before `serve` returns.
+/// Resolves on SIGINT or SIGTERM.
 async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -113,5 +119,4 @@ async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::auth::{Authenticator, FailureLimit};
 use crate::cache::ResponseCache;
+use crate::connections::Draining;
 use crate::customers::{Reads, Thresholds};
 use crate::db::Database;
 use crate::graphql::{self, AppSchema};
@@ -45,6 +46,8 @@ pub struct Shared {
     pub planned: bool,
     /// Where the query core's special reads start, and how often each read was taken.
     pub reads: Arc<Reads>,
+    /// Set when shutdown starts.
+    pub draining: Arc<Draining>,
 }
 
 /// The response cache's default bound.
@@ -84,6 +87,7 @@ impl AppState {
             responses: Arc::new(ResponseCache::new(DEFAULT_RESPONSE_CACHE_BYTES)),
             documents: Arc::new(graphql::Documents::new(4 * 1024 * 1024)),
             planned: true,
+            draining: Arc::default(),
         }))
     }
 

@@ -4,6 +4,7 @@
 mod auth;
 mod cache;
 mod cli;
+mod connections;
 mod derived;
 mod graphql_errors;
 mod graphql_list;
@@ -16,6 +17,7 @@ mod load;
 mod model;
 mod paging_property;
 mod playground;
+mod process;
 mod read_paths;
 mod rest_routes;
 mod rest_shape;
