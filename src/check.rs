@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use crate::customers::{damaged_renderings, derived};
+use crate::db::access::{self, Access};
 use crate::db::DbConnection;
 
 /// Damaged renderings named by id in the report; the rest are counted.
@@ -84,9 +85,16 @@ impl Findings {
     }
 }
 
-/// Checks the database at `path`, opened read-only.
+/// Checks the database at `path`, opened read-only (on storage we may not write, without
+/// even the lock and index files SQLite would otherwise create beside it).
 pub fn check(path: &str) -> Result<Findings, String> {
-    let url = format!("file:{path}?mode=ro");
+    let url = match access::of(path) {
+        Access::ReadOnly(_) => access::read_only_url(path),
+        Access::ReadWrite => format!(
+            "file:{}?mode=ro",
+            percent_encoding::utf8_percent_encode(path, access::URI_RESERVED)
+        ),
+    };
     let mut conn = DbConnection::establish(&url).map_err(|e| format!("cannot open {path}: {e}"))?;
     let failed = |what: &str, e: diesel::result::Error| format!("{path}: {what}: {e}");
     let lines: Vec<Line> = diesel::sql_query("PRAGMA integrity_check")

@@ -16,7 +16,7 @@ use crate::sync::SyncOptions;
 use crate::{dates, export, import};
 
 pub fn import(database: &str, args: &ImportArgs) -> Result<(), BoxError> {
-    let db = Database::open(database, 1)?;
+    let db = Database::open(database, 1)?.writable()?;
     let customers = open_input(&args.customers)?;
     let companies = args.companies.as_deref().map(open_input).transpose()?;
     let progress = ImportProgress::new();
@@ -114,7 +114,7 @@ pub fn export(database: &str, args: &ExportArgs) -> Result<(), BoxError> {
 }
 
 pub async fn sync(database: &str, args: &SyncArgs) -> Result<(), BoxError> {
-    let db = Database::open(database, 2)?;
+    let db = Database::open(database, 2)?.writable()?;
     let options = SyncOptions {
         from: args.from.clone(),
         user: args.user.clone(),
@@ -173,7 +173,10 @@ pub async fn sync(database: &str, args: &SyncArgs) -> Result<(), BoxError> {
 }
 
 pub fn users(database: &str, command: &UsersCommand) -> Result<(), BoxError> {
-    let db = Database::open(database, 1)?;
+    let mut db = Database::open(database, 1)?;
+    if !matches!(command, UsersCommand::List) {
+        db = db.writable()?;
+    }
     let conn = &mut *db.pool.get()?;
     match command {
         UsersCommand::Add {
@@ -223,7 +226,10 @@ pub fn users(database: &str, command: &UsersCommand) -> Result<(), BoxError> {
 }
 
 pub fn app_passwords(database: &str, command: &AppPasswordsCommand) -> Result<(), BoxError> {
-    let db = Database::open(database, 1)?;
+    let mut db = Database::open(database, 1)?;
+    if !matches!(command, AppPasswordsCommand::List { .. }) {
+        db = db.writable()?;
+    }
     let conn = &mut *db.pool.get()?;
     match command {
         AppPasswordsCommand::Create { login, name } => {

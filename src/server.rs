@@ -18,7 +18,13 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError> {
     let db = Database::open(database_url, args.pool_size)?;
-    if !args.no_demo_data {
+    if let Some(why) = db.read_only {
+        tracing::warn!(
+            database = database_url,
+            "the database is read-only ({why}): serving it as it is; nothing is written \
+             (no demo data, no search index upkeep, no last-use times)"
+        );
+    } else if !args.no_demo_data {
         let loaded = db
             .run(|conn| demo::load_if_empty(conn).map_err(AppError::internal))
             .await?;
@@ -32,10 +38,13 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
     }
     // Substring filters scan until the index holds the stored dataset; it is built (and
     // rebuilt after every import, by any process) in the background.
-    derived::spawn_builder(db.clone())?;
-    let bootstrap = db
-        .run(|conn| auth::bootstrap_admin(conn).map_err(AppError::internal))
-        .await?;
+    let bootstrap = if db.read_only.is_some() {
+        None
+    } else {
+        derived::spawn_builder(db.clone())?;
+        db.run(|conn| auth::bootstrap_admin(conn).map_err(AppError::internal))
+            .await?
+    };
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -65,6 +74,7 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
             ..FailureLimit::default()
         });
     let draining = state.draining.clone();
+    let db = state.db.clone();
     let app = router::app(state);
     tracing::info!(%address, database = database_url, "listening: GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
     connections::serve(
@@ -75,8 +85,27 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
         shutdown_signal(),
     )
     .await;
+    fold_log(&db).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Folds the write-ahead log into the database file, so that the file alone holds the data
+/// (to copy it, or to serve it from read-only storage) and no log is left growing.
+async fn fold_log(db: &Database) {
+    if db.read_only.is_some() {
+        return;
+    }
+    let folded = db
+        .run(|conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                .map_err(AppError::from)
+        })
+        .await;
+    if let Err(error) = folded {
+        tracing::warn!(%error, "could not fold the write-ahead log into the database file");
+    }
 }
 
 /// The only time the bootstrap password is ever shown: make it impossible to miss.

@@ -256,6 +256,9 @@ impl Authenticator {
 
     /// Records `last_used_at` without making the request wait for the write.
     fn touch(&self, password_id: i32) {
+        if self.db.read_only.is_some() {
+            return;
+        }
         let db = self.db.clone();
         tokio::spawn(async move {
             let result = db

@@ -40,22 +40,26 @@ pub struct CommitWatch {
 }
 
 impl CommitWatch {
+    /// A watch that gives no marks: for a file read without its wal-index.
+    pub fn none() -> CommitWatch {
+        CommitWatch {
+            shm: None,
+            _holder: None,
+        }
+    }
+
     /// Watches the database at `path` (already open in WAL mode). Never fails: a database we
     /// cannot watch gives no marks.
     pub fn open(path: &str) -> CommitWatch {
-        let none = CommitWatch {
-            shm: None,
-            _holder: None,
-        };
         let Ok(mut holder) = SqliteConnection::establish(path) else {
-            return none;
+            return CommitWatch::none();
         };
         // One read opens the wal-index (SQLite maps it on first use).
         if holder
             .batch_execute("PRAGMA busy_timeout = 5000; SELECT count(*) FROM sqlite_schema;")
             .is_err()
         {
-            return none;
+            return CommitWatch::none();
         }
         // SQLite names the index after the real file, symbolic links resolved.
         let shm = std::fs::canonicalize(path).ok().and_then(|real| {

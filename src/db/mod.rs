@@ -1,5 +1,6 @@
 //! Storage: the connection type every query is written against, the pool, and the schema.
 
+pub mod access;
 mod admission;
 mod commits;
 pub mod deadline;

@@ -10,6 +10,7 @@ use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use r2d2::CustomizeConnection;
 
+use crate::db::access::{self, Access};
 use crate::db::admission::{Admission, ReadScope, INLINE_BUDGET, QUEUE_WAIT};
 use crate::db::commits::CommitWatch;
 use crate::db::deadline;
@@ -55,6 +56,11 @@ pub struct Database {
     pub commits: Arc<CommitWatch>,
     /// Which costly reads may run now (see `admission`).
     pub(crate) admission: Arc<Admission>,
+    /// What connections open: the path, or a read-only URI for a file we may not write.
+    url: Arc<str>,
+    /// Why the file may only be read, when it may: then nothing is written, by requests or
+    /// in the background.
+    pub read_only: Option<&'static str>,
 }
 
 impl Database {
@@ -67,6 +73,9 @@ impl Database {
             path: path.clone(),
             reason,
         };
+        if let Access::ReadOnly(why) = access::of(&path) {
+            return Database::open_read_only(path.clone(), why, pool_size).map_err(fail);
+        }
         // WAL is a property of the file: set once, on one connection, before the pool opens
         // (setting it from every pooled connection races into "database is locked").
         let mut first = SqliteConnection::establish(&path).map_err(|e| fail(e.to_string()))?;
@@ -90,27 +99,58 @@ impl Database {
             .map_err(|e| fail(e.to_string()))?;
         drop(first);
 
-        let pool = r2d2::Pool::builder()
-            .max_size(pool_size.max(1))
-            .min_idle(Some(1))
-            // SQLite answers from a local file: a checkout ping would only cost a query.
-            .test_on_check_out(false)
-            .connection_timeout(Duration::from_secs(10))
-            .connection_customizer(Box::new(ConnectionSettings))
-            .build(ConnectionManager::new(&path))
-            .map_err(|e| fail(e.to_string()))?;
+        let pool = pool(&path, pool_size).map_err(|e| fail(e.to_string()))?;
         Ok(Database {
             pool,
             admission: Arc::new(Admission::new(pool_size.max(1))),
             commits: Arc::new(CommitWatch::open(&path)),
+            url: path.as_str().into(),
             path: path.into(),
+            read_only: None,
         })
+    }
+
+    /// Opens a file this process may only read, writing nothing beside it: it must already
+    /// hold this version's schema, since migrating it is a write.
+    fn open_read_only(path: String, why: &'static str, pool_size: u32) -> Result<Database, String> {
+        let url = access::read_only_url(&path);
+        let mut first = SqliteConnection::establish(&url).map_err(|e| e.to_string())?;
+        let pending = first
+            .has_pending_migration(SQLITE_MIGRATIONS)
+            .map_err(|e| format!("it is read-only ({why}) and cannot be read: {e}"))?;
+        if pending {
+            return Err(format!(
+                "it is read-only ({why}) and was written by an older kbs-graphql (or is not \
+                 one of its databases): open it once with write access to upgrade it"
+            ));
+        }
+        drop(first);
+        let pool = pool(&url, pool_size).map_err(|e| e.to_string())?;
+        Ok(Database {
+            pool,
+            admission: Arc::new(Admission::new(pool_size.max(1))),
+            commits: Arc::new(CommitWatch::none()),
+            url: url.into(),
+            path: path.into(),
+            read_only: Some(why),
+        })
+    }
+
+    /// Refuses a file this process may only read, for commands that write.
+    pub fn writable(self) -> Result<Database, OpenError> {
+        match self.read_only {
+            None => Ok(self),
+            Some(why) => Err(OpenError {
+                path: self.path.to_string(),
+                reason: format!("it is read-only ({why}), and this command writes to it"),
+            }),
+        }
     }
 
     /// A connection of its own, outside the pool, with the pool's settings: for a caller that
     /// makes tiny queries often and must not queue behind page queries for a pooled one.
     pub fn dedicated_connection(&self) -> Result<DbConnection, AppError> {
-        let mut conn = DbConnection::establish(&self.path).map_err(AppError::internal)?;
+        let mut conn = DbConnection::establish(&self.url).map_err(AppError::internal)?;
         ConnectionSettings
             .on_acquire(&mut conn)
             .map_err(AppError::internal)?;
@@ -133,6 +173,17 @@ impl Database {
         })
         .await?
     }
+}
+
+fn pool(url: &str, size: u32) -> Result<Pool, r2d2::Error> {
+    r2d2::Pool::builder()
+        .max_size(size.max(1))
+        .min_idle(Some(1))
+        // SQLite answers from a local file: a checkout ping would only cost a query.
+        .test_on_check_out(false)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(ConnectionSettings))
+        .build(ConnectionManager::new(url))
 }
 
 /// Shorthand for [`Database::open`].

@@ -18,6 +18,7 @@ mod model;
 mod paging_property;
 mod playground;
 mod process;
+mod read_only;
 mod read_paths;
 mod rest_routes;
 mod rest_shape;

@@ -4,26 +4,75 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
+const BINARY: &str = env!("CARGO_BIN_EXE_kbs-graphql");
+
+/// Runs as root, whom file permissions do not stop.
+pub fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("Uid:"))
+            .and_then(|ids| ids.split_whitespace().nth(1))
+            == Some("0")
+    })
+}
+
+/// The binary, as a user who may read `database` (and list its directory) but write neither.
+pub fn unable_to_write(database: &std::path::Path) -> Command {
+    use std::os::unix::fs::PermissionsExt;
+    let directory = database.parent().unwrap();
+    let set = |path: &std::path::Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    if running_as_root() {
+        set(directory, 0o755);
+        set(database, 0o644);
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups", BINARY]);
+        command
+    } else {
+        set(database, 0o444);
+        set(directory, 0o555);
+        Command::new(BINARY)
+    }
+}
+
 pub struct Server {
     child: Child,
     pub address: String,
     log: BufReader<std::process::ChildStderr>,
     /// The bootstrap administrator's password, when this start created it.
     pub admin_password: Option<String>,
+    /// What it logged until it listened.
+    startup: String,
 }
 
 impl Server {
     /// Starts `kbs-graphql` with no subcommand, on port 0, and waits for its address.
-    // The child is owned by `Server`, whose Drop kills and waits for it.
-    #[allow(clippy::zombie_processes)]
     pub fn start(database: &std::path::Path) -> Server {
         Server::start_with(database, &[])
     }
 
     /// Starts it with more environment (settings such as `KBS_HEADER_TIMEOUT`).
-    #[allow(clippy::zombie_processes)]
     pub fn start_with(database: &std::path::Path, settings: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kbs-graphql"))
+        Server::launch(Command::new(BINARY), database, settings)
+    }
+
+    /// Starts it as a user who may read `database` and its directory but write neither:
+    /// `nobody` when the tests run as root (whom permissions do not stop), else this user
+    /// after taking the write permissions away.
+    pub fn start_unable_to_write(database: &std::path::Path) -> Server {
+        Server::launch(unable_to_write(database), database, &[])
+    }
+
+    // The child is owned by `Server`, whose Drop kills and waits for it.
+    #[allow(clippy::zombie_processes)]
+    fn launch(
+        mut command: Command,
+        database: &std::path::Path,
+        settings: &[(&str, &str)],
+    ) -> Server {
+        let mut child = command
             .env("DATABASE_URL", database)
             .env("KBS_LISTEN", "127.0.0.1:0")
             .env("RUST_LOG", "info")
@@ -38,12 +87,18 @@ impl Server {
             address: String::new(),
             log,
             admin_password: None,
+            startup: String::new(),
         };
         let mut line = String::new();
         while server.address.is_empty() {
             line.clear();
             let read = server.log.read_line(&mut line).unwrap();
-            assert!(read > 0, "server exited before listening");
+            assert!(
+                read > 0,
+                "server exited before listening: {}",
+                server.startup
+            );
+            server.startup.push_str(&line);
             if let Some(rest) = line.split("address=").nth(1) {
                 server.address = rest.split_whitespace().next().unwrap().to_owned();
             }
@@ -52,6 +107,11 @@ impl Server {
             }
         }
         server
+    }
+
+    /// What it logged until it listened.
+    pub fn startup_log(&self) -> &str {
+        &self.startup
     }
 
     /// One HTTP/1.1 request over a fresh connection; returns the status and body.
