@@ -29,7 +29,10 @@ pub fn import(database: &str, args: &ImportArgs) -> Result<(), BoxError> {
         &progress,
     );
     progress.finish();
-    let summary = result?;
+    let summary = result.map_err(|error| match error {
+        import::ImportError::StorageFull => format!("cannot write {}: {error}", db.path),
+        other => other.to_string(),
+    })?;
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "imported {} customers and {} companies into {} in {seconds:.1} s ({:.0} customers/s)",

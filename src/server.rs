@@ -73,18 +73,12 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
             max_failures: args.max_auth_failures,
             ..FailureLimit::default()
         });
+    let shutdown = shutdown_signal()?;
     let draining = state.draining.clone();
     let db = state.db.clone();
     let app = router::app(state);
     tracing::info!(%address, database = database_url, "listening: GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
-    connections::serve(
-        listener,
-        app,
-        args.connection_limits(),
-        draining,
-        shutdown_signal(),
-    )
-    .await;
+    connections::serve(listener, app, args.connection_limits(), draining, shutdown).await;
     fold_log(&db).await;
     tracing::info!("stopped");
     Ok(())
@@ -128,24 +122,16 @@ fn announce_bootstrap_admin(address: SocketAddr, password: &AppPassword) {
     );
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending().await,
+/// Resolves on SIGINT or SIGTERM. The handlers are installed here, before the server says it
+/// listens: a signal sent as soon as it does must start a shutdown, not kill the process.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
+    })
 }

@@ -4,6 +4,7 @@ pub mod access;
 mod admission;
 mod commits;
 pub mod deadline;
+pub mod full;
 mod in_list;
 mod pool;
 pub mod schema;

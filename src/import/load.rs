@@ -12,7 +12,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
 
 use crate::db::schema::{companies, customer_emails, customers, dataset};
-use crate::db::{write_transaction, DbConnection};
+use crate::db::{full, write_transaction, DbConnection};
 use crate::import::input::{Input, Progress};
 use crate::import::reader::{for_each_record, Location, ReadError};
 use crate::import::records::FieldProblem;
@@ -49,6 +49,12 @@ pub enum ImportError {
     },
     #[error("{file}: {source}")]
     Read { file: String, source: ReadError },
+    #[error(
+        "the disk is full (database or disk is full): nothing was imported; free space on the \
+         database's file system (an import needs room for its data twice over while it runs) \
+         and import again"
+    )]
+    StorageFull,
     #[error("database error: {0}")]
     Database(#[from] DieselError),
 }
@@ -143,78 +149,89 @@ pub fn import_with_progress(
         "PRAGMA cache_size = -4000; PRAGMA threads = 2; PRAGMA mmap_size = 0; PRAGMA temp_store = FILE; \
          PRAGMA analysis_limit = 2000;",
     )?;
-    let result = write_transaction(conn, |conn| {
-        if replace {
-            diesel::delete(customer_emails::table).execute(conn)?;
-            diesel::delete(customers::table).execute(conn)?;
-            diesel::delete(companies::table).execute(conn)?;
-        }
-        // Into an empty table, building the indexes once at the end is much faster than
-        // keeping them up to date row by row.
-        let before: i64 = customers::table.count().get_result(conn)?;
-        let deferred = if before == 0 {
-            drop_indexes(conn)?
-        } else {
-            Vec::new()
-        };
+    let (result, full) = full::watched(conn, |conn| {
+        write_transaction(conn, |conn| {
+            if replace {
+                diesel::delete(customer_emails::table).execute(conn)?;
+                diesel::delete(customers::table).execute(conn)?;
+                diesel::delete(companies::table).execute(conn)?;
+            }
+            // Into an empty table, building the indexes once at the end is much faster than
+            // keeping them up to date row by row.
+            let before: i64 = customers::table.count().get_result(conn)?;
+            let deferred = if before == 0 {
+                drop_indexes(conn)?
+            } else {
+                Vec::new()
+            };
 
-        let mut outcome = Outcome::default();
-        let companies_written = match companies {
-            Some(input) => load_file::<Companies>(conn, input, &mut outcome, progress)?,
-            None => 0,
-        };
-        let customers_written = load_file::<Customers>(conn, customers, &mut outcome, progress)?;
-        if outcome.total > 0 {
-            return Err(ImportError::Invalid {
-                problems: outcome.listed,
-                total: outcome.total,
-            });
-        }
-        let started = std::time::Instant::now();
-        for create in &deferred {
-            conn.batch_execute(create)?;
-        }
-        tracing::debug!(elapsed = ?started.elapsed(), "indexes built");
-        // Caches keyed by the dataset (the server's response cache) see it change; the
-        // unfiltered total is kept with it, and the totals per company (one pass over the
-        // company index: ~0.1 s for a million customers).
-        // Every record was written (one problem and nothing is): no need to count them again.
-        let stored = before + customers_written as i64;
-        conn.batch_execute(
-            "DELETE FROM company_counts; \
+            let mut outcome = Outcome::default();
+            let companies_written = match companies {
+                Some(input) => load_file::<Companies>(conn, input, &mut outcome, progress)?,
+                None => 0,
+            };
+            let customers_written =
+                load_file::<Customers>(conn, customers, &mut outcome, progress)?;
+            if outcome.total > 0 {
+                return Err(ImportError::Invalid {
+                    problems: outcome.listed,
+                    total: outcome.total,
+                });
+            }
+            let started = std::time::Instant::now();
+            for create in &deferred {
+                conn.batch_execute(create)?;
+            }
+            tracing::debug!(elapsed = ?started.elapsed(), "indexes built");
+            // Caches keyed by the dataset (the server's response cache) see it change; the
+            // unfiltered total is kept with it, and the totals per company (one pass over the
+            // company index: ~0.1 s for a million customers).
+            // Every record was written (one problem and nothing is): no need to count them again.
+            let stored = before + customers_written as i64;
+            conn.batch_execute(
+                "DELETE FROM company_counts; \
              INSERT INTO company_counts (company_id, customers) \
              SELECT company_id, count(*) FROM customers WHERE company_id <> 0 GROUP BY company_id;",
-        )?;
-        diesel::update(dataset::table)
-            .set((
-                dataset::version.eq(dataset::version + 1),
-                dataset::customers.eq(stored),
-            ))
-            .execute(conn)?;
-        if customers_written >= ANALYZE_FROM {
-            let started = std::time::Instant::now();
-            // The large tables only. Statistics of the substring index's tables, taken while
-            // they are empty, told the planner to scan them (FTS5's own range deletes became
-            // full scans); those of the small ones (companies, company_counts) make it scan
-            // them for every `IN` list instead of looking the listed ids up. Without
-            // statistics a table is assumed large, and keys are looked up.
-            conn.batch_execute(
-                "ANALYZE customers; ANALYZE customer_emails; \
-                 DELETE FROM sqlite_stat1 WHERE tbl NOT IN ('customers', 'customer_emails');",
             )?;
-            tracing::debug!(elapsed = ?started.elapsed(), "statistics refreshed");
-        }
-        Ok(ImportSummary {
-            customers: customers_written,
-            companies: companies_written,
+            diesel::update(dataset::table)
+                .set((
+                    dataset::version.eq(dataset::version + 1),
+                    dataset::customers.eq(stored),
+                ))
+                .execute(conn)?;
+            if customers_written >= ANALYZE_FROM {
+                let started = std::time::Instant::now();
+                // The large tables only. Statistics of the substring index's tables, taken while
+                // they are empty, told the planner to scan them (FTS5's own range deletes became
+                // full scans); those of the small ones (companies, company_counts) make it scan
+                // them for every `IN` list instead of looking the listed ids up. Without
+                // statistics a table is assumed large, and keys are looked up.
+                conn.batch_execute(
+                    "ANALYZE customers; ANALYZE customer_emails; \
+                 DELETE FROM sqlite_stat1 WHERE tbl NOT IN ('customers', 'customer_emails');",
+                )?;
+                tracing::debug!(elapsed = ?started.elapsed(), "statistics refreshed");
+            }
+            Ok(ImportSummary {
+                customers: customers_written,
+                companies: companies_written,
+            })
         })
     });
+    if result.is_err() {
+        // The rolled-back pages stay in the write-ahead log (tens of MB for a large import,
+        // on a disk perhaps full): give the space back now, not at some later checkpoint.
+        let _ = conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
     // Back to the pool's settings whatever happened.
     conn.batch_execute(crate::db::SQLITE_CONNECTION_PRAGMAS)?;
     conn.batch_execute(
         "PRAGMA temp_store = DEFAULT; PRAGMA threads = 0; PRAGMA analysis_limit = 0;",
     )?;
-    result
+    match result {
+        Err(_) if full => Err(ImportError::StorageFull),
+        other => other,
+    }
 }
 
 #[derive(QueryableByName)]

@@ -6,6 +6,7 @@ mod cache;
 mod cli;
 mod connections;
 mod derived;
+mod full_disk;
 mod graphql_errors;
 mod graphql_list;
 mod graphql_lookup;
