@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::auth::Identity;
 use crate::error::AppError;
+use crate::graphql::cost::Cost;
 use crate::graphql::IntrospectionAllowed;
 use crate::state::AppState;
 
@@ -34,6 +35,11 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
     };
     let parsed = state.documents.get(&request.query);
     if let Some(parsed) = &parsed {
+        let operation = request.operation_name.as_deref();
+        let cost = Cost::of(&parsed.document, operation, &request.variables);
+        if let Some(refusal) = cost.as_ref().and_then(Cost::refusal) {
+            return refuse(StatusCode::BAD_REQUEST, "QUERY_TOO_COSTLY", refusal);
+        }
         if let Some(plan) = parsed.plan().filter(|_| state.planned) {
             let answer = plan.answer(&request, &identity, &state.db, &state.reads);
             if let Some(body) = answer.await {

@@ -1,5 +1,6 @@
 //! The GraphQL transport: schema, resolvers and output types over the query core.
 
+pub mod cost;
 mod documents;
 pub(crate) mod handlers;
 mod plan;

@@ -19,11 +19,13 @@ use crate::graphql::query::QueryRoot;
 
 pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
-/// Deep or wide queries cost the server, not the client: bound both. Our types nest four
-/// levels at most, but GraphiQL's introspection query nests about fifteen. A full customers
-/// page with every field is about 40 in complexity; the bound leaves room for aliases.
+/// Deep queries cost the server, not the client. Our types nest four levels at most, but
+/// GraphiQL's introspection query nests about fifteen. (Width is bounded per operation, in
+/// rows, by `cost`, before the schema sees the request: async-graphql's own complexity adds
+/// up every operation of a document, even those that will not run.)
 const MAX_DEPTH: usize = 20;
-const MAX_COMPLEXITY: usize = 1000;
+/// Errors one answer lists: a document of thousands of bad directives gets the first ones.
+const MAX_ERRORS: usize = 20;
 
 pub fn build(db: Database, reads: Arc<Reads>) -> AppSchema {
     Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
@@ -32,7 +34,6 @@ pub fn build(db: Database, reads: Arc<Reads>) -> AppSchema {
         .extension(ErrorCodes)
         .extension(IntrospectionGate)
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
         .finish()
 }
 
@@ -114,10 +115,17 @@ fn with_code(mut error: ServerError, code: &'static str) -> ServerError {
 impl Extension for ErrorCodes {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
+        let total = response.errors.len();
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
+            .take(MAX_ERRORS)
             .map(|e| with_code(e, "OPERATION_RESOLUTION_FAILURE"))
             .collect();
+        if total > MAX_ERRORS {
+            let left_out =
+                ServerError::new(format!("… and {} more errors", total - MAX_ERRORS), None);
+            response.errors.push(with_code(left_out, "TOO_MANY_ERRORS"));
+        }
         response
     }
 

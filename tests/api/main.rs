@@ -5,6 +5,7 @@ mod auth;
 mod cache;
 mod cli;
 mod connections;
+mod cost;
 mod derived;
 mod full_disk;
 mod graphql_errors;

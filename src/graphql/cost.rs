@@ -1,0 +1,228 @@
+//! What the operation that will run costs, counted before it runs: rows read (a page of
+//! `customers` costs its page size, twice when its customers' companies are asked for; a
+//! total costs [`TOTAL_COST`]; one customer costs 1), fields, aliases and root fields. Only
+//! the selected operation counts: other operations in the document never run.
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Field, OperationDefinition, Selection, SelectionSet,
+};
+use async_graphql::Variables;
+use async_graphql_value::{ConstValue, Name, Value};
+
+/// Rows one operation may read: ten full pages.
+pub const MAX_ROWS: u64 = 1000;
+/// What a total costs: counting visits every matching row (an index's worth at best).
+pub const TOTAL_COST: u64 = 100;
+pub const MAX_FIELDS: u64 = 1000;
+pub const MAX_ALIASES: u64 = 30;
+pub const MAX_ROOT_FIELDS: u64 = 30;
+/// Selections visited while counting, fragments expanded: fragments that spread others twice
+/// over would otherwise make the count itself the attack.
+const MAX_VISITS: u64 = 100_000;
+/// `perPage` when a value cannot be read (the executor refuses it later): the most.
+const LARGEST_PAGE: u64 = 100;
+const DEFAULT_PAGE: u64 = 10;
+
+/// An operation's counts.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Cost {
+    pub rows: u64,
+    pub fields: u64,
+    pub aliases: u64,
+    pub root_fields: u64,
+    visits: u64,
+}
+
+impl Cost {
+    /// What the operation `operation_name` picks in `document` costs; `None` when none is
+    /// picked (the executor says why).
+    pub fn of(
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &Variables,
+    ) -> Option<Cost> {
+        let operation = match (&document.operations, operation_name) {
+            (DocumentOperations::Single(operation), _) => &operation.node,
+            (DocumentOperations::Multiple(operations), Some(name)) => &operations.get(name)?.node,
+            (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+                &operations.values().next()?.node
+            }
+            (DocumentOperations::Multiple(_), None) => return None,
+        };
+        let mut counting = Counting {
+            document,
+            operation,
+            variables,
+            cost: Cost::default(),
+        };
+        counting.root(&operation.selection_set.node, 0);
+        Some(counting.cost)
+    }
+
+    /// Why the operation may not run, if it may not: which bound, the cost and the limit.
+    pub fn refusal(&self) -> Option<String> {
+        let over = |what: &str, count: u64, limit: u64, hint: &str| {
+            format!("Query too costly: {count} {what} where at most {limit} are allowed; {hint}.")
+        };
+        if self.visits > MAX_VISITS {
+            return Some(format!(
+                "Query too costly: its fragments expand to over {MAX_VISITS} selections."
+            ));
+        }
+        if self.rows > MAX_ROWS {
+            return Some(over(
+                "rows",
+                self.rows,
+                MAX_ROWS,
+                "a page costs its perPage (twice with `company`), a totalCount 100, a customer 1: \
+                 ask for fewer or smaller pages",
+            ));
+        }
+        if self.root_fields > MAX_ROOT_FIELDS {
+            return Some(over(
+                "root fields",
+                self.root_fields,
+                MAX_ROOT_FIELDS,
+                "split the query",
+            ));
+        }
+        if self.aliases > MAX_ALIASES {
+            return Some(over(
+                "aliases",
+                self.aliases,
+                MAX_ALIASES,
+                "split the query",
+            ));
+        }
+        if self.fields > MAX_FIELDS {
+            return Some(over(
+                "fields",
+                self.fields,
+                MAX_FIELDS,
+                "select fewer fields",
+            ));
+        }
+        None
+    }
+}
+
+struct Counting<'a> {
+    document: &'a ExecutableDocument,
+    operation: &'a OperationDefinition,
+    variables: &'a Variables,
+    cost: Cost,
+}
+
+impl<'a> Counting<'a> {
+    /// Calls `visit` for every field `set` selects, through fragments.
+    fn fields(
+        &mut self,
+        set: &'a SelectionSet,
+        depth: u32,
+        visit: &mut dyn FnMut(&mut Self, &'a Field),
+    ) {
+        for selection in &set.items {
+            self.cost.visits += 1;
+            if self.cost.visits > MAX_VISITS || depth > 64 {
+                return;
+            }
+            match &selection.node {
+                Selection::Field(field) => visit(self, &field.node),
+                Selection::InlineFragment(fragment) => {
+                    self.fields(&fragment.node.selection_set.node, depth + 1, visit)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    if let Some(fragment) = self.document.fragments.get(name) {
+                        self.fields(&fragment.node.selection_set.node, depth + 1, visit);
+                    }
+                }
+            }
+        }
+    }
+
+    fn root(&mut self, set: &'a SelectionSet, depth: u32) {
+        self.fields(set, depth, &mut |this, field| {
+            this.cost.root_fields += 1;
+            this.count(field);
+            let rows = match field.name.node.as_str() {
+                "customers" => this.page(field),
+                "customer" => this.nested_rows(field, 1),
+                _ => 0,
+            };
+            this.cost.rows = this.cost.rows.saturating_add(rows);
+            this.nested(&field.selection_set.node, depth + 1);
+        });
+    }
+
+    /// Rows of a `customers` field: its nodes (and their companies) and its total.
+    fn page(&mut self, list: &'a Field) -> u64 {
+        let size = self.page_size(list);
+        let mut rows = 0;
+        self.fields(&list.selection_set.node, 0, &mut |this, field| {
+            rows += match field.name.node.as_str() {
+                "nodes" => this.nested_rows(field, size),
+                "totalCount" => TOTAL_COST,
+                _ => 0,
+            };
+        });
+        rows
+    }
+
+    /// `size` customers, and as many companies when they are asked for.
+    fn nested_rows(&mut self, customers: &'a Field, size: u64) -> u64 {
+        let mut rows = size;
+        self.fields(&customers.selection_set.node, 0, &mut |_, field| {
+            if field.name.node == "company" {
+                rows = rows.saturating_add(size);
+            }
+        });
+        rows
+    }
+
+    /// Counts the fields and aliases below the root.
+    fn nested(&mut self, set: &'a SelectionSet, depth: u32) {
+        self.fields(set, depth, &mut |this, field| {
+            this.count(field);
+            this.nested(&field.selection_set.node, depth + 1);
+        });
+    }
+
+    fn count(&mut self, field: &Field) {
+        self.cost.fields += 1;
+        if field.alias.is_some() {
+            self.cost.aliases += 1;
+        }
+    }
+
+    fn page_size(&self, list: &Field) -> u64 {
+        let Some(value) = list.get_argument("perPage") else {
+            return DEFAULT_PAGE;
+        };
+        let number = match &value.node {
+            Value::Variable(name) => self.variable(name),
+            Value::Number(number) => number.as_u64().map(Some).unwrap_or(Some(LARGEST_PAGE)),
+            Value::Null => Some(DEFAULT_PAGE),
+            _ => Some(LARGEST_PAGE),
+        };
+        number.unwrap_or(DEFAULT_PAGE).min(LARGEST_PAGE)
+    }
+
+    /// A variable's number; `None` (the argument's default) when neither given nor defaulted.
+    fn variable(&self, name: &Name) -> Option<u64> {
+        let given = self.variables.get(name).cloned().or_else(|| {
+            let definitions = &self.operation.variable_definitions;
+            let definition = definitions.iter().find(|d| d.node.name.node == *name)?;
+            definition
+                .node
+                .default_value
+                .as_ref()
+                .map(|d| d.node.clone())
+        })?;
+        Some(match given {
+            ConstValue::Number(number) => number.as_u64().unwrap_or(LARGEST_PAGE),
+            ConstValue::Null => DEFAULT_PAGE,
+            _ => LARGEST_PAGE,
+        })
+    }
+}
