@@ -9,5 +9,5 @@ mod response;
 mod routes;
 
 pub use json::Site;
-pub use params::{rest_integer, Raw, RawParams};
+pub use params::{list as list_params, rest_integer, ListParams, Raw, RawParams};
 pub use response::CorsOrigins;
