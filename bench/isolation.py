@@ -19,7 +19,6 @@ import argparse
 import base64
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,6 +57,21 @@ def request(path, body=None, auth=None, timeout=60):
         return error.code, error.headers, error.read()
     except Exception:
         return 0, {}, b""
+
+
+def prepared(binary, count, prefix):
+    """The release binary (built unless given) and a database of `count` generated customers
+    in a new directory: (binary, directory, database)."""
+    if not binary:
+        run(["cargo", "build", "--release", "--locked", "--quiet"])
+        binary = os.path.join(ROOT, "target", "release", "kbs-graphql")
+    work = tempfile.mkdtemp(prefix=prefix)
+    run([sys.executable, os.path.join(SHARED, "gen_customers.py"), "--count", str(count),
+         "--out-dir", work], stdout=subprocess.DEVNULL)
+    db = os.path.join(work, "kbs.db")
+    run([binary, "--database", db, "import", "--customers", os.path.join(work, "customers.jsonl"),
+         "--companies", os.path.join(work, "companies.jsonl")], stderr=subprocess.DEVNULL)
+    return binary, work, db
 
 
 def add_user(binary, db, login):
@@ -116,16 +130,7 @@ def main():
     ap.add_argument("--binary", help="measure this kbs-graphql binary instead of building one")
     args = ap.parse_args()
 
-    binary = args.binary
-    if not binary:
-        run(["cargo", "build", "--release", "--locked", "--quiet"])
-        binary = os.path.join(ROOT, "target", "release", "kbs-graphql")
-    work = tempfile.mkdtemp(prefix="kbs-isolation-")
-    run([sys.executable, os.path.join(SHARED, "gen_customers.py"), "--count", str(args.count),
-         "--out-dir", work], stdout=subprocess.DEVNULL)
-    db = os.path.join(work, "kbs.db")
-    run([binary, "--database", db, "import", "--customers", os.path.join(work, "customers.jsonl"),
-         "--companies", os.path.join(work, "companies.jsonl")], stderr=subprocess.DEVNULL)
+    binary, work, db = prepared(args.binary, args.count, "kbs-isolation-")
     probe_auth = add_user(binary, db, "probe")
     client_auths = [add_user(binary, db, f"costly{n}") for n in range(args.clients)]
     with open(os.path.join(work, "customers.jsonl")) as f:

@@ -17,13 +17,12 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from isolation import URL, PORT, add_user, request  # noqa: E402
-from serve import ROOT, SHARED, peak_rss_mib, run, wait_for, wait_search_index  # noqa: E402
+from isolation import URL, PORT, add_user, prepared, request  # noqa: E402
+from serve import peak_rss_mib, wait_for, wait_search_index  # noqa: E402
 
 DEFAULT_CACHE_MIB = 32
 GRAPHQL_PAGE = ("{ customers(perPage: 100, offset: %d) { totalCount nodes { id name email phone { primary } "
@@ -82,16 +81,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=40)
     ap.add_argument("--binary", help="measure this kbs-graphql binary instead of building one")
     args = ap.parse_args()
-    binary = args.binary
-    if not binary:
-        run(["cargo", "build", "--release", "--locked", "--quiet"])
-        binary = os.path.join(ROOT, "target", "release", "kbs-graphql")
-    work = tempfile.mkdtemp(prefix="kbs-memory-")
-    run([sys.executable, os.path.join(SHARED, "gen_customers.py"), "--count", str(args.count),
-         "--out-dir", work], stdout=subprocess.DEVNULL)
-    db = os.path.join(work, "kbs.db")
-    run([binary, "--database", db, "import", "--customers", os.path.join(work, "customers.jsonl"),
-         "--companies", os.path.join(work, "companies.jsonl")], stderr=subprocess.DEVNULL)
+    binary, _, db = prepared(args.binary, args.count, "kbs-memory-")
     auth = add_user(binary, db, "memory")
     os.sched_setaffinity(0, {1})
     # The index builder runs once, in the first server: both runs then find it built.

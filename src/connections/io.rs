@@ -118,24 +118,35 @@ impl AsyncRead for Watched {
     }
 }
 
+impl Watched {
+    /// Writes with `write` once the socket takes bytes, waiting at most the write timeout.
+    fn poll_writing(
+        &mut self,
+        cx: &mut Context<'_>,
+        write: impl Fn(&TcpStream) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            match self.stream.poll_write_ready(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return self.poll_stalled(cx).map(Err),
+            }
+            match write(&self.stream) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
+                result => return self.written(result),
+            }
+        }
+    }
+}
+
 impl AsyncWrite for Watched {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        loop {
-            match this.stream.poll_write_ready(cx) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
-                Poll::Pending => return this.poll_stalled(cx).map(Err),
-            }
-            match this.stream.try_write(buf) {
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
-                result => return this.written(result),
-            }
-        }
+        self.get_mut()
+            .poll_writing(cx, |stream| stream.try_write(buf))
     }
 
     fn poll_write_vectored(
@@ -143,18 +154,8 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        loop {
-            match this.stream.poll_write_ready(cx) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
-                Poll::Pending => return this.poll_stalled(cx).map(Err),
-            }
-            match this.stream.try_write_vectored(bufs) {
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
-                result => return this.written(result),
-            }
-        }
+        self.get_mut()
+            .poll_writing(cx, |stream| stream.try_write_vectored(bufs))
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -1,13 +1,14 @@
 //! A disk that fills during an import: the operator is told so, with the path; nothing changes
 //! and the write-ahead log does not stay grown.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use diesel::connection::SimpleConnection;
 use kbs_graphql::import::{self, ImportError, Input};
 use serde_json::{json, Value};
 
 use crate::helpers::{jsonl, skip, TestApp};
+use crate::process::SmallFileSystem;
 
 fn many_customers(count: i32) -> String {
     let records: Vec<Value> = (1..=count)
@@ -63,30 +64,12 @@ fn an_import_that_fills_the_database_says_so_and_changes_nothing() {
 fn an_import_into_a_full_file_system_names_the_path_and_the_cause() {
     let test = "an_import_into_a_full_file_system_names_the_path_and_the_cause";
     let dir = tempfile::tempdir().unwrap();
-    let mount_point = dir.path().join("small");
-    std::fs::create_dir(&mount_point).unwrap();
-    let target = mount_point.to_str().unwrap().to_owned();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=3m", "tmpfs", &target])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !mounted {
-        return skip(
-            test,
-            "mounting a small file system needs root (CAP_SYS_ADMIN)",
-        );
-    }
-    struct Unmount(String);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = Command::new("umount").arg(&self.0).status();
-        }
-    }
-    let _unmount = Unmount(target.clone());
+    let Some(volume) = SmallFileSystem::mount(dir.path().join("small"), 3) else {
+        return skip(test, "mounting a small file system needs root (CAP_SYS_ADMIN)");
+    };
     let customers = dir.path().join("customers.jsonl");
     std::fs::write(&customers, many_customers(30_000)).unwrap();
-    let database = mount_point.join("kbs.db");
+    let database = volume.path.join("kbs.db");
     let output = Command::new(env!("CARGO_BIN_EXE_kbs-graphql"))
         .args(["import", "--customers"])
         .arg(&customers)

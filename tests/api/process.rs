@@ -179,3 +179,37 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// A small memory file system mounted for one test (`mount` needs root), unmounted on drop.
+pub struct SmallFileSystem {
+    pub path: std::path::PathBuf,
+}
+
+impl SmallFileSystem {
+    /// Mounts `megabytes` of tmpfs at `path` (created); `None` when mounting is not allowed.
+    pub fn mount(path: std::path::PathBuf, megabytes: u32) -> Option<SmallFileSystem> {
+        std::fs::create_dir_all(&path).unwrap();
+        let size = format!("size={megabytes}m");
+        mount(&["-t", "tmpfs", "-o", &size, "tmpfs", path.to_str()?])
+            .then_some(SmallFileSystem { path })
+    }
+
+    /// Makes it read-only, as a read-only volume is.
+    pub fn make_read_only(&self) {
+        assert!(mount(&["-o", "remount,ro", self.path.to_str().unwrap()]));
+    }
+}
+
+impl Drop for SmallFileSystem {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.path).status();
+    }
+}
+
+fn mount(args: &[&str]) -> bool {
+    Command::new("mount")
+        .args(args)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}

@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use crate::helpers::{basic, skip};
-use crate::process::{unable_to_write, Server};
+use crate::process::{unable_to_write, Server, SmallFileSystem};
 
 /// Every file in `directory`, with its size and modification time.
 fn listing(directory: &Path) -> BTreeMap<String, (u64, std::time::SystemTime)> {
@@ -116,32 +115,15 @@ fn restore_write_access(directory: &Path, database: &Path) {
 fn a_database_on_a_read_only_file_system_is_served_read_only() {
     let dir = tempfile::tempdir().unwrap();
     let (made, admin) = made_database(dir.path());
-    let mount_point = dir.path().join("read-only");
-    std::fs::create_dir(&mount_point).unwrap();
-    let mount = |args: &[&str]| {
-        Command::new("mount")
-            .args(args)
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success())
-    };
-    let target = mount_point.to_str().unwrap();
-    if !mount(&["-t", "tmpfs", "-o", "size=16m", "tmpfs", target]) {
+    let Some(volume) = SmallFileSystem::mount(dir.path().join("read-only"), 16) else {
         return skip(
             "a_database_on_a_read_only_file_system_is_served_read_only",
             "mounting a file system needs root (CAP_SYS_ADMIN)",
         );
-    }
-    struct Unmount(String);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = Command::new("umount").arg(&self.0).status();
-        }
-    }
-    let _unmount = Unmount(target.to_owned());
-    let database = mount_point.join("kbs.db");
+    };
+    let database = volume.path.join("kbs.db");
     std::fs::copy(&made, &database).unwrap();
-    assert!(mount(&["-o", "remount,ro", target]));
+    volume.make_read_only();
 
     let mut server = Server::start(&database);
     serves(&server, &admin);
