@@ -104,21 +104,36 @@ fn customer_record(mut value: Value) -> Option<Value> {
     Some(value)
 }
 
+/// A company in the import format, from the plugin's post shape (its name is the post's
+/// `title.raw`, its details `meta._kbs_company_*`) or from a flat one with `name`. `None` for
+/// a company without a name: the plugin itself shows its customers without it.
 fn company_record(value: Value) -> Option<Value> {
     let object = value.as_object()?;
+    let meta = object.get("meta");
+    let field = |flat: &str, meta_key: &str| {
+        object
+            .get(flat)
+            .or_else(|| meta?.get(meta_key))
+            .filter(|value| !value.is_null())
+            .cloned()
+    };
+    let name = field("name", "").or_else(|| object.get("title")?.get("raw").cloned())?;
+    if name.as_str().is_none_or(|name| name.trim().is_empty()) {
+        return None;
+    }
     let mut record = Map::new();
-    for key in [
-        "id",
-        "name",
-        "email",
-        "phone",
-        "website",
-        "contact",
-        "customer",
-        "date_created",
+    record.insert("id".into(), object.get("id")?.clone());
+    record.insert("name".into(), name);
+    for (key, meta_key) in [
+        ("email", "_kbs_company_email"),
+        ("phone", "_kbs_company_phone"),
+        ("website", "_kbs_company_website"),
+        ("contact", "_kbs_company_contact"),
+        ("customer", "_kbs_company_customer"),
+        ("date_created", ""),
     ] {
-        if let Some(field) = object.get(key) {
-            record.insert(key.into(), field.clone());
+        if let Some(value) = field(key, meta_key) {
+            record.insert(key.into(), value);
         }
     }
     Some(Value::Object(record))
@@ -289,8 +304,10 @@ pub async fn sync(
     })
 }
 
-/// The companies route when the site has one (the plugin does; this server does not):
-/// paginated when it says how many pages, else company by company.
+/// The companies the customers name: the list's pages (the plugin lists only those its user
+/// may list: published and private), then each one left out by its own route (drafts and
+/// trashed companies answer there). One that answers nowhere stays a dangling id, as the
+/// plugin shows it.
 async fn fetch_companies(
     site: &Site,
     wanted: &BTreeSet<u64>,
@@ -300,22 +317,18 @@ async fn fetch_companies(
     if wanted.is_empty() {
         return Ok(());
     }
-    let first = site.get("/kbs/v1/companies?per_page=100&page=1").await?;
-    if !first.status.is_success() {
-        tracing::warn!(status = %first.status, "the site serves no companies; customers keep their company ids");
-        return Ok(());
-    }
-    let keep = |record: Value, out: &mut Spool| -> Result<(), SyncError> {
-        match company_record(record) {
-            Some(company) if company["name"].as_str().is_some_and(|n| !n.is_empty()) => {
-                out.write(&company)
-            }
-            _ => Ok(()),
-        }
+    let mut seen = BTreeSet::new();
+    let keep = |record: Value, seen: &mut BTreeSet<u64>, out: &mut Spool| match id_of(&record, "id")
+        .filter(|id| seen.insert(*id))
+    {
+        Some(_) => company_record(record).map_or(Ok(()), |company| out.write(&company)),
+        None => Ok(()),
     };
-    if let Some(pages) = first.total_pages {
+    let first = site.get("/kbs/v1/companies?per_page=100&page=1").await?;
+    if first.status.is_success() {
+        let pages = first.total_pages.unwrap_or(1);
         for record in array(first.body, &site.url("/kbs/v1/companies"))? {
-            keep(record, out)?;
+            keep(record, &mut seen, out)?;
         }
         let mut fetched = stream::iter(2..=pages)
             .map(|page| async move {
@@ -326,12 +339,16 @@ async fn fetch_companies(
             .buffer_unordered(concurrency);
         while let Some(page) = fetched.next().await {
             for record in page? {
-                keep(record, out)?;
+                keep(record, &mut seen, out)?;
             }
         }
-        return Ok(());
     }
-    let mut fetched = stream::iter(wanted.iter().copied())
+    let left_out: Vec<u64> = wanted
+        .iter()
+        .copied()
+        .filter(|id| !seen.contains(id))
+        .collect();
+    let mut fetched = stream::iter(left_out)
         .map(|id| async move {
             let answer = site.get(&format!("/kbs/v1/companies/{id}")).await?;
             Ok::<_, SyncError>(
@@ -342,7 +359,7 @@ async fn fetch_companies(
         .buffer_unordered(concurrency);
     while let Some(found) = fetched.next().await {
         if let Some(record) = found? {
-            keep(record, out)?;
+            keep(record, &mut seen, out)?;
         }
     }
     Ok(())

@@ -65,7 +65,10 @@ fn an_import_into_a_full_file_system_names_the_path_and_the_cause() {
     let test = "an_import_into_a_full_file_system_names_the_path_and_the_cause";
     let dir = tempfile::tempdir().unwrap();
     let Some(volume) = SmallFileSystem::mount(dir.path().join("small"), 3) else {
-        return skip(test, "mounting a small file system needs root (CAP_SYS_ADMIN)");
+        return skip(
+            test,
+            "mounting a small file system needs root (CAP_SYS_ADMIN)",
+        );
     };
     let customers = dir.path().join("customers.jsonl");
     std::fs::write(&customers, many_customers(30_000)).unwrap();

@@ -28,4 +28,5 @@ mod rest_validation;
 mod schema;
 mod server;
 mod sync;
+mod sync_recorded;
 mod transports_agree;
