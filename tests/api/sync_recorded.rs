@@ -190,7 +190,8 @@ async fn every_customer_the_plugin_serves_is_served_the_same_after_a_sync() {
             .await;
         let expected = as_we_answer(plugin);
         // As text: members in the same order too (parsed maps compare regardless of order).
-        if ours.to_string() != expected.to_string() {
+        let (ours, expected) = (ours.to_string(), expected.to_string());
+        if ours != expected {
             differences.push(format!(
                 "customer {id}:\n  plugin: {expected}\n  ours:   {ours}"
             ));
