@@ -35,6 +35,10 @@ impl Site {
         timeout: Duration,
     ) -> Result<Site, SyncError> {
         let from = from.trim_end_matches('/');
+        let parsed = reqwest::Url::parse(from).ok();
+        if !parsed.is_some_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host()) {
+            return Err(SyncError::BadAddress(from.to_owned()));
+        }
         let api = if from.ends_with("/wp-json") {
             from.to_owned()
         } else {
@@ -86,11 +90,19 @@ impl Site {
                 last_failure = format!("HTTP {status}");
                 continue;
             }
-            let total_pages = response
-                .headers()
-                .get("x-wp-totalpages")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse().ok());
+            let header = |name: &str| {
+                let value = response.headers().get(name)?.to_str().ok()?;
+                Some(value.trim().to_owned())
+            };
+            let total_pages = header("x-wp-totalpages").and_then(|v| v.parse().ok());
+            let content_type = header("content-type").unwrap_or_default();
+            if status.is_success() && !content_type.contains("json") {
+                // A page of HTML (a login form, a redirect to the home page): no API here.
+                return Err(SyncError::NotWordPress {
+                    url: response.url().to_string(),
+                    content_type,
+                });
+            }
             let body: Value = match response.json().await {
                 Ok(body) => body,
                 Err(error) if status.is_success() => {
@@ -99,12 +111,18 @@ impl Site {
                 }
                 Err(_) => Value::Null,
             };
-            if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-                let message = body["message"].as_str().unwrap_or("").to_owned();
-                return Err(SyncError::Refused {
+            let message = || body["message"].as_str().unwrap_or("").to_owned();
+            if status == StatusCode::UNAUTHORIZED {
+                return Err(SyncError::Unauthenticated {
                     url,
-                    status: status.as_u16(),
-                    message,
+                    message: message(),
+                });
+            }
+            if status == StatusCode::FORBIDDEN {
+                return Err(SyncError::Forbidden {
+                    url,
+                    user: self.user.clone(),
+                    message: message(),
                 });
             }
             return Ok(Answer {

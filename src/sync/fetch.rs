@@ -3,17 +3,17 @@
 //! ids); then the companies they reference; then one import of everything.
 
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::db::Database;
-use crate::import::{self, Input};
+use crate::import::{self, ImportError, Input, Location, Problem};
 use crate::sync::client::Site;
+use crate::sync::records::{company_record, customer_record, id_of};
+use crate::sync::spool::Spool;
 use crate::sync::SyncError;
 
 pub struct SyncOptions {
@@ -37,116 +37,6 @@ pub struct SyncSummary {
 
 /// Told how many records have been fetched, of how many when known.
 pub type Progress<'a> = &'a (dyn Fn(u64, Option<u64>) + Sync);
-
-/// The fetched records, spooled to files beside the database and removed afterwards.
-struct Spool {
-    path: PathBuf,
-    out: BufWriter<File>,
-    count: u64,
-}
-
-impl Spool {
-    fn create(db: &Database, kind: &str) -> Result<Spool, SyncError> {
-        let dir = std::path::Path::new(&*db.path)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty());
-        let path = dir
-            .unwrap_or(std::path::Path::new("."))
-            .join(format!(".kbs-sync-{}-{kind}.jsonl", std::process::id()));
-        let file = File::create(&path)
-            .map_err(|e| SyncError::Local(format!("{}: {e}", path.display())))?;
-        Ok(Spool {
-            path,
-            out: BufWriter::new(file),
-            count: 0,
-        })
-    }
-
-    fn write(&mut self, record: &Value) -> Result<(), SyncError> {
-        serde_json::to_writer(&mut self.out, record)
-            .map_err(|e| SyncError::Local(e.to_string()))?;
-        self.out
-            .write_all(b"\n")
-            .map_err(|e| SyncError::Local(e.to_string()))?;
-        self.count += 1;
-        Ok(())
-    }
-
-    fn finish(&mut self) -> Result<(), SyncError> {
-        self.out
-            .flush()
-            .map_err(|e| SyncError::Local(e.to_string()))
-    }
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// A customer as the site sent it, in the import format: without `_links`, and with the
-/// company id recovered from `_links.company` when the plugin left the key out (it does for
-/// a company that no longer exists).
-fn customer_record(mut value: Value) -> Option<Value> {
-    let object = value.as_object_mut()?;
-    if !object.contains_key("company") {
-        let linked = object
-            .get("_links")
-            .and_then(|links| links["company"][0]["href"].as_str())
-            .and_then(|href| href.rsplit('/').next())
-            .and_then(|id| id.parse::<u64>().ok());
-        if let Some(id) = linked {
-            object.insert("company".into(), Value::from(id));
-        }
-    }
-    object.remove("_links");
-    Some(value)
-}
-
-/// A company in the import format, from the plugin's post shape (its name is the post's
-/// `title.raw`, its details `meta._kbs_company_*`) or from a flat one with `name`. `None` for
-/// a company without a name: the plugin itself shows its customers without it.
-fn company_record(value: Value) -> Option<Value> {
-    let object = value.as_object()?;
-    let meta = object.get("meta");
-    let field = |flat: &str, meta_key: &str| {
-        object
-            .get(flat)
-            .or_else(|| meta?.get(meta_key))
-            .filter(|value| !value.is_null())
-            .cloned()
-    };
-    let name = field("name", "").or_else(|| object.get("title")?.get("raw").cloned())?;
-    if name.as_str().is_none_or(|name| name.trim().is_empty()) {
-        return None;
-    }
-    let mut record = Map::new();
-    record.insert("id".into(), object.get("id")?.clone());
-    record.insert("name".into(), name);
-    for (key, meta_key) in [
-        ("email", "_kbs_company_email"),
-        ("phone", "_kbs_company_phone"),
-        ("website", "_kbs_company_website"),
-        ("contact", "_kbs_company_contact"),
-        ("customer", "_kbs_company_customer"),
-        ("date_created", ""),
-    ] {
-        if let Some(value) = field(key, meta_key) {
-            record.insert(key.into(), value);
-        }
-    }
-    Some(Value::Object(record))
-}
-
-fn id_of(record: &Value, key: &str) -> Option<u64> {
-    match &record[key] {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
-    .filter(|&id| id > 0)
-}
 
 fn array(answer_body: Value, url: &str) -> Result<Vec<Value>, SyncError> {
     match answer_body {
@@ -178,6 +68,23 @@ pub async fn sync(
         &options.app_password,
         options.timeout,
     )?;
+    if !options.replace {
+        let stored = db
+            .run(|conn| {
+                use crate::db::schema::dataset;
+                use diesel::prelude::*;
+                let customers = dataset::table.select(dataset::customers).first::<i64>(conn);
+                Ok(customers.optional()?.unwrap_or(0))
+            })
+            .await
+            .map_err(|e| SyncError::Local(e.to_string()))?;
+        if stored > 0 {
+            return Err(SyncError::AlreadyHolds {
+                path: db.path.to_string(),
+                customers: stored,
+            });
+        }
+    }
     let concurrency = options.concurrency.max(1);
     let mut customers = Spool::create(db, "customers")?;
     let mut companies = Spool::create(db, "companies")?;
@@ -197,10 +104,10 @@ pub async fn sync(
     }
     let total_pages = first.total_pages;
     let first_page = array(first.body, &site.url(first_route))?;
-    let mut keep = |record: Value, customers: &mut Spool| -> Result<(), SyncError> {
+    let mut keep = |record: Value, url: &str, customers: &mut Spool| -> Result<(), SyncError> {
         if let Some(record) = customer_record(record) {
             company_ids.extend(id_of(&record, "company"));
-            customers.write(&record)?;
+            customers.write(&record, url)?;
         }
         Ok(())
     };
@@ -209,8 +116,9 @@ pub async fn sync(
     if let Some(pages) = total_pages {
         // A paginating site: every page, a few at a time.
         progress(first_page.len() as u64, None);
+        let first_url = site.url(first_route);
         for record in first_page {
-            keep(record, &mut customers)?;
+            keep(record, &first_url, &mut customers)?;
         }
         let mut fetched = stream::iter(2..=pages)
             .map(|page| {
@@ -225,13 +133,15 @@ pub async fn sync(
                             reason: format!("HTTP {}", answer.status),
                         });
                     }
-                    array(answer.body, &site.url(&route))
+                    let url = site.url(&route);
+                    Ok((array(answer.body, &url)?, url))
                 }
             })
             .buffer_unordered(concurrency);
         while let Some(page) = fetched.next().await {
-            for record in page? {
-                keep(record, &mut customers)?;
+            let (records, url) = page?;
+            for record in records {
+                keep(record, &url, &mut customers)?;
             }
             progress(customers.count, None);
         }
@@ -249,18 +159,16 @@ pub async fn sync(
                     let route = format!("/kbs/v1/customers/{id}");
                     let answer = site.get(&route).await?;
                     // Unknown ids: the plugin answers 200 with "id": 0, this server 404.
-                    Ok::<_, SyncError>(
-                        (answer.status.is_success() && id_of(&answer.body, "id").is_some())
-                            .then_some(answer.body),
-                    )
+                    let found = answer.status.is_success() && id_of(&answer.body, "id").is_some();
+                    Ok::<_, SyncError>(found.then(|| (answer.body, site.url(&route))))
                 }
             })
             .buffer_unordered(concurrency);
         let mut asked = 0;
         while let Some(found) = fetched.next().await {
             asked += 1;
-            if let Some(record) = found? {
-                keep(record, &mut customers)?;
+            if let Some((record, url)) = found? {
+                keep(record, &url, &mut customers)?;
             }
             if asked % 100 == 0 || asked == highest {
                 progress(asked, Some(highest));
@@ -273,7 +181,6 @@ pub async fn sync(
     companies.finish()?;
 
     let (customer_path, company_path) = (customers.path.clone(), companies.path.clone());
-    let name = site.url("/kbs/v1/customers");
     let replace = options.replace;
     let db = db.clone();
     let summary = tokio::task::spawn_blocking(move || {
@@ -286,22 +193,58 @@ pub async fn sync(
                 })
                 .map_err(|e| SyncError::Local(e.to_string()))
         };
-        let customers = open(&customer_path, format!("customers from {name}"))?;
-        let companies = open(&company_path, format!("companies from {name}"))?;
+        let customers = open(&customer_path, CUSTOMERS.into())?;
+        let companies = open(&company_path, COMPANIES.into())?;
         Ok::<_, SyncError>(import::import(
             &mut conn,
             customers,
             Some(companies),
             replace,
-        )?)
+        ))
     })
     .await
-    .map_err(|e| SyncError::Local(e.to_string()))??;
+    .map_err(|e| SyncError::Local(e.to_string()))??
+    .map_err(|error| match error {
+        ImportError::Invalid { problems, total } => SyncError::InvalidRecords {
+            problems: problems
+                .iter()
+                .map(|problem| named_by_source(problem, &customers, &companies))
+                .collect(),
+            total,
+        },
+        other => SyncError::Import(other),
+    })?;
     Ok(SyncSummary {
         customers: summary.customers,
         companies: summary.companies,
         walked_ids,
     })
+}
+
+/// The spools' names, as the import's problems give them.
+const CUSTOMERS: &str = "customers";
+const COMPANIES: &str = "companies";
+
+/// A problem the import found, named by the record's id and the URL it came from (the spool's
+/// line numbers mean nothing to an operator).
+fn named_by_source(problem: &Problem, customers: &Spool, companies: &Spool) -> String {
+    let (kind, spool) = match problem.file.as_str() {
+        COMPANIES => ("company", companies),
+        _ => ("customer", customers),
+    };
+    let source = match problem.location {
+        Location::Line(line) => spool.source(line),
+        Location::Index(_) => None,
+    };
+    let record = match source {
+        Some((Some(id), url)) => format!("{kind} {id} ({url})"),
+        Some((None, url)) => format!("a {kind} without an id ({url})"),
+        None => format!("a {kind}"),
+    };
+    match problem.field.as_str() {
+        "" => format!("{record}: {}", problem.message),
+        field => format!("{record}: {field}: {}", problem.message),
+    }
 }
 
 /// The companies the customers name: the list's pages (the plugin lists only those its user
@@ -318,28 +261,33 @@ async fn fetch_companies(
         return Ok(());
     }
     let mut seen = BTreeSet::new();
-    let keep = |record: Value, seen: &mut BTreeSet<u64>, out: &mut Spool| match id_of(&record, "id")
-        .filter(|id| seen.insert(*id))
+    let keep = |record: Value, url: &str, seen: &mut BTreeSet<u64>, out: &mut Spool| match id_of(
+        &record, "id",
+    )
+    .filter(|id| seen.insert(*id))
     {
-        Some(_) => company_record(record).map_or(Ok(()), |company| out.write(&company)),
+        Some(_) => company_record(record).map_or(Ok(()), |company| out.write(&company, url)),
         None => Ok(()),
     };
     let first = site.get("/kbs/v1/companies?per_page=100&page=1").await?;
     if first.status.is_success() {
         let pages = first.total_pages.unwrap_or(1);
-        for record in array(first.body, &site.url("/kbs/v1/companies"))? {
-            keep(record, &mut seen, out)?;
+        let first_url = site.url("/kbs/v1/companies");
+        for record in array(first.body, &first_url)? {
+            keep(record, &first_url, &mut seen, out)?;
         }
         let mut fetched = stream::iter(2..=pages)
             .map(|page| async move {
                 let route = format!("/kbs/v1/companies?per_page=100&page={page}");
                 let answer = site.get(&route).await?;
-                array(answer.body, &site.url(&route))
+                let url = site.url(&route);
+                Ok::<_, SyncError>((array(answer.body, &url)?, url))
             })
             .buffer_unordered(concurrency);
         while let Some(page) = fetched.next().await {
-            for record in page? {
-                keep(record, &mut seen, out)?;
+            let (records, url) = page?;
+            for record in records {
+                keep(record, &url, &mut seen, out)?;
             }
         }
     }
@@ -350,16 +298,15 @@ async fn fetch_companies(
         .collect();
     let mut fetched = stream::iter(left_out)
         .map(|id| async move {
-            let answer = site.get(&format!("/kbs/v1/companies/{id}")).await?;
-            Ok::<_, SyncError>(
-                (answer.status.is_success() && id_of(&answer.body, "id").is_some())
-                    .then_some(answer.body),
-            )
+            let route = format!("/kbs/v1/companies/{id}");
+            let answer = site.get(&route).await?;
+            let found = answer.status.is_success() && id_of(&answer.body, "id").is_some();
+            Ok::<_, SyncError>(found.then(|| (answer.body, site.url(&route))))
         })
         .buffer_unordered(concurrency);
     while let Some(found) = fetched.next().await {
-        if let Some(record) = found? {
-            keep(record, &mut seen, out)?;
+        if let Some((record, url)) = found? {
+            keep(record, &url, &mut seen, out)?;
         }
     }
     Ok(())

@@ -28,5 +28,6 @@ mod rest_validation;
 mod schema;
 mod server;
 mod sync;
+mod sync_messages;
 mod sync_recorded;
 mod transports_agree;

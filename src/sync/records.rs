@@ -1,0 +1,66 @@
+//! The site's records in the import format.
+
+use serde_json::{Map, Value};
+
+/// A customer as the site sent it, in the import format: without `_links`, and with the
+/// company id recovered from `_links.company` when the plugin left the key out (it does for
+/// a company that no longer exists).
+pub fn customer_record(mut value: Value) -> Option<Value> {
+    let object = value.as_object_mut()?;
+    if !object.contains_key("company") {
+        let linked = object
+            .get("_links")
+            .and_then(|links| links["company"][0]["href"].as_str())
+            .and_then(|href| href.rsplit('/').next())
+            .and_then(|id| id.parse::<u64>().ok());
+        if let Some(id) = linked {
+            object.insert("company".into(), Value::from(id));
+        }
+    }
+    object.remove("_links");
+    Some(value)
+}
+
+/// A company in the import format, from the plugin's post shape (its name is the post's
+/// `title.raw`, its details `meta._kbs_company_*`) or from a flat one with `name`. `None` for
+/// a company without a name: the plugin itself shows its customers without it.
+pub fn company_record(value: Value) -> Option<Value> {
+    let object = value.as_object()?;
+    let meta = object.get("meta");
+    let field = |flat: &str, meta_key: &str| {
+        object
+            .get(flat)
+            .or_else(|| meta?.get(meta_key))
+            .filter(|value| !value.is_null())
+            .cloned()
+    };
+    let name = field("name", "").or_else(|| object.get("title")?.get("raw").cloned())?;
+    if name.as_str().is_none_or(|name| name.trim().is_empty()) {
+        return None;
+    }
+    let mut record = Map::new();
+    record.insert("id".into(), object.get("id")?.clone());
+    record.insert("name".into(), name);
+    for (key, meta_key) in [
+        ("email", "_kbs_company_email"),
+        ("phone", "_kbs_company_phone"),
+        ("website", "_kbs_company_website"),
+        ("contact", "_kbs_company_contact"),
+        ("customer", "_kbs_company_customer"),
+        ("date_created", ""),
+    ] {
+        if let Some(value) = field(key, meta_key) {
+            record.insert(key.into(), value);
+        }
+    }
+    Some(Value::Object(record))
+}
+
+pub fn id_of(record: &Value, key: &str) -> Option<u64> {
+    match &record[key] {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+    .filter(|&id| id > 0)
+}

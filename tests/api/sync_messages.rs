@@ -1,0 +1,143 @@
+//! What `sync` tells an operator when it cannot go on: each message names what to fix.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use kbs_graphql::sync::{self, SyncOptions};
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    format!("http://{address}")
+}
+
+fn options(from: &str) -> SyncOptions {
+    SyncOptions {
+        from: from.to_owned(),
+        user: "agent".into(),
+        app_password: "abcd EFGH ijkl MNOP qrst UVWX".into(),
+        replace: false,
+        concurrency: 2,
+        timeout: Duration::from_secs(5),
+    }
+}
+
+async fn sync_error(app: &TestApp, options: &SyncOptions) -> String {
+    let error = sync::sync(&app.db, options, &|_, _| {}).await.unwrap_err();
+    error.to_string()
+}
+
+#[tokio::test]
+async fn a_user_whose_role_may_not_read_customers_is_told_which_capability_it_lacks() {
+    let forbidden = || async {
+        let body = json!({"code": "rest_forbidden", "message": "Sorry, you are not allowed to do that.", "data": {"status": 403}});
+        (StatusCode::FORBIDDEN, Json(body))
+    };
+    let site = serve(Router::new().route("/wp-json/kbs/v1/customers", get(forbidden))).await;
+    let app = TestApp::empty();
+    let said = sync_error(&app, &options(&site)).await;
+    assert!(
+        said.contains("the user agent may not read customers (HTTP 403: Sorry, you are not allowed to do that.)")
+            && said.contains("view_ticket_reports")
+            && !said.contains("check --user"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn an_address_that_is_not_a_wordpress_rest_api_is_named_as_such() {
+    let home = || async { Html("<html><body>Welcome to our shop</body></html>") };
+    let site = serve(Router::new().fallback(home)).await;
+    let app = TestApp::empty();
+    let said = sync_error(&app, &options(&site)).await;
+    assert!(
+        said.contains("is not a WordPress REST API") && said.contains("text/html"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn an_address_without_a_scheme_is_refused_with_an_example() {
+    let app = TestApp::empty();
+    let said = sync_error(&app, &options("help.example.com")).await;
+    assert!(
+        said.contains("\"help.example.com\" is not a site's address")
+            && said.contains("https://help.example.com"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn a_database_that_holds_customers_needs_replace_and_nothing_is_fetched_first() {
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counting = {
+        let asked = asked.clone();
+        move || {
+            asked.fetch_add(1, Ordering::Relaxed);
+            async { Json(json!([])) }
+        }
+    };
+    let site = serve(Router::new().fallback(counting)).await;
+    let app = TestApp::semantic();
+    let said = sync_error(&app, &options(&site)).await;
+    assert!(
+        said.contains("already holds 8 customers") && said.contains("add --replace"),
+        "{said}"
+    );
+    assert_eq!(
+        asked.load(Ordering::Relaxed),
+        0,
+        "refused before fetching anything"
+    );
+}
+
+/// The plugin's single route over customers 1–3, the second without an email.
+async fn plugin_customer(Path(id): Path<u64>) -> Response {
+    let email = if id == 2 {
+        String::new()
+    } else {
+        format!("c{id}@example.test")
+    };
+    Json(json!({"id": id.to_string(), "name": format!("C {id}"), "email": email, "additional_emails": [], "date_created": "2023-01-01 00:00:00", "ticket_count": 0}))
+        .into_response()
+}
+
+#[tokio::test]
+async fn a_bad_record_is_named_by_its_customer_id_and_url() {
+    let list = || async {
+        let ids: Vec<_> = (1..=3).map(|id| json!({"id": id.to_string()})).collect();
+        Json(json!(ids))
+    };
+    let site = serve(
+        Router::new()
+            .route("/wp-json/kbs/v1/customers", get(list))
+            .route("/wp-json/kbs/v1/customers/{id}", get(plugin_customer)),
+    )
+    .await;
+    let app = TestApp::empty();
+    let said = sync_error(&app, &options(&site)).await;
+    let expected = format!("customer 2 ({site}/wp-json/kbs/v1/customers/2): email:");
+    assert!(
+        said.contains(&expected) && said.contains("nothing was imported"),
+        "{said}"
+    );
+    assert!(!said.contains("line "), "no spool line numbers: {said}");
+}
