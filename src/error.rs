@@ -27,6 +27,12 @@ pub enum AppError {
     /// A REST page beyond the last while there are matches.
     #[error("The page number requested is larger than the number of pages available.")]
     PageOutOfRange,
+    /// The REST single-company route found no such company (WordPress's words for a post).
+    #[error("Invalid post ID.")]
+    CompanyNotFound,
+    /// A page of companies beyond the last.
+    #[error("The page number requested is larger than the number of pages available.")]
+    CompanyPageOutOfRange,
     /// A client sent an argument outside its range or of the wrong shape.
     #[error("{0}")]
     BadUserInput(String),
@@ -62,10 +68,13 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::BadUserInput(_) | AppError::InvalidParams(_) | AppError::PageOutOfRange => {
-                StatusCode::BAD_REQUEST
+            AppError::BadUserInput(_)
+            | AppError::InvalidParams(_)
+            | AppError::PageOutOfRange
+            | AppError::CompanyPageOutOfRange => StatusCode::BAD_REQUEST,
+            AppError::NoRoute | AppError::CustomerNotFound | AppError::CompanyNotFound => {
+                StatusCode::NOT_FOUND
             }
-            AppError::NoRoute | AppError::CustomerNotFound => StatusCode::NOT_FOUND,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::TooManyFailures { .. } | AppError::CallerBusy { .. } => {
@@ -81,10 +90,13 @@ impl AppError {
     /// The `extensions.code` GraphQL clients switch on.
     pub fn graphql_code(&self) -> &'static str {
         match self {
-            AppError::BadUserInput(_) | AppError::InvalidParams(_) | AppError::PageOutOfRange => {
-                "BAD_USER_INPUT"
+            AppError::BadUserInput(_)
+            | AppError::InvalidParams(_)
+            | AppError::PageOutOfRange
+            | AppError::CompanyPageOutOfRange => "BAD_USER_INPUT",
+            AppError::NoRoute | AppError::CustomerNotFound | AppError::CompanyNotFound => {
+                "NOT_FOUND"
             }
-            AppError::NoRoute | AppError::CustomerNotFound => "NOT_FOUND",
             AppError::Unauthenticated => "UNAUTHENTICATED",
             AppError::Forbidden => "FORBIDDEN",
             AppError::TooManyFailures { .. } | AppError::CallerBusy { .. } => "TOO_MANY_REQUESTS",
@@ -101,6 +113,8 @@ impl AppError {
             AppError::NoRoute => "rest_no_route",
             AppError::CustomerNotFound => "rest_customer_invalid_id",
             AppError::PageOutOfRange => "rest_customer_invalid_page_number",
+            AppError::CompanyNotFound => "rest_post_invalid_id",
+            AppError::CompanyPageOutOfRange => "rest_post_invalid_page_number",
             AppError::Unauthenticated => "rest_forbidden_context",
             AppError::Forbidden => "rest_forbidden",
             AppError::TooManyFailures { .. } => "rest_too_many_failed_sign_ins",

@@ -1,6 +1,7 @@
 //! The query core: every rule about customers (filters, ordering, tie-breaks, email matching,
 //! windows, totals) lives here, as synchronous diesel code with no transport types.
 
+mod companies;
 mod company_positions;
 pub mod derived;
 mod find;
@@ -11,6 +12,7 @@ mod search_index;
 mod stored_json;
 pub mod strategy;
 
+pub use companies::{company, CompanyPage};
 pub use find::{companies_of, IdOrEmail};
 pub use model::{fold_case, is_email, is_zero, Address, Company, Customer, PhoneJson};
 pub(crate) use model::{register_fold_case, CustomerRow};

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect};
 use crate::auth::Identity;
 use crate::customers::IdOrEmail;
 use crate::error::AppError;
+use crate::rest::companies;
 use crate::rest::describe::{self, LIST_ROUTE};
 use crate::rest::json::{own_parts, CustomerWriter};
 use crate::rest::params::{self, RawParams};
@@ -106,6 +107,18 @@ async fn answer(
                 Err(error @ (AppError::InvalidParams(_) | AppError::PageOutOfRange)) => {
                     allow(Answer::error(&error), false)
                 }
+                Err(error) => Answer::error(&error),
+            }
+        }
+        (Method::GET | Method::HEAD, Route::CompanyList) => {
+            match companies::list(state, identity, params, shaping).await {
+                Ok(answer) => allow(answer, false),
+                Err(error) => Answer::error(&error),
+            }
+        }
+        (Method::GET | Method::HEAD, Route::Company(id)) => {
+            match companies::single(state, identity, id, shaping).await {
+                Ok(answer) => allow(answer, false),
                 Err(error) => Answer::error(&error),
             }
         }

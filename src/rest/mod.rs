@@ -1,6 +1,7 @@
 //! The KB Support REST adapter: WordPress-style parameters in, the same `CustomerQuery` the
 //! GraphQL resolvers use, the plugin's JSON shape out.
 
+mod companies;
 mod describe;
 pub(crate) mod handlers;
 pub(crate) mod json;

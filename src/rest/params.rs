@@ -161,6 +161,28 @@ impl Checks {
         value
     }
 
+    /// `page` (from 1) and `per_page` (1 to 100), in WordPress's order.
+    fn paging(&mut self, params: &RawParams) -> (Option<i64>, Option<i64>) {
+        let page = self.integer(params, "page");
+        let page = self.at_least("page", page, 1);
+        let per_page = self.integer(params, "per_page").filter(|n| {
+            let within = (1..=MAX_PER_PAGE).contains(n);
+            if !within {
+                let message = format!(
+                    "per_page must be between 1 (inclusive) and {MAX_PER_PAGE} (inclusive)"
+                );
+                self.fail(
+                    "per_page",
+                    message,
+                    "rest_out_of_bounds",
+                    serde_json::Value::Null,
+                );
+            }
+            within
+        });
+        (page, per_page)
+    }
+
     fn at_least(&mut self, name: &str, value: Option<i64>, min: i64) -> Option<i64> {
         let value = value?;
         if value < min {
@@ -255,27 +277,23 @@ const ORDER_BYS: [(&str, OrderBy); 6] = [
     ("date", OrderBy::Date),
 ];
 
+/// The companies list's page and page size (WordPress's posts controller checks them alike).
+pub fn company_page(params: &RawParams) -> Result<(i64, i64), Vec<InvalidParam>> {
+    let mut checks = Checks::default();
+    let (page, per_page) = checks.paging(params);
+    match checks.errors.is_empty() {
+        true => Ok((page.unwrap_or(1), per_page.unwrap_or(DEFAULT_PER_PAGE))),
+        false => Err(checks.errors),
+    }
+}
+
 /// Validates the list route's parameters as WordPress does: phase one (`context`, `page`,
 /// `per_page`, `search`, in that order) and, only if it passed, phase two (every other typed
 /// parameter, in query-string order). Unknown parameters are ignored.
 pub fn list(params: &RawParams) -> Result<ListParams, Vec<InvalidParam>> {
     let mut checks = Checks::default();
     checks.string(params, "context");
-    let page = checks.integer(params, "page");
-    let page = checks.at_least("page", page, 1);
-    let per_page = checks.integer(params, "per_page").and_then(|n| {
-        if (1..=MAX_PER_PAGE).contains(&n) {
-            Some(n)
-        } else {
-            checks.fail(
-                "per_page",
-                format!("per_page must be between 1 (inclusive) and {MAX_PER_PAGE} (inclusive)"),
-                "rest_out_of_bounds",
-                serde_json::Value::Null,
-            );
-            None
-        }
-    });
+    let (page, per_page) = checks.paging(params);
     let search = checks.string(params, "search");
     if !checks.errors.is_empty() {
         return Err(checks.errors);

@@ -12,6 +12,9 @@ pub enum Route {
     NamespaceIndex,
     CustomerList,
     Customer(IdOrEmail),
+    CompanyList,
+    /// A company post's id (digits beyond any id name none that can exist).
+    Company(Option<i32>),
 }
 
 /// The route path inside `/wp-json` (or `rest_route`), decoded, if it names one of ours.
@@ -47,6 +50,16 @@ pub fn resolve(route_path: &str) -> Option<Route> {
                 IdOrEmail::Neither => return None,
                 found => Route::Customer(found),
             }
+        }
+        (Some(companies), None, _) if companies.eq_ignore_ascii_case("companies") => {
+            Route::CompanyList
+        }
+        (Some(companies), Some(key), None)
+            if companies.eq_ignore_ascii_case("companies")
+                && !key.is_empty()
+                && key.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Route::Company(key.parse().ok())
         }
         _ => return None,
     };
@@ -92,6 +105,13 @@ mod tests {
     }
 
     #[test]
+    fn companies_are_listed_and_found_by_id() {
+        assert_eq!(resolve("/kbs/v1/Companies/"), Some(Route::CompanyList));
+        assert_eq!(resolve("/kbs/v1/companies/12"), Some(Route::Company(Some(12))));
+        assert_eq!(resolve("/kbs/v1/companies/99999999999"), Some(Route::Company(None)));
+    }
+
+    #[test]
     fn anything_else_is_no_route() {
         for path in [
             "",
@@ -101,7 +121,8 @@ mod tests {
             "/kbs/v1/customers/abc",
             "/kbs/v1/customers/1.5",
             "/kbs/v1/customers/1/notes",
-            "/kbs/v1/companies",
+            "/kbs/v1/companies/acme",
+            "/kbs/v1/companies/1/customers",
             "/wp/v2/users",
         ] {
             assert_eq!(resolve(path), None, "{path}");

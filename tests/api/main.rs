@@ -22,6 +22,7 @@ mod playground;
 mod process;
 mod read_only;
 mod read_paths;
+mod rest_companies;
 mod rest_routes;
 mod rest_shape;
 mod rest_validation;

@@ -301,11 +301,28 @@ async fn this_server_is_paged_through_instead() {
     let summary = sync::sync(&target.db, &options(&site, &password), &|_, _| {})
         .await
         .unwrap();
+    // Every company a customer names, from this server's companies route, alike.
+    let mut named_companies = std::collections::BTreeSet::new();
+    for offset in [0, 100, 200] {
+        let query = format!("{{ customers(perPage: 100, offset: {offset}, orderBy: ID) {{ nodes {{ id companyId company {{ id name email phone website contact }} }} }} }}");
+        let (before, after) = (source.graphql(&query).await, target.graphql(&query).await);
+        assert_eq!(after, before);
+        let nodes = before["data"]["customers"]["nodes"]
+            .as_array()
+            .unwrap()
+            .clone();
+        named_companies.extend(
+            nodes
+                .iter()
+                .filter_map(|node| node["company"]["id"].as_i64()),
+        );
+    }
+    assert!(!named_companies.is_empty());
     assert_eq!(
         summary,
         SyncSummary {
             customers: 250,
-            companies: 0,
+            companies: named_companies.len() as u64,
             walked_ids: false
         }
     );
