@@ -125,6 +125,7 @@ pub async fn sync(database: &str, args: &SyncArgs) -> Result<(), BoxError> {
         replace: args.replace,
         concurrency: args.concurrency,
         timeout: Duration::from_secs(args.timeout),
+        strict: args.strict,
     };
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -159,13 +160,17 @@ pub async fn sync(database: &str, args: &SyncArgs) -> Result<(), BoxError> {
         bar.finish_and_clear();
     }
     let summary = result?;
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
     eprintln!(
-        "synced {} customers and {} companies from {} into {} in {:.1} s{}",
+        "synced {} customers and {} companies from {} into {} in {:.1} s, {} warning(s){}",
         summary.customers,
         summary.companies,
         args.from,
         db.path,
         started.elapsed().as_secs_f64(),
+        summary.warnings.len(),
         if summary.walked_ids {
             " (the site does not paginate: walked its ids)"
         } else {

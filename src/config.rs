@@ -279,6 +279,10 @@ pub struct SyncArgs {
     /// Seconds one request may take before it is retried.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
+
+    /// Refuse to import when a record had to be normalized (each is a warning otherwise).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

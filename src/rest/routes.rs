@@ -107,8 +107,14 @@ mod tests {
     #[test]
     fn companies_are_listed_and_found_by_id() {
         assert_eq!(resolve("/kbs/v1/Companies/"), Some(Route::CompanyList));
-        assert_eq!(resolve("/kbs/v1/companies/12"), Some(Route::Company(Some(12))));
-        assert_eq!(resolve("/kbs/v1/companies/99999999999"), Some(Route::Company(None)));
+        assert_eq!(
+            resolve("/kbs/v1/companies/12"),
+            Some(Route::Company(Some(12)))
+        );
+        assert_eq!(
+            resolve("/kbs/v1/companies/99999999999"),
+            Some(Route::Company(None))
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::db::Database;
 use crate::import::{self, ImportError, Input, Location, Problem};
 use crate::sync::client::Site;
-use crate::sync::records::{company_record, customer_record, id_of};
+use crate::sync::records::{company_record, customer_record, id_of, normalize_customer};
 use crate::sync::spool::Spool;
 use crate::sync::SyncError;
 
@@ -25,14 +25,18 @@ pub struct SyncOptions {
     /// Requests in flight at once.
     pub concurrency: usize,
     pub timeout: Duration,
+    /// Refuse to import when anything had to be normalized.
+    pub strict: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncSummary {
     pub customers: u64,
     pub companies: u64,
     /// Whether the site's list had to be walked id by id (it does not paginate).
     pub walked_ids: bool,
+    /// What was normalized on the way, one line each, naming the customer.
+    pub warnings: Vec<String>,
 }
 
 /// Told how many records have been fetched, of how many when known.
@@ -104,8 +108,10 @@ pub async fn sync(
     }
     let total_pages = first.total_pages;
     let first_page = array(first.body, &site.url(first_route))?;
+    let mut warnings = Vec::new();
     let mut keep = |record: Value, url: &str, customers: &mut Spool| -> Result<(), SyncError> {
-        if let Some(record) = customer_record(record) {
+        if let Some(mut record) = customer_record(record) {
+            normalize_customer(&mut record, &mut warnings);
             company_ids.extend(id_of(&record, "company"));
             customers.write(&record, url)?;
         }
@@ -176,6 +182,9 @@ pub async fn sync(
         }
     }
     customers.finish()?;
+    if options.strict && !warnings.is_empty() {
+        return Err(SyncError::Strict { warnings });
+    }
 
     fetch_companies(&site, &company_ids, concurrency, &mut companies).await?;
     companies.finish()?;
@@ -218,6 +227,7 @@ pub async fn sync(
         customers: summary.customers,
         companies: summary.companies,
         walked_ids,
+        warnings,
     })
 }
 

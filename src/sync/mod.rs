@@ -33,6 +33,8 @@ pub enum SyncError {
     NotKbSupport { url: String, reason: String },
     #[error("{}", invalid_records(problems, *total))]
     InvalidRecords { problems: Vec<String>, total: usize },
+    #[error("{} record(s) needed normalizing and --strict is given; nothing was imported:\n  {}", warnings.len(), warnings.join("\n  "))]
+    Strict { warnings: Vec<String> },
     #[error("{0}")]
     Local(String),
     #[error(transparent)]

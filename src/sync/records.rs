@@ -21,6 +21,49 @@ pub fn customer_record(mut value: Value) -> Option<Value> {
     Some(value)
 }
 
+/// The address parts the import format knows.
+const ADDRESS_PARTS: [&str; 6] = ["line1", "line2", "city", "state", "country", "zip"];
+
+/// Makes what a real site holds with one meaning hold it in the import format, saying what
+/// was changed, one warning each, naming the customer: a number where the plugin keeps text
+/// (an address part saved as a number, as PHP may), and additional emails that repeat the
+/// primary one or each other (in another case: the plugin compares emails that way too).
+pub fn normalize_customer(record: &mut Value, warnings: &mut Vec<String>) {
+    let id = id_of(record, "id").map_or("?".to_owned(), |id| id.to_string());
+    if let Some(address) = record.get_mut("address").and_then(Value::as_object_mut) {
+        for part in ADDRESS_PARTS {
+            if let Some(Value::Number(number)) = address.get(part) {
+                let text = number.to_string();
+                warnings.push(format!(
+                    "customer {id}: address {part} was the number {text}; kept as the text \"{text}\""
+                ));
+                address.insert(part.into(), Value::String(text));
+            }
+        }
+    }
+    let primary = record["email"].as_str().map(str::to_lowercase);
+    if let Some(extras) = record
+        .get_mut("additional_emails")
+        .and_then(Value::as_array_mut)
+    {
+        let mut seen: Vec<String> = primary.into_iter().collect();
+        extras.retain(|extra| {
+            let Some(email) = extra.as_str() else {
+                return true;
+            };
+            let folded = email.to_lowercase();
+            if seen.contains(&folded) {
+                warnings.push(format!(
+                    "customer {id}: additional email {email:?} repeats one listed before; dropped"
+                ));
+                return false;
+            }
+            seen.push(folded);
+            true
+        });
+    }
+}
+
 /// A company in the import format, from the plugin's post shape (its name is the post's
 /// `title.raw`, its details `meta._kbs_company_*`) or from a flat one with `name`. `None` for
 /// a company without a name: the plugin itself shows its customers without it.

@@ -180,6 +180,7 @@ fn options(from: &str, password: &str) -> SyncOptions {
         replace: false,
         concurrency: 4,
         timeout: Duration::from_secs(5),
+        strict: false,
     }
 }
 
@@ -209,7 +210,8 @@ async fn a_plugin_site_is_walked_id_by_id_and_imported_whole() {
         SyncSummary {
             customers: 28,
             companies: 3,
-            walked_ids: true
+            walked_ids: true,
+            warnings: vec![],
         }
     );
     assert_eq!(stored(&app), 28);
@@ -323,7 +325,8 @@ async fn this_server_is_paged_through_instead() {
         SyncSummary {
             customers: 250,
             companies: named_companies.len() as u64,
-            walked_ids: false
+            walked_ids: false,
+            warnings: vec![],
         }
     );
     assert_eq!(stored(&target), 250);

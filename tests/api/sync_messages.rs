@@ -37,6 +37,7 @@ fn options(from: &str) -> SyncOptions {
         replace: false,
         concurrency: 2,
         timeout: Duration::from_secs(5),
+        strict: false,
     }
 }
 
@@ -140,4 +141,60 @@ async fn a_bad_record_is_named_by_its_customer_id_and_url() {
         "{said}"
     );
     assert!(!said.contains("line "), "no spool line numbers: {said}");
+}
+
+/// The plugin's single route over customers 1–2: the second with a zip saved as a number and
+/// its primary email listed again, in another case, as an additional one.
+async fn messy_customer(Path(id): Path<u64>) -> Response {
+    let mut customer = json!({"id": id.to_string(), "name": format!("C {id}"), "email": format!("c{id}@example.test"), "additional_emails": [], "date_created": "2023-01-01 00:00:00", "ticket_count": 0});
+    if id == 2 {
+        customer["address"] = json!({"line1": "Straße des 17. Juni 135", "line2": "", "city": "Berlin", "state": "", "country": "DE", "zip": 10623});
+        customer["additional_emails"] = json!(["C2@Example.TEST", "other@example.test"]);
+    }
+    Json(customer).into_response()
+}
+
+async fn messy_site() -> String {
+    let list = || async { Json(json!([{"id": "1"}, {"id": "2"}])) };
+    serve(
+        Router::new()
+            .route("/wp-json/kbs/v1/customers", get(list))
+            .route("/wp-json/kbs/v1/customers/{id}", get(messy_customer)),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn data_with_one_meaning_is_normalized_with_a_warning_naming_the_customer() {
+    let site = messy_site().await;
+    let app = TestApp::empty();
+    let summary = sync::sync(&app.db, &options(&site), &|_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        summary.warnings,
+        [
+            "customer 2: address zip was the number 10623; kept as the text \"10623\"",
+            "customer 2: additional email \"C2@Example.TEST\" repeats one listed before; dropped",
+        ]
+    );
+    let stored = app.rest_json("/wp-json/kbs/v1/customers/2").await;
+    assert_eq!(stored["address"]["zip"], "10623");
+    assert_eq!(stored["additional_emails"], json!(["other@example.test"]));
+}
+
+#[tokio::test]
+async fn strict_turns_every_normalization_into_an_error_and_writes_nothing() {
+    let site = messy_site().await;
+    let app = TestApp::empty();
+    let before = app.stored_rows();
+    let mut strict = options(&site);
+    strict.strict = true;
+    let said = sync_error(&app, &strict).await;
+    assert!(
+        said.contains("2 record(s) needed normalizing and --strict is given")
+            && said.contains("customer 2: address zip was the number 10623"),
+        "{said}"
+    );
+    assert_eq!(app.stored_rows(), before);
 }

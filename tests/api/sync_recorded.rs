@@ -178,6 +178,7 @@ async fn every_customer_the_plugin_serves_is_served_the_same_after_a_sync() {
         replace: false,
         concurrency: 4,
         timeout: Duration::from_secs(5),
+        strict: false,
     };
     let summary = sync::sync(&app.db, &options, &|_, _| {}).await.unwrap();
     let customers = site.customers();
@@ -211,6 +212,7 @@ async fn every_company_a_customer_names_is_kept_with_its_title() {
         replace: false,
         concurrency: 4,
         timeout: Duration::from_secs(5),
+        strict: false,
     };
     let summary = sync::sync(&app.db, &options, &|_, _| {}).await.unwrap();
     let answer = app
