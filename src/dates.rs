@@ -4,9 +4,25 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 const WORDPRESS_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
+/// MySQL's zero date, which WordPress sites hold where no date was set (MariaDB accepts it
+/// outside strict mode): kept as itself, shown as itself in REST, null in GraphQL, and earlier
+/// than every real date.
+pub const ZERO_DATE_TEXT: &str = "0000-00-00 00:00:00";
+/// How the zero date is stored: below every real date, far enough from the end of the range
+/// that a time-zone offset cannot overflow it.
+pub const ZERO_DATE: i64 = i64::MIN / 4;
+
+/// The date, or `None` for the zero date.
+pub fn known(seconds: i64) -> Option<i64> {
+    (seconds != ZERO_DATE).then_some(seconds)
+}
+
 /// Seconds since the Unix epoch from either accepted form. RFC 3339 offsets are converted to
 /// UTC; fractions of a second are dropped (WordPress stores whole seconds).
 pub fn parse(text: &str) -> Option<i64> {
+    if text == ZERO_DATE_TEXT {
+        return Some(ZERO_DATE);
+    }
     if let Some(seconds) = wordpress_fixed(text) {
         return Some(seconds);
     }
@@ -44,6 +60,9 @@ fn wordpress_fixed(text: &str) -> Option<i64> {
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC.
 pub fn format_wordpress(seconds: i64) -> String {
+    if seconds == ZERO_DATE {
+        return ZERO_DATE_TEXT.to_owned();
+    }
     DateTime::<Utc>::from_timestamp(seconds, 0)
         .unwrap_or_default()
         .format(WORDPRESS_FORMAT)
@@ -53,6 +72,19 @@ pub fn format_wordpress(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_zero_date_is_kept_as_itself_and_is_earliest() {
+        assert_eq!(parse(ZERO_DATE_TEXT), Some(ZERO_DATE));
+        assert_eq!(format_wordpress(ZERO_DATE), ZERO_DATE_TEXT);
+        assert!(ZERO_DATE < parse("0001-01-01 00:00:00").unwrap());
+        assert_eq!(known(ZERO_DATE), None);
+        assert_eq!(
+            parse("0000-00-00 00:00:01"),
+            None,
+            "only the zero date itself"
+        );
+    }
 
     #[test]
     fn both_forms_parse_to_the_same_instant() {

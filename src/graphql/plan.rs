@@ -663,9 +663,11 @@ impl Serialize for CustomerOut<'_> {
             }
             CustomerField::Website => map.serialize_entry(key, &non_empty(&customer.website)),
             CustomerField::CompanyId => map.serialize_entry(key, &non_zero(customer.company_id)),
-            CustomerField::DateCreated => {
-                map.serialize_entry(key, &ScalarType::to_value(&DateTime(customer.date_created)))
-            }
+            CustomerField::DateCreated => map.serialize_entry(
+                key,
+                &crate::dates::known(customer.date_created)
+                    .map(|seconds| ScalarType::to_value(&DateTime(seconds))),
+            ),
             CustomerField::Phone(fields) => map.serialize_entry(
                 key,
                 &(!customer.phone_primary.is_empty()).then_some(PhoneOut { fields, customer }),
@@ -728,6 +730,7 @@ impl Serialize for CompanyOut<'_> {
                 key,
                 &company
                     .date_created
+                    .and_then(crate::dates::known)
                     .map(|seconds| ScalarType::to_value(&DateTime(seconds))),
             ),
         })

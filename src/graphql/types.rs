@@ -204,8 +204,10 @@ impl CustomerObject {
         self.company.as_ref().map(CompanyObject)
     }
 
-    async fn date_created(&self) -> DateTime {
-        DateTime(self.customer.date_created)
+    /// When the customer was created; null for MySQL's zero date (`0000-00-00 00:00:00`),
+    /// which a site holds where no date was set, and which sorts before every date.
+    async fn date_created(&self) -> Option<DateTime> {
+        crate::dates::known(self.customer.date_created).map(DateTime)
     }
 
     /// Newest first; all of them when `limit` is omitted.
@@ -281,6 +283,9 @@ impl CompanyObject<'_> {
     }
 
     async fn date_created(&self) -> Option<DateTime> {
-        self.0.date_created.map(DateTime)
+        self.0
+            .date_created
+            .and_then(crate::dates::known)
+            .map(DateTime)
     }
 }

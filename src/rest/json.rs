@@ -42,6 +42,10 @@ impl LocalDate<'_> {
     /// Digits put in place: the formatting machinery, six numbers at a time, was a tenth of
     /// a REST page's JSON.
     fn digits(&self) -> Option<[u8; 19]> {
+        if self.seconds == crate::dates::ZERO_DATE {
+            // Shown as the site stores it: no time zone applies to it.
+            return Some(*b"0000-00-00 00:00:00");
+        }
         let local = self.local();
         let year = u32::try_from(local.year()).ok().filter(|y| *y <= 9999)?;
         let mut out = *b"0000-00-00 00:00:00";

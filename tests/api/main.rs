@@ -32,3 +32,4 @@ mod sync;
 mod sync_messages;
 mod sync_recorded;
 mod transports_agree;
+mod zero_dates;

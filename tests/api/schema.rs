@@ -30,7 +30,8 @@ fn the_contract_names_are_all_there() {
         "orderBy: CustomerOrderBy = ID",
         "): CustomerPage!",
         "notes(limit: Int): [String!]!",
-        "dateCreated: DateTime!",
+        // The contract's `DateTime!`, made nullable by the sync issue: a site's zero date.
+        "dateCreated: DateTime\n",
         "scalar DateTime",
     ] {
         assert!(sdl.contains(fragment), "missing {fragment:?}");

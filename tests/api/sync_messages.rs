@@ -143,10 +143,13 @@ async fn a_bad_record_is_named_by_its_customer_id_and_url() {
     assert!(!said.contains("line "), "no spool line numbers: {said}");
 }
 
-/// The plugin's single route over customers 1–2: the second with a zip saved as a number and
+/// The plugin's single route over customers 1–2: the first dated zero, the second with a zip saved as a number and
 /// its primary email listed again, in another case, as an additional one.
 async fn messy_customer(Path(id): Path<u64>) -> Response {
     let mut customer = json!({"id": id.to_string(), "name": format!("C {id}"), "email": format!("c{id}@example.test"), "additional_emails": [], "date_created": "2023-01-01 00:00:00", "ticket_count": 0});
+    if id == 1 {
+        customer["date_created"] = json!("0000-00-00 00:00:00");
+    }
     if id == 2 {
         customer["address"] = json!({"line1": "Straße des 17. Juni 135", "line2": "", "city": "Berlin", "state": "", "country": "DE", "zip": 10623});
         customer["additional_emails"] = json!(["C2@Example.TEST", "other@example.test"]);
@@ -177,6 +180,11 @@ async fn data_with_one_meaning_is_normalized_with_a_warning_naming_the_customer(
             "customer 2: address zip was the number 10623; kept as the text \"10623\"",
             "customer 2: additional email \"C2@Example.TEST\" repeats one listed before; dropped",
         ]
+    );
+    let zero = app.rest_json("/wp-json/kbs/v1/customers/1").await;
+    assert_eq!(
+        zero["date_created"], "0000-00-00 00:00:00",
+        "a zero date is kept, no warning"
     );
     let stored = app.rest_json("/wp-json/kbs/v1/customers/2").await;
     assert_eq!(stored["address"]["zip"], "10623");
