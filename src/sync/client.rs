@@ -16,6 +16,8 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 pub struct Answer {
     pub status: StatusCode,
     pub total_pages: Option<u64>,
+    /// `X-WP-Total`: how many records the whole list holds.
+    pub total: Option<u64>,
     pub body: Value,
 }
 
@@ -95,6 +97,7 @@ impl Site {
                 Some(value.trim().to_owned())
             };
             let total_pages = header("x-wp-totalpages").and_then(|v| v.parse().ok());
+            let total = header("x-wp-total").and_then(|v| v.parse().ok());
             let content_type = header("content-type").unwrap_or_default();
             if status.is_success() && !content_type.contains("json") {
                 // A page of HTML (a login form, a redirect to the home page): no API here.
@@ -128,6 +131,7 @@ impl Site {
             return Ok(Answer {
                 status,
                 total_pages,
+                total,
                 body,
             });
         }

@@ -107,6 +107,7 @@ pub async fn sync(
         });
     }
     let total_pages = first.total_pages;
+    let total = first.total;
     let first_page = array(first.body, &site.url(first_route))?;
     let mut warnings = Vec::new();
     let mut keep = |record: Value, url: &str, customers: &mut Spool| -> Result<(), SyncError> {
@@ -121,7 +122,7 @@ pub async fn sync(
     let walked_ids = total_pages.is_none();
     if let Some(pages) = total_pages {
         // A paginating site: every page, a few at a time.
-        progress(first_page.len() as u64, None);
+        progress(first_page.len() as u64, total);
         let first_url = site.url(first_route);
         for record in first_page {
             keep(record, &first_url, &mut customers)?;
@@ -149,7 +150,7 @@ pub async fn sync(
             for record in records {
                 keep(record, &url, &mut customers)?;
             }
-            progress(customers.count, None);
+            progress(customers.count, total);
         }
     } else {
         // The plugin: its list shows the highest ids; ask for every id up to the highest.

@@ -300,9 +300,15 @@ async fn this_server_is_paged_through_instead() {
         .to_owned();
 
     let target = TestApp::empty();
-    let summary = sync::sync(&target.db, &options(&site, &password), &|_, _| {})
+    let told = Mutex::new(Vec::new());
+    let progress = |done: u64, of: Option<u64>| told.lock().unwrap().push((done, of));
+    let summary = sync::sync(&target.db, &options(&site, &password), &progress)
         .await
         .unwrap();
+    // Progress says how many of how many, the total from the first page's X-WP-Total.
+    let told = told.into_inner().unwrap();
+    assert_eq!(told.first(), Some(&(100, Some(250))));
+    assert_eq!(told.last(), Some(&(250, Some(250))));
     // Every company a customer names, from this server's companies route, alike.
     let mut named_companies = std::collections::BTreeSet::new();
     for offset in [0, 100, 200] {
