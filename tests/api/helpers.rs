@@ -495,3 +495,14 @@ pub fn ids_of(nodes: &Value) -> Vec<i64> {
         .map(|node| node["id"].as_i64().expect("an id"))
         .collect()
 }
+
+/// Serves `router` on a loopback port of its own (a fake site for `sync`); its base URL.
+pub async fn serve_site(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service).await.unwrap();
+    });
+    format!("http://{address}")
+}

@@ -3,7 +3,6 @@
 //! and against this server itself.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,7 +15,7 @@ use kbs_graphql::customers::{CustomerQuery, Window};
 use kbs_graphql::sync::{self, SyncOptions, SyncSummary};
 use serde_json::{json, Value};
 
-use crate::helpers::{basic, TestApp};
+use crate::helpers::{basic, serve_site, TestApp};
 
 const PASSWORD: &str = "abcd EFGH ijkl MNOP qrst UVWX";
 
@@ -128,27 +127,13 @@ async fn plugin_companies(
         .into_response()
 }
 
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    format!("http://{address}")
-}
-
 async fn plugin_site(plugin: Plugin) -> String {
     let router = Router::new()
         .route("/wp-json/kbs/v1/customers", get(plugin_list))
         .route("/wp-json/kbs/v1/customers/{id}", get(plugin_single))
         .route("/wp-json/kbs/v1/companies", get(plugin_companies))
         .with_state(Arc::new(plugin));
-    serve(router).await
+    serve_site(router).await
 }
 
 /// 30 ids with two gaps (deleted customers), companies 1–3, and customer 14 pointing at a
@@ -285,7 +270,7 @@ async fn a_site_that_fails_midway_leaves_the_stored_data_untouched() {
 #[tokio::test]
 async fn this_server_is_paged_through_instead() {
     let source = TestApp::demo();
-    let site = serve(source.router.clone()).await;
+    let site = serve_site(source.router.clone()).await;
     let admin_password = source.admin.clone();
     // The admin's password, back out of its header.
     use base64::Engine;

@@ -1,6 +1,5 @@
 //! What `sync` tells an operator when it cannot go on: each message names what to fix.
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,21 +12,7 @@ use axum::{Json, Router};
 use kbs_graphql::sync::{self, SyncOptions};
 use serde_json::json;
 
-use crate::helpers::TestApp;
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    format!("http://{address}")
-}
+use crate::helpers::{serve_site, TestApp};
 
 fn options(from: &str) -> SyncOptions {
     SyncOptions {
@@ -52,7 +37,7 @@ async fn a_user_whose_role_may_not_read_customers_is_told_which_capability_it_la
         let body = json!({"code": "rest_forbidden", "message": "Sorry, you are not allowed to do that.", "data": {"status": 403}});
         (StatusCode::FORBIDDEN, Json(body))
     };
-    let site = serve(Router::new().route("/wp-json/kbs/v1/customers", get(forbidden))).await;
+    let site = serve_site(Router::new().route("/wp-json/kbs/v1/customers", get(forbidden))).await;
     let app = TestApp::empty();
     let said = sync_error(&app, &options(&site)).await;
     assert!(
@@ -66,7 +51,7 @@ async fn a_user_whose_role_may_not_read_customers_is_told_which_capability_it_la
 #[tokio::test]
 async fn an_address_that_is_not_a_wordpress_rest_api_is_named_as_such() {
     let home = || async { Html("<html><body>Welcome to our shop</body></html>") };
-    let site = serve(Router::new().fallback(home)).await;
+    let site = serve_site(Router::new().fallback(home)).await;
     let app = TestApp::empty();
     let said = sync_error(&app, &options(&site)).await;
     assert!(
@@ -96,7 +81,7 @@ async fn a_database_that_holds_customers_needs_replace_and_nothing_is_fetched_fi
             async { Json(json!([])) }
         }
     };
-    let site = serve(Router::new().fallback(counting)).await;
+    let site = serve_site(Router::new().fallback(counting)).await;
     let app = TestApp::semantic();
     let said = sync_error(&app, &options(&site)).await;
     assert!(
@@ -127,7 +112,7 @@ async fn a_bad_record_is_named_by_its_customer_id_and_url() {
         let ids: Vec<_> = (1..=3).map(|id| json!({"id": id.to_string()})).collect();
         Json(json!(ids))
     };
-    let site = serve(
+    let site = serve_site(
         Router::new()
             .route("/wp-json/kbs/v1/customers", get(list))
             .route("/wp-json/kbs/v1/customers/{id}", get(plugin_customer)),
@@ -159,7 +144,7 @@ async fn messy_customer(Path(id): Path<u64>) -> Response {
 
 async fn messy_site() -> String {
     let list = || async { Json(json!([{"id": "1"}, {"id": "2"}])) };
-    serve(
+    serve_site(
         Router::new()
             .route("/wp-json/kbs/v1/customers", get(list))
             .route("/wp-json/kbs/v1/customers/{id}", get(messy_customer)),

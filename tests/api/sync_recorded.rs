@@ -4,7 +4,6 @@
 //! differences the README lists.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +16,7 @@ use kbs_graphql::rest::Site;
 use kbs_graphql::sync::{self, SyncOptions};
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{serve_site, TestApp};
 
 /// The recorded site's own address, as its answers' links name it.
 const RECORDED_BASE: &str = "http://127.0.0.1:8089";
@@ -139,17 +138,19 @@ async fn recorded_site() -> (String, Arc<Recorded>) {
         .route("/wp-json/kbs/v1/companies", get(company_list))
         .route("/wp-json/kbs/v1/companies/{id}", get(company))
         .with_state(site.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    (format!("http://{address}"), site)
+    (serve_site(router).await, site)
+}
+
+fn options(from: String) -> SyncOptions {
+    SyncOptions {
+        from,
+        user: "manager".into(),
+        app_password: "abcd EFGH ijkl MNOP qrst UVWX".into(),
+        replace: false,
+        concurrency: 4,
+        timeout: Duration::from_secs(5),
+        strict: false,
+    }
 }
 
 /// The plugin's answer as this server words it on purpose: ids as integers.
@@ -171,15 +172,7 @@ async fn every_customer_the_plugin_serves_is_served_the_same_after_a_sync() {
             timezone: chrono::FixedOffset::east_opt(0).unwrap(),
         })
     });
-    let options = SyncOptions {
-        from: url,
-        user: "manager".into(),
-        app_password: "abcd EFGH ijkl MNOP qrst UVWX".into(),
-        replace: false,
-        concurrency: 4,
-        timeout: Duration::from_secs(5),
-        strict: false,
-    };
+    let options = options(url);
     let summary = sync::sync(&app.db, &options, &|_, _| {}).await.unwrap();
     let customers = site.customers();
     assert_eq!(summary.customers, customers.len() as u64);
@@ -205,15 +198,7 @@ async fn every_customer_the_plugin_serves_is_served_the_same_after_a_sync() {
 async fn every_company_a_customer_names_is_kept_with_its_title() {
     let (url, _) = recorded_site().await;
     let app = TestApp::empty();
-    let options = SyncOptions {
-        from: url,
-        user: "manager".into(),
-        app_password: "abcd EFGH ijkl MNOP qrst UVWX".into(),
-        replace: false,
-        concurrency: 4,
-        timeout: Duration::from_secs(5),
-        strict: false,
-    };
+    let options = options(url);
     let summary = sync::sync(&app.db, &options, &|_, _| {}).await.unwrap();
     let answer = app
         .graphql(
