@@ -14,7 +14,9 @@ pub mod strategy;
 
 pub use companies::{company, CompanyPage};
 pub use find::{companies_of, IdOrEmail};
-pub use model::{fold_case, is_email, is_zero, Address, Company, Customer, PhoneJson};
+pub use model::{
+    fold_case, is_email, is_zero, Address, Company, Customer, PhoneJson, ADDRESS_KEYS,
+};
 pub(crate) use model::{register_fold_case, CustomerRow};
 pub use query::{
     CustomerQuery, Fields, OrderBy, Page, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE,

@@ -6,8 +6,9 @@ use crate::db::schema::{companies, customers};
 use crate::db::DbConnection;
 
 /// A customer's postal address; parts that were not given are empty strings. Serializes as
-/// the object both the plugin's JSON and the data files use, parts in this order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+/// the object both the plugin's JSON and the data files use: the six parts in this order, then
+/// any keys beyond them a site stored, in their order (as the plugin shows them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Address {
     pub line1: String,
     pub line2: String,
@@ -15,27 +16,50 @@ pub struct Address {
     pub state: String,
     pub country: String,
     pub zip: String,
+    /// Keys beyond the six (a `county`, say), with their values, in the order stored.
+    pub extra: Vec<(String, String)>,
 }
 
 impl Address {
     pub fn is_empty(&self) -> bool {
-        self.parts().iter().all(|part| part.is_empty())
+        self.parts().iter().all(|part| part.is_empty()) && self.extra.is_empty()
     }
 
-    /// The stored form: `''` when empty, else a JSON array of the six parts in order.
+    /// The stored form: `''` when empty, else a JSON array of the six parts in order, then a
+    /// `[key, value]` pair for each key beyond them.
     pub fn to_column(&self) -> String {
         if self.is_empty() {
-            String::new()
-        } else {
-            serde_json::to_string(&self.parts()).expect("strings always serialize")
+            return String::new();
         }
+        let mut items: Vec<serde_json::Value> = self.parts().iter().map(|p| (*p).into()).collect();
+        items.extend(self.extra.iter().map(|(k, v)| serde_json::json!([k, v])));
+        serde_json::to_string(&items).expect("strings always serialize")
     }
 
     pub(crate) fn from_column(text: &str) -> Result<Address, serde_json::Error> {
         if text.is_empty() {
             return Ok(Address::default());
         }
-        serde_json::from_str(text).map(Address::from_parts)
+        let items: Vec<serde_json::Value> = serde_json::from_str(text)?;
+        let part = |at: usize| {
+            items
+                .get(at)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let mut address = Address::from_parts(std::array::from_fn(part));
+        address.extra = items
+            .iter()
+            .skip(6)
+            .filter_map(|pair| {
+                let [key, value] = pair.as_array()?.as_slice() else {
+                    return None;
+                };
+                Some((key.as_str()?.to_owned(), value.as_str()?.to_owned()))
+            })
+            .collect();
+        Ok(address)
     }
 
     /// From the parts in their canonical order: line1, line2, city, state, country, zip.
@@ -47,6 +71,7 @@ impl Address {
             state,
             country,
             zip,
+            extra: Vec::new(),
         }
     }
 
@@ -62,6 +87,23 @@ impl Address {
         ]
     }
 }
+
+impl serde::Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(6 + self.extra.len()))?;
+        for (key, value) in ADDRESS_KEYS.iter().zip(self.parts()) {
+            map.serialize_entry(key, value)?;
+        }
+        for (key, value) in &self.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+/// The six parts' keys, in their order.
+pub const ADDRESS_KEYS: [&str; 6] = ["line1", "line2", "city", "state", "country", "zip"];
 
 /// One customer. Empty strings and zero ids mean "none", as in KB Support.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

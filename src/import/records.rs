@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::customers::{is_email, Address};
+use crate::customers::{is_email, Address, ADDRESS_KEYS};
 use crate::dates;
 
 /// A field that failed its rule, and why.
@@ -275,6 +275,30 @@ impl<'a> Fields<'a> {
         parts
     }
 
+    /// The keys of object `field` beyond `known`, in order, with their text; `null` is absent.
+    fn other_strings(&mut self, field: &str, known: &[&str]) -> Vec<(String, String)> {
+        let Some(Value::Object(object)) = present(self.source, field) else {
+            return Vec::new();
+        };
+        let mut others = Vec::new();
+        let mut problems = Vec::new();
+        for (key, value) in object
+            .iter_mut()
+            .filter(|(key, _)| !known.contains(&key.as_str()))
+        {
+            match value {
+                Value::Null => {}
+                Value::String(text) => others.push((key.clone(), std::mem::take(text))),
+                other => problems.push(problem(
+                    &format!("{field}.{key}"),
+                    format!("must be a string, got {other}"),
+                )),
+            }
+        }
+        self.problems.extend(problems);
+        others
+    }
+
     fn finish<T>(self, record: impl FnOnce() -> T) -> Result<T, Vec<FieldProblem>> {
         if self.problems.is_empty() {
             Ok(record())
@@ -296,10 +320,8 @@ pub fn customer(mut raw: RawCustomer) -> Result<CustomerRecord, Vec<FieldProblem
     });
     let [phone_primary, phone_additional] = f.string_parts("phone", ["primary", "additional"]);
     let website = f.string("website").unwrap_or_default();
-    let address = Address::from_parts(f.string_parts(
-        "address",
-        ["line1", "line2", "city", "state", "country", "zip"],
-    ));
+    let mut address = Address::from_parts(f.string_parts("address", ADDRESS_KEYS));
+    address.extra = f.other_strings("address", &ADDRESS_KEYS);
     let company_id = f.integer("company", 0).unwrap_or(0);
     let date_created = f.required("date_created", Fields::date);
     let notes = f.strings("notes");

@@ -21,9 +21,6 @@ pub fn customer_record(mut value: Value) -> Option<Value> {
     Some(value)
 }
 
-/// The address parts the import format knows.
-const ADDRESS_PARTS: [&str; 6] = ["line1", "line2", "city", "state", "country", "zip"];
-
 /// Makes what a real site holds with one meaning hold it in the import format, saying what
 /// was changed, one warning each, naming the customer: a number where the plugin keeps text
 /// (an address part saved as a number, as PHP may), and additional emails that repeat the
@@ -31,13 +28,13 @@ const ADDRESS_PARTS: [&str; 6] = ["line1", "line2", "city", "state", "country", 
 pub fn normalize_customer(record: &mut Value, warnings: &mut Vec<String>) {
     let id = id_of(record, "id").map_or("?".to_owned(), |id| id.to_string());
     if let Some(address) = record.get_mut("address").and_then(Value::as_object_mut) {
-        for part in ADDRESS_PARTS {
-            if let Some(Value::Number(number)) = address.get(part) {
+        for (part, value) in address.iter_mut() {
+            if let Value::Number(number) = value {
                 let text = number.to_string();
                 warnings.push(format!(
                     "customer {id}: address {part} was the number {text}; kept as the text \"{text}\""
                 ));
-                address.insert(part.into(), Value::String(text));
+                *value = Value::String(text);
             }
         }
     }

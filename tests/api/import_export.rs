@@ -363,3 +363,53 @@ async fn company_totals_follow_every_import_and_survive_a_failed_one() {
     assert_eq!(total(&app, "[5]").await, 0, "replaced");
     assert_eq!(total(&app, "[6]").await, 1);
 }
+
+#[tokio::test]
+async fn address_keys_beyond_the_six_are_kept_in_their_order_after_them() {
+    let address =
+        json!({"county": "Kent", "line1": "1 High St", "zip": "CT1 1AA", "district": "Canterbury"});
+    let app = TestApp::with(
+        &[customer(1, "kent@example.test").address(address).build()],
+        &[],
+    );
+    let rest = app.rest("/wp-json/kbs/v1/customers/1").await.2;
+    assert!(
+        rest.contains(r#""address":{"line1":"1 High St","line2":"","city":"","state":"","country":"","zip":"CT1 1AA","county":"Kent","district":"Canterbury"}"#),
+        "{rest}"
+    );
+    let graphql = app
+        .graphql("{ customer(idOrEmail: \"1\") { address { line1 zip } } }")
+        .await;
+    assert_eq!(
+        graphql["data"]["customer"]["address"],
+        json!({"line1": "1 High St", "zip": "CT1 1AA"})
+    );
+
+    // Exported and imported again, they are the same bytes.
+    let dir = tempfile::tempdir().unwrap();
+    let (customers, companies) = (dir.path().join("c.jsonl"), dir.path().join("k.jsonl"));
+    let mut conn = app.db.pool.get().unwrap();
+    kbs_graphql::export::export(&mut conn, &customers, &companies).unwrap();
+    drop(conn);
+    let first = std::fs::read_to_string(&customers).unwrap();
+    assert!(
+        first.contains(r#""county":"Kent","district":"Canterbury""#),
+        "{first}"
+    );
+    let again = TestApp::empty();
+    again.import(&first, None, false).unwrap();
+    let mut conn = again.db.pool.get().unwrap();
+    kbs_graphql::export::export(&mut conn, &customers, &companies).unwrap();
+    assert_eq!(std::fs::read_to_string(&customers).unwrap(), first);
+}
+
+#[test]
+fn an_address_key_beyond_the_six_must_hold_text() {
+    let app = TestApp::empty();
+    let record = customer(1, "a@example.test")
+        .address(json!({"county": 12}))
+        .build();
+    let found = problems(app.import(&jsonl(&[record]), None, false).unwrap_err());
+    assert_eq!(found[0].1, "address.county");
+    assert!(found[0].2.contains("must be a string"), "{found:?}");
+}

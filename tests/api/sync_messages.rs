@@ -136,7 +136,7 @@ async fn messy_customer(Path(id): Path<u64>) -> Response {
         customer["date_created"] = json!("0000-00-00 00:00:00");
     }
     if id == 2 {
-        customer["address"] = json!({"line1": "Straße des 17. Juni 135", "line2": "", "city": "Berlin", "state": "", "country": "DE", "zip": 10623});
+        customer["address"] = json!({"line1": "Straße des 17. Juni 135", "line2": "", "city": "Berlin", "state": "", "country": "DE", "zip": 10623, "county": "Mitte"});
         customer["additional_emails"] = json!(["C2@Example.TEST", "other@example.test"]);
     }
     Json(customer).into_response()
@@ -173,6 +173,10 @@ async fn data_with_one_meaning_is_normalized_with_a_warning_naming_the_customer(
     );
     let stored = app.rest_json("/wp-json/kbs/v1/customers/2").await;
     assert_eq!(stored["address"]["zip"], "10623");
+    assert_eq!(
+        stored["address"]["county"], "Mitte",
+        "a key beyond the six is kept"
+    );
     assert_eq!(stored["additional_emails"], json!(["other@example.test"]));
 }
 
