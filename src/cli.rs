@@ -25,7 +25,10 @@ pub fn import(database: &str, args: &ImportArgs) -> Result<(), BoxError> {
         &mut *db.pool.get()?,
         customers,
         companies,
-        args.replace,
+        import::ImportOptions {
+            replace: args.replace,
+            ..import::ImportOptions::default()
+        },
         &progress,
     );
     progress.finish();

@@ -17,6 +17,7 @@ use crate::import::input::{Input, Progress};
 use crate::import::reader::{for_each_record, Location, ReadError};
 use crate::import::records::FieldProblem;
 use crate::import::write::{Companies, Customers, RecordKind};
+use crate::import::ImportOptions;
 
 /// How many problems an import lists before it only counts the rest.
 pub const MAX_LISTED_PROBLEMS: usize = 100;
@@ -128,7 +129,11 @@ pub fn import(
     companies: Option<Input<'_>>,
     replace: bool,
 ) -> Result<ImportSummary, ImportError> {
-    import_with_progress(conn, customers, companies, replace, &crate::import::Silent)
+    let options = ImportOptions {
+        replace,
+        ..ImportOptions::default()
+    };
+    import_with_progress(conn, customers, companies, options, &crate::import::Silent)
 }
 
 /// [`import`], telling `progress` how it advances.
@@ -136,7 +141,7 @@ pub fn import_with_progress(
     conn: &mut DbConnection,
     customers: Input<'_>,
     companies: Option<Input<'_>>,
-    replace: bool,
+    options: ImportOptions,
     progress: &dyn Progress,
 ) -> Result<ImportSummary, ImportError> {
     // The whole import is one transaction: readers keep their snapshot of the old dataset
@@ -151,7 +156,7 @@ pub fn import_with_progress(
     )?;
     let (result, full) = full::watched(conn, |conn| {
         write_transaction(conn, |conn| {
-            if replace {
+            if options.replace {
                 diesel::delete(customer_emails::table).execute(conn)?;
                 diesel::delete(customers::table).execute(conn)?;
                 diesel::delete(companies::table).execute(conn)?;
@@ -167,11 +172,13 @@ pub fn import_with_progress(
 
             let mut outcome = Outcome::default();
             let companies_written = match companies {
-                Some(input) => load_file::<Companies>(conn, input, &mut outcome, progress)?,
+                Some(input) => {
+                    load_file::<Companies>(conn, input, options, &mut outcome, progress)?
+                }
                 None => 0,
             };
             let customers_written =
-                load_file::<Customers>(conn, customers, &mut outcome, progress)?;
+                load_file::<Customers>(conn, customers, options, &mut outcome, progress)?;
             if outcome.total > 0 {
                 return Err(ImportError::Invalid {
                     problems: outcome.listed,
@@ -263,6 +270,7 @@ type Checked<R> = (Location, Result<R, Vec<FieldProblem>>);
 fn load_file<K: RecordKind>(
     conn: &mut DbConnection,
     input: Input<'_>,
+    options: ImportOptions,
     outcome: &mut Outcome,
     progress: &dyn Progress,
 ) -> Result<u64, ImportError> {
@@ -270,7 +278,7 @@ fn load_file<K: RecordKind>(
     let size = input.size;
     let read = Arc::new(AtomicU64::new(0));
     let mut reader = input.counted(read.clone());
-    let mut kind = K::start(conn)?;
+    let mut kind = K::start(conn, options)?;
     let (sender, batches) = sync_channel::<Vec<Checked<K::Record>>>(4);
     // Written batches go back to the parsing thread, which frees their records (it allocated
     // them, and has time to spare) and reuses their buffers.

@@ -13,6 +13,7 @@ use crate::import::reader::Location;
 use crate::import::records::{
     self, CompanyRecord, CustomerRecord, FieldProblem, RawCompany, RawCustomer,
 };
+use crate::import::ImportOptions;
 
 /// One kind of data file: how a record is checked and written, with what the writing needs
 /// to remember between batches.
@@ -25,7 +26,7 @@ pub(crate) trait RecordKind: Sized {
     fn check(raw: Self::Raw) -> Result<Self::Record, Vec<FieldProblem>>;
 
     /// Prepares the connection for a file of these records (inside the import's transaction).
-    fn start(conn: &mut DbConnection) -> Result<Self, DieselError>;
+    fn start(conn: &mut DbConnection, options: ImportOptions) -> Result<Self, DieselError>;
 
     /// Writes every record, or fails as a whole (the caller wraps it in a savepoint).
     fn insert_batch(
@@ -175,6 +176,8 @@ pub(crate) struct Customers {
     /// the records behind a duplicate address: 8 bytes a record.
     written: Vec<(i32, u32)>,
     array: bool,
+    /// See [`ImportOptions::shared_addresses`].
+    shared_addresses: bool,
 }
 
 impl Customers {
@@ -212,9 +215,12 @@ impl RecordKind for Customers {
         records::customer(raw).map(CustomerInsert::from)
     }
 
-    fn start(conn: &mut DbConnection) -> Result<Self, DieselError> {
+    fn start(conn: &mut DbConnection, options: ImportOptions) -> Result<Self, DieselError> {
         register_fold_case(conn)?;
-        Ok(Customers::default())
+        Ok(Customers {
+            shared_addresses: options.shared_addresses,
+            ..Customers::default()
+        })
     }
 
     fn insert_batch(
@@ -253,9 +259,14 @@ impl RecordKind for Customers {
         &mut self,
         conn: &mut DbConnection,
     ) -> Result<Vec<(Location, FieldProblem)>, DieselError> {
+        // Shared addresses: the lowest id inserts each first, and keeps it.
+        let (verb, order) = match self.shared_addresses {
+            true => ("INSERT OR IGNORE", "email_lower, customer_id"),
+            false => ("INSERT", "email_lower"),
+        };
         let insert = format!(
-            "INSERT INTO customer_emails (email_lower, customer_id, position) \
-             SELECT * FROM ({NEW_ADDRESSES}) ORDER BY email_lower"
+            "{verb} INTO customer_emails (email_lower, customer_id, position) \
+             SELECT * FROM ({NEW_ADDRESSES}) ORDER BY {order}"
         );
         match conn.transaction(|conn| diesel::sql_query(insert).execute(conn)) {
             Ok(_) => Ok(Vec::new()),
@@ -377,7 +388,7 @@ impl RecordKind for Companies {
         records::company(raw)
     }
 
-    fn start(_conn: &mut DbConnection) -> Result<Self, DieselError> {
+    fn start(_conn: &mut DbConnection, _: ImportOptions) -> Result<Self, DieselError> {
         Ok(Companies)
     }
 

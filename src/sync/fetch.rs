@@ -10,9 +10,9 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
 use crate::db::Database;
-use crate::import::{self, ImportError, Input, Location, Problem};
+use crate::import::{self, ImportError, ImportOptions, Input, Location, Problem};
 use crate::sync::client::Site;
-use crate::sync::records::{company_record, customer_record, id_of, normalize_customer};
+use crate::sync::records::{company_record, customer_record, id_of, normalize_customer, Claims};
 use crate::sync::spool::Spool;
 use crate::sync::SyncError;
 
@@ -110,9 +110,11 @@ pub async fn sync(
     let total = first.total;
     let first_page = array(first.body, &site.url(first_route))?;
     let mut warnings = Vec::new();
+    let mut claims = Claims::default();
     let mut keep = |record: Value, url: &str, customers: &mut Spool| -> Result<(), SyncError> {
         if let Some(mut record) = customer_record(record) {
             normalize_customer(&mut record, &mut warnings);
+            claims.add(&record);
             company_ids.extend(id_of(&record, "company"));
             customers.write(&record, url)?;
         }
@@ -183,6 +185,7 @@ pub async fn sync(
         }
     }
     customers.finish()?;
+    warnings.extend(claims.warnings());
     if options.strict && !warnings.is_empty() {
         return Err(SyncError::Strict { warnings });
     }
@@ -205,11 +208,16 @@ pub async fn sync(
         };
         let customers = open(&customer_path, CUSTOMERS.into())?;
         let companies = open(&company_path, COMPANIES.into())?;
-        Ok::<_, SyncError>(import::import(
+        let options = ImportOptions {
+            replace,
+            shared_addresses: true,
+        };
+        Ok::<_, SyncError>(import::import_with_progress(
             &mut conn,
             customers,
             Some(companies),
-            replace,
+            options,
+            &import::Silent,
         ))
     })
     .await

@@ -1,6 +1,10 @@
 //! The site's records in the import format.
 
+use std::collections::{BTreeMap, HashMap};
+
 use serde_json::{Map, Value};
+
+use crate::customers::fold_case;
 
 /// A customer as the site sent it, in the import format: without `_links`, and with the
 /// company id recovered from `_links.company` when the plugin left the key out (it does for
@@ -103,4 +107,56 @@ pub fn id_of(record: &Value, key: &str) -> Option<u64> {
         _ => None,
     }
     .filter(|&id| id > 0)
+}
+
+/// Who lists each address, to tell the ones several customers list: a real site may hold
+/// them, the import then keeps them in every record, and a lookup by one finds the lowest id.
+#[derive(Default)]
+pub struct Claims {
+    /// Each address (folded) and the first customer seen listing it.
+    first: HashMap<String, u64>,
+    /// Every further customer listing one, by address.
+    shared: BTreeMap<String, Vec<u64>>,
+}
+
+impl Claims {
+    pub fn add(&mut self, record: &Value) {
+        let Some(id) = id_of(record, "id") else {
+            return;
+        };
+        let extras = record["additional_emails"].as_array().into_iter().flatten();
+        for email in std::iter::once(&record["email"])
+            .chain(extras)
+            .filter_map(Value::as_str)
+        {
+            let folded = fold_case(email);
+            match self.first.get(&folded) {
+                None => {
+                    self.first.insert(folded, id);
+                }
+                Some(&owner) if owner != id => self.shared.entry(folded).or_default().push(id),
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// One warning per shared address, naming its customers and the one a lookup finds.
+    pub fn warnings(&self) -> Vec<String> {
+        self.shared
+            .iter()
+            .map(|(email, others)| {
+                let mut ids: Vec<u64> = others.clone();
+                ids.push(self.first[email]);
+                ids.sort_unstable();
+                ids.dedup();
+                let listed: Vec<String> = ids.iter().map(u64::to_string).collect();
+                format!(
+                    "customers {} all list the address {email:?}: each keeps it; a lookup by it \
+                     finds customer {}",
+                    listed.join(", "),
+                    ids[0]
+                )
+            })
+            .collect()
+    }
 }

@@ -128,12 +128,16 @@ async fn a_bad_record_is_named_by_its_customer_id_and_url() {
     assert!(!said.contains("line "), "no spool line numbers: {said}");
 }
 
-/// The plugin's single route over customers 1–2: the first dated zero, the second with a zip saved as a number and
+/// The plugin's single route over customers 1–3: the first dated zero, the third listing the
+/// first's address as one of its own, the second with a zip saved as a number and
 /// its primary email listed again, in another case, as an additional one.
 async fn messy_customer(Path(id): Path<u64>) -> Response {
     let mut customer = json!({"id": id.to_string(), "name": format!("C {id}"), "email": format!("c{id}@example.test"), "additional_emails": [], "date_created": "2023-01-01 00:00:00", "ticket_count": 0});
     if id == 1 {
         customer["date_created"] = json!("0000-00-00 00:00:00");
+    }
+    if id == 3 {
+        customer["additional_emails"] = json!(["C1@example.test"]);
     }
     if id == 2 {
         customer["address"] = json!({"line1": "Straße des 17. Juni 135", "line2": "", "city": "Berlin", "state": "", "country": "DE", "zip": 10623, "county": "Mitte"});
@@ -143,7 +147,7 @@ async fn messy_customer(Path(id): Path<u64>) -> Response {
 }
 
 async fn messy_site() -> String {
-    let list = || async { Json(json!([{"id": "1"}, {"id": "2"}])) };
+    let list = || async { Json(json!([{"id": "1"}, {"id": "2"}, {"id": "3"}])) };
     serve_site(
         Router::new()
             .route("/wp-json/kbs/v1/customers", get(list))
@@ -164,8 +168,19 @@ async fn data_with_one_meaning_is_normalized_with_a_warning_naming_the_customer(
         [
             "customer 2: address zip was the number 10623; kept as the text \"10623\"",
             "customer 2: additional email \"C2@Example.TEST\" repeats one listed before; dropped",
+            "customers 1, 3 all list the address \"c1@example.test\": each keeps it; a lookup by it finds customer 1",
         ]
     );
+    let shared = app.rest_json("/wp-json/kbs/v1/customers/3").await;
+    assert_eq!(
+        shared["additional_emails"],
+        json!(["C1@example.test"]),
+        "kept on both"
+    );
+    let found = app
+        .rest_json("/wp-json/kbs/v1/customers/C1@example.test")
+        .await;
+    assert_eq!(found["id"], 1, "the lookup finds the lower id");
     let zero = app.rest_json("/wp-json/kbs/v1/customers/1").await;
     assert_eq!(
         zero["date_created"], "0000-00-00 00:00:00",
@@ -189,7 +204,7 @@ async fn strict_turns_every_normalization_into_an_error_and_writes_nothing() {
     strict.strict = true;
     let said = sync_error(&app, &strict).await;
     assert!(
-        said.contains("2 record(s) needed normalizing and --strict is given")
+        said.contains("3 record(s) needed normalizing and --strict is given")
             && said.contains("customer 2: address zip was the number 10623"),
         "{said}"
     );
