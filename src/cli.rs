@@ -27,7 +27,7 @@ pub fn import(database: &str, args: &ImportArgs) -> Result<(), BoxError> {
         companies,
         import::ImportOptions {
             replace: args.replace,
-            ..import::ImportOptions::default()
+            shared_addresses: args.shared_addresses,
         },
         &progress,
     );

@@ -252,6 +252,12 @@ pub struct ImportArgs {
     /// Delete the stored customers and companies first (in the same transaction).
     #[arg(long)]
     pub replace: bool,
+
+    /// Accept an address listed by several customers (as `sync` keeps it from a site that
+    /// holds such): each keeps it, and a lookup by it finds the lowest id. Without it, every
+    /// address belongs to one customer or the import is refused.
+    #[arg(long)]
+    pub shared_addresses: bool,
 }
 
 #[derive(Debug, Args)]

@@ -210,3 +210,44 @@ async fn strict_turns_every_normalization_into_an_error_and_writes_nothing() {
     );
     assert_eq!(app.stored_rows(), before);
 }
+
+#[tokio::test]
+async fn synced_data_exports_and_imports_back_to_the_same_bytes() {
+    use kbs_graphql::import::{self, ImportOptions, Input};
+    let site = messy_site().await;
+    let app = TestApp::empty();
+    sync::sync(&app.db, &options(&site), &|_, _| {})
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (customers, companies) = (dir.path().join("c.jsonl"), dir.path().join("k.jsonl"));
+    let export = |app: &TestApp| {
+        let mut conn = app.db.pool.get().unwrap();
+        kbs_graphql::export::export(&mut conn, &customers, &companies).unwrap();
+        std::fs::read_to_string(&customers).unwrap()
+    };
+    let first = export(&app);
+    // The zero date, the key beyond the six and the shared address are all in the file.
+    for kept in [
+        "0000-00-00 00:00:00",
+        r#""county":"Mitte""#,
+        "C1@example.test",
+    ] {
+        assert!(first.contains(kept), "{kept}: {first}");
+    }
+    let again = TestApp::empty();
+    let refused = again.import(&first, None, false).unwrap_err();
+    assert!(
+        refused.to_string().contains("c1@example.test"),
+        "files keep the rule: {refused}"
+    );
+    let mut conn = again.db.pool.get().unwrap();
+    let options = ImportOptions {
+        replace: false,
+        shared_addresses: true,
+    };
+    let input = Input::from_bytes("customers.jsonl", first.as_bytes());
+    import::import_with_progress(&mut conn, input, None, options, &import::Silent).unwrap();
+    drop(conn);
+    assert_eq!(export(&again), first);
+}
