@@ -4,13 +4,13 @@ mod input;
 mod load;
 mod reader;
 mod records;
+mod report;
 mod write;
 
 pub use input::{Input, Progress, Silent};
-pub use load::{
-    import, import_with_progress, ImportError, ImportSummary, Problem, MAX_LISTED_PROBLEMS,
-};
+pub use load::{import, import_with_progress};
 pub use reader::{Location, ReadError};
+pub use report::{ImportError, ImportSummary, Problem, MAX_LISTED_PROBLEMS};
 
 /// How an import treats what is already stored and what the files share.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
