@@ -1,5 +1,6 @@
-//! Companies by themselves: a page of them (newest id first, as the plugin lists its company
-//! posts newest first) with their total, and one by id.
+//! Companies by themselves: a page of them in the plugin's order (by name, descending, case
+//! aside: WordPress lists company posts by title, descending by default) with their total, and
+//! one by id.
 
 use diesel::prelude::*;
 
@@ -18,7 +19,10 @@ impl CompanyPage {
     pub fn read(conn: &mut DbConnection, page: i64, per_page: i64) -> QueryResult<CompanyPage> {
         let total = companies::table.count().get_result(conn)?;
         let companies = companies::table
-            .order(companies::id.desc())
+            .order((
+                diesel::dsl::sql::<diesel::sql_types::Text>("name COLLATE NOCASE").desc(),
+                companies::id.desc(),
+            ))
             .limit(per_page)
             .offset((page - 1).saturating_mul(per_page))
             .select(Company::as_select())

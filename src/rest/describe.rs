@@ -36,6 +36,19 @@ fn list_args() -> Value {
     })
 }
 
+pub const COMPANIES_ROUTE: &str = "/kbs/v1/companies";
+pub const COMPANY_ROUTE: &str = "/kbs/v1/companies/(?P<id>[\\d]+)";
+
+/// The companies list's arguments: those this server applies (the plugin also takes `search`
+/// and `orderby`).
+fn company_list_args() -> Value {
+    json!({
+        "context": {"description": "Scope under which the request is made; determines fields present in response.", "type": "string", "default": "view", "required": false},
+        "page": {"description": "Current page of the collection.", "type": "integer", "default": 1, "minimum": 1, "required": false},
+        "per_page": {"description": "Maximum number of items to be returned in result set.", "type": "integer", "default": DEFAULT_PER_PAGE, "minimum": 1, "maximum": MAX_PER_PAGE, "required": false},
+    })
+}
+
 fn single_args() -> Value {
     json!({"id": {"type": "integer", "description": "ID or email address of the customer.", "required": false}})
 }
@@ -52,6 +65,13 @@ fn describe(route_methods: &[&str], args: Value) -> Value {
 pub fn list_route(site: &Site) -> Value {
     let mut route = describe(&["GET"], list_args());
     route["_links"] = json!({"self": [{"href": site.rest_url(LIST_ROUTE)}]});
+    route
+}
+
+/// The companies list as the namespace index describes it.
+fn companies_route(site: &Site) -> Value {
+    let mut route = describe(&["GET"], company_list_args());
+    route["_links"] = json!({"self": [{"href": site.rest_url(COMPANIES_ROUTE)}]});
     route
 }
 
@@ -73,6 +93,8 @@ pub fn namespace_index(site: &Site) -> Value {
             "/kbs/v1": index_route,
             LIST_ROUTE: list_route(site),
             SINGLE_ROUTE: single_route(),
+            COMPANIES_ROUTE: companies_route(site),
+            COMPANY_ROUTE: describe(&["GET"], json!({"id": {"description": "Unique identifier for the object.", "type": "integer", "required": false}})),
         },
         "_links": {"up": [{"href": format!("{}/", site.rest_url(""))}]},
     })

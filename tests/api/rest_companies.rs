@@ -44,7 +44,7 @@ async fn a_company_is_answered_as_the_plugin_shows_its_post() {
 }
 
 #[tokio::test]
-async fn the_list_pages_newest_first_with_wordpress_totals() {
+async fn the_list_pages_by_name_descending_with_wordpress_totals() {
     let app = app_with_companies();
     let (status, headers, body) = app.rest("/wp-json/kbs/v1/companies?per_page=2").await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -57,11 +57,15 @@ async fn the_list_pages_newest_first_with_wordpress_totals() {
         .iter()
         .map(|c| c["id"].as_i64().unwrap())
         .collect();
-    assert_eq!(ids, [12, 7]);
+    assert_eq!(
+        ids,
+        [12, 3],
+        "initech ltd, then Ampersand & Sons: by name, descending"
+    );
     let second = app
         .rest_json("/wp-json/kbs/v1/companies?per_page=2&page=2")
         .await;
-    assert_eq!(second[0]["title"]["raw"], "Ampersand & Sons <b>Ltd</b>");
+    assert_eq!(second[0]["title"]["raw"], "Acme Corporation");
 
     let (status, _, body) = app
         .rest("/wp-json/kbs/v1/companies?per_page=2&page=3")

@@ -196,8 +196,14 @@ async fn the_namespace_index_lists_every_route() {
     let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["namespace"], "kbs/v1");
     let routes: Vec<&String> = body["routes"].as_object().unwrap().keys().collect();
-    assert_eq!(routes.len(), 3, "{routes:?}");
+    assert_eq!(routes.len(), 5, "{routes:?}");
     assert!(routes[1] == "/kbs/v1/customers" && routes[2].starts_with("/kbs/v1/customers/(?P<id>"));
+    assert_eq!(
+        routes[3..],
+        ["/kbs/v1/companies", "/kbs/v1/companies/(?P<id>[\\d]+)"]
+    );
+    let company_args = &body["routes"]["/kbs/v1/companies"]["endpoints"][0]["args"];
+    assert_eq!(company_args["per_page"]["maximum"], 100);
     assert_eq!(
         body["routes"]["/kbs/v1/customers"]["endpoints"][0]["args"]["page"]["default"],
         1

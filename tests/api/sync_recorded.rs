@@ -226,4 +226,30 @@ async fn every_company_a_customer_names_is_kept_with_its_title() {
         "a deleted company stays a dangling id"
     );
     assert_eq!(summary.companies, 7, "{named:?}");
+
+    // Our companies list orders them as the plugin's does (by title, descending).
+    let plugin: Vec<i64> =
+        serde_json::from_str::<Value>(&recorded().get("/wp-json/kbs/v1/companies").unwrap().body)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+    let ours: Vec<i64> = app
+        .rest_json("/wp-json/kbs/v1/companies?per_page=100")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .filter(|id| plugin.contains(id))
+        .collect();
+    let listed: Vec<i64> = plugin
+        .iter()
+        .copied()
+        .filter(|id| ours.contains(id))
+        .collect();
+    assert_eq!(ours, listed);
+    assert!(ours.len() >= 5, "{ours:?}");
 }
