@@ -90,10 +90,7 @@ impl Findings {
 pub fn check(path: &str) -> Result<Findings, String> {
     let url = match access::of(path) {
         Access::ReadOnly(_) => access::read_only_url(path),
-        Access::ReadWrite => format!(
-            "file:{}?mode=ro",
-            percent_encoding::utf8_percent_encode(path, access::URI_RESERVED)
-        ),
+        Access::ReadWrite => access::reading_url(path),
     };
     let mut conn = DbConnection::establish(&url).map_err(|e| format!("cannot open {path}: {e}"))?;
     let failed = |what: &str, e: diesel::result::Error| format!("{path}: {what}: {e}");

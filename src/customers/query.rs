@@ -363,7 +363,7 @@ impl CustomerQuery {
             // Past the end (or an import landed just now): the total decides, in one
             // snapshot, without walking to the offset a second time when the page is empty.
             return conn.transaction(|conn| {
-                let total: i64 = dataset::table.select(dataset::customers).first(conn)?;
+                let total = crate::db::stored_customers(conn)?;
                 if self.window.offset >= total {
                     reads.took(Read::PastTheEnd);
                     return Ok(Page::from_rows(Vec::new(), Some(total), self.window));
@@ -510,7 +510,7 @@ impl CustomerQuery {
             // Kept by the import in the same transaction as the rows: same snapshot, one row.
             (true, true, _) => {
                 reads.count(Count::Kept);
-                Some(dataset::table.select(dataset::customers).first(conn)?)
+                Some(crate::db::stored_customers(conn)?)
             }
             (true, false, Some(needle)) if index_only => {
                 reads.count(Count::FromTheIndex);

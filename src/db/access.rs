@@ -53,18 +53,22 @@ pub fn of(path: &str) -> Access {
 }
 
 /// Characters a path must escape inside an SQLite URI filename.
-pub const URI_RESERVED: &AsciiSet = &CONTROLS.add(b'%').add(b'?').add(b'#');
+const URI_RESERVED: &AsciiSet = &CONTROLS.add(b'%').add(b'?').add(b'#');
 
 /// The connection string that reads `path` without writing anything: no lock, no log, no
 /// index files. Pending changes in a write-ahead log left by a writer would be ignored that
 /// way, so such a file is read through the log instead (SQLite then needs its index file).
 pub fn read_only_url(path: &str) -> String {
-    let escaped = utf8_percent_encode(path, URI_RESERVED);
     if has_pending_log(path) {
-        format!("file:{escaped}?mode=ro")
+        reading_url(path)
     } else {
-        format!("file:{escaped}?mode=ro&immutable=1")
+        format!("{}&immutable=1", reading_url(path))
     }
+}
+
+/// The connection string that opens `path` for reading only, on storage others may write.
+pub fn reading_url(path: &str) -> String {
+    format!("file:{}?mode=ro", utf8_percent_encode(path, URI_RESERVED))
 }
 
 fn has_pending_log(path: &str) -> bool {

@@ -38,6 +38,14 @@ where
     })
 }
 
+/// How many customers are stored: kept by every import, in the import's transaction.
+pub fn stored_customers(conn: &mut DbConnection) -> diesel::QueryResult<i64> {
+    use diesel::prelude::*;
+    schema::dataset::table
+        .select(schema::dataset::customers)
+        .first(conn)
+}
+
 /// The version of the stored dataset: bumped by every import, in the import's transaction.
 pub fn dataset_version(conn: &mut DbConnection) -> diesel::QueryResult<i64> {
     use diesel::prelude::*;

@@ -199,18 +199,17 @@ impl<'a> Counting<'a> {
         let Some(value) = list.get_argument("perPage") else {
             return DEFAULT_PAGE;
         };
-        let number = match &value.node {
-            Value::Variable(name) => self.variable(name),
-            Value::Number(number) => number.as_u64().map(Some).unwrap_or(Some(LARGEST_PAGE)),
-            Value::Null => Some(DEFAULT_PAGE),
-            _ => Some(LARGEST_PAGE),
+        let size = match &value.node {
+            Value::Variable(name) => self.variable(name).map_or(DEFAULT_PAGE, page_of),
+            // A literal holding a variable is no number: the executor refuses it.
+            literal => literal.clone().into_const().map_or(LARGEST_PAGE, page_of),
         };
-        number.unwrap_or(DEFAULT_PAGE).min(LARGEST_PAGE)
+        size.min(LARGEST_PAGE)
     }
 
-    /// A variable's number; `None` (the argument's default) when neither given nor defaulted.
-    fn variable(&self, name: &Name) -> Option<u64> {
-        let given = self.variables.get(name).cloned().or_else(|| {
+    /// A variable's value; `None` (the argument's default) when neither given nor defaulted.
+    fn variable(&self, name: &Name) -> Option<ConstValue> {
+        self.variables.get(name).cloned().or_else(|| {
             let definitions = &self.operation.variable_definitions;
             let definition = definitions.iter().find(|d| d.node.name.node == *name)?;
             definition
@@ -218,11 +217,16 @@ impl<'a> Counting<'a> {
                 .default_value
                 .as_ref()
                 .map(|d| d.node.clone())
-        })?;
-        Some(match given {
-            ConstValue::Number(number) => number.as_u64().unwrap_or(LARGEST_PAGE),
-            ConstValue::Null => DEFAULT_PAGE,
-            _ => LARGEST_PAGE,
         })
+    }
+}
+
+/// The page size a `perPage` value asks for: null is the default, anything but a
+/// non-negative number counts as the largest (the executor refuses it later).
+fn page_of(value: ConstValue) -> u64 {
+    match value {
+        ConstValue::Number(number) => number.as_u64().unwrap_or(LARGEST_PAGE),
+        ConstValue::Null => DEFAULT_PAGE,
+        _ => LARGEST_PAGE,
     }
 }

@@ -74,12 +74,7 @@ pub async fn sync(
     )?;
     if !options.replace {
         let stored = db
-            .run(|conn| {
-                use crate::db::schema::dataset;
-                use diesel::prelude::*;
-                let customers = dataset::table.select(dataset::customers).first::<i64>(conn);
-                Ok(customers.optional()?.unwrap_or(0))
-            })
+            .run(|conn| Ok(crate::db::stored_customers(conn)?))
             .await
             .map_err(|e| SyncError::Local(e.to_string()))?;
         if stored > 0 {
