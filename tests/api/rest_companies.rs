@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{company, TestApp};
+use crate::helpers::{company, ids_of, TestApp};
 
 fn app_with_companies() -> TestApp {
     let companies = [
@@ -50,13 +50,7 @@ async fn the_list_pages_by_name_descending_with_wordpress_totals() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(headers["x-wp-total"], "3");
     assert_eq!(headers["x-wp-totalpages"], "2");
-    let ids: Vec<i64> = serde_json::from_str::<serde_json::Value>(&body)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect();
+    let ids = ids_of(&serde_json::from_str(&body).unwrap());
     assert_eq!(
         ids,
         [12, 3],

@@ -16,7 +16,7 @@ use kbs_graphql::rest::Site;
 use kbs_graphql::sync::{self, SyncOptions};
 use serde_json::{json, Value};
 
-use crate::helpers::{serve_site, TestApp};
+use crate::helpers::{ids_of, serve_site, TestApp};
 
 /// The recorded site's own address, as its answers' links name it.
 const RECORDED_BASE: &str = "http://127.0.0.1:8089";
@@ -228,23 +228,13 @@ async fn every_company_a_customer_names_is_kept_with_its_title() {
     assert_eq!(summary.companies, 7, "{named:?}");
 
     // Our companies list orders them as the plugin's does (by title, descending).
-    let plugin: Vec<i64> =
-        serde_json::from_str::<Value>(&recorded().get("/wp-json/kbs/v1/companies").unwrap().body)
-            .unwrap()
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_i64().unwrap())
-            .collect();
-    let ours: Vec<i64> = app
-        .rest_json("/wp-json/kbs/v1/companies?per_page=100")
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .filter(|id| plugin.contains(id))
-        .collect();
+    let listed_body = recorded().get("/wp-json/kbs/v1/companies").unwrap().body;
+    let plugin = ids_of(&serde_json::from_str(&listed_body).unwrap());
+    let mut ours = ids_of(
+        &app.rest_json("/wp-json/kbs/v1/companies?per_page=100")
+            .await,
+    );
+    ours.retain(|id| plugin.contains(id));
     let listed: Vec<i64> = plugin
         .iter()
         .copied()

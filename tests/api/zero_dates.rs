@@ -12,7 +12,7 @@ use kbs_graphql::{AppState, Limits};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use crate::helpers::{company, customer, jsonl, TestApp};
+use crate::helpers::{company, customer, ids_of, jsonl, TestApp};
 
 /// Customer 1 and company 5 dated zero, customer 2 dated; the site two hours east of UTC.
 fn zero_dated() -> (TestApp, Arc<Documents>) {
@@ -53,13 +53,7 @@ async fn rest_shows_the_zero_date_as_the_site_stores_it() {
     let page = app
         .rest_json("/wp-json/kbs/v1/customers?orderby=date&order=asc")
         .await;
-    let ids: Vec<i64> = page
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect();
-    assert_eq!(ids, [1, 2], "the zero date sorts first");
+    assert_eq!(ids_of(&page), [1, 2], "the zero date sorts first");
 }
 
 const DATES: &str = "{ customers(orderBy: DATE, order: DESC) { nodes { id dateCreated company { dateCreated } } } }";
