@@ -125,6 +125,8 @@ pub async fn sync(database: &str, args: &SyncArgs) -> Result<(), BoxError> {
         from: args.from.clone(),
         user: args.user.clone(),
         app_password: args.app_password.clone(),
+        source_password: args.source_password.clone(),
+        table_prefix: args.table_prefix.clone(),
         replace: args.replace,
         concurrency: args.concurrency,
         timeout: Duration::from_secs(args.timeout),
@@ -157,7 +159,6 @@ pub async fn sync(database: &str, args: &SyncArgs) -> Result<(), BoxError> {
             }
         }
     };
-    let started = Instant::now();
     let result = crate::sync::sync(&db, &options, &progress).await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
@@ -170,9 +171,9 @@ pub async fn sync(database: &str, args: &SyncArgs) -> Result<(), BoxError> {
         "synced {} customers and {} companies from {} into {} in {:.1} s, {} warning(s){}",
         summary.customers,
         summary.companies,
-        args.from,
+        summary.source,
         db.path,
-        started.elapsed().as_secs_f64(),
+        summary.seconds,
         summary.warnings.len(),
         if summary.walked_ids {
             " (the site does not paginate: walked its ids)"

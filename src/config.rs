@@ -262,17 +262,32 @@ pub struct ImportArgs {
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// The site's address, e.g. `https://help.example.com` (or its `/wp-json` root).
+    /// The site's address, e.g. `https://help.example.com` (or its `/wp-json` root), or its
+    /// WordPress database's: `mysql://USER[:PASSWORD]@HOST[:PORT]/DB` (`?socket=PATH` for a
+    /// local socket).
     #[arg(long)]
     pub from: String,
 
-    /// A WordPress user with KB Support's `view_ticket_reports` (a support manager or admin).
+    /// For a site: a WordPress user with KB Support's `view_ticket_reports` (a support manager
+    /// or admin).
     #[arg(long)]
-    pub user: String,
+    pub user: Option<String>,
 
-    /// That user's application password (spaces optional).
+    /// For a site: that user's application password (spaces optional).
     #[arg(long, env = "KBS_APP_PASSWORD", hide_env_values = true)]
-    pub app_password: String,
+    pub app_password: Option<String>,
+
+    /// For a database: its user's password, when the URL holds none.
+    #[arg(
+        long = "source-password",
+        env = "KBS_SOURCE_PASSWORD",
+        hide_env_values = true
+    )]
+    pub source_password: Option<String>,
+
+    /// For a database: the WordPress tables' prefix (`$table_prefix` in wp-config.php).
+    #[arg(long, default_value = "wp_")]
+    pub table_prefix: String,
 
     /// Delete the stored customers and companies first (in the import's transaction).
     #[arg(long)]
@@ -282,7 +297,7 @@ pub struct SyncArgs {
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
 
-    /// Seconds one request may take before it is retried.
+    /// Seconds one request may take before it is retried (for a database: one wait on it).
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
 

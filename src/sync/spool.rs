@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -16,8 +17,8 @@ pub struct Spool {
     pub path: PathBuf,
     out: BufWriter<File>,
     pub count: u64,
-    /// Each line's record: its id and the URL it came from.
-    sources: Vec<(Option<u64>, String)>,
+    /// Each line's record: its id and where it came from (a URL, a table).
+    sources: Vec<(Option<u64>, Arc<str>)>,
 }
 
 impl Spool {
@@ -38,14 +39,14 @@ impl Spool {
         })
     }
 
-    pub fn write(&mut self, record: &Value, url: &str) -> Result<(), SyncError> {
+    pub fn write(&mut self, record: &Value, source: &Arc<str>) -> Result<(), SyncError> {
         serde_json::to_writer(&mut self.out, record)
             .map_err(|e| SyncError::Local(e.to_string()))?;
         self.out
             .write_all(b"\n")
             .map_err(|e| SyncError::Local(e.to_string()))?;
         self.count += 1;
-        self.sources.push((id_of(record, "id"), url.to_owned()));
+        self.sources.push((id_of(record, "id"), source.clone()));
         Ok(())
     }
 
@@ -63,8 +64,8 @@ impl Drop for Spool {
 }
 
 impl Spool {
-    /// The id and URL of the record on 1-based `line`.
-    pub fn source(&self, line: usize) -> Option<&(Option<u64>, String)> {
+    /// The id and source of the record on 1-based `line`.
+    pub fn source(&self, line: usize) -> Option<&(Option<u64>, Arc<str>)> {
         self.sources.get(line.checked_sub(1)?)
     }
 }

@@ -159,13 +159,11 @@ fn plugin_data() -> Plugin {
 
 fn options(from: &str, password: &str) -> SyncOptions {
     SyncOptions {
-        from: from.to_owned(),
-        user: "admin".into(),
-        app_password: password.into(),
-        replace: false,
+        user: Some("admin".into()),
+        app_password: Some(password.into()),
         concurrency: 4,
         timeout: Duration::from_secs(5),
-        strict: false,
+        ..SyncOptions::new(from)
     }
 }
 
@@ -195,8 +193,10 @@ async fn a_plugin_site_is_walked_id_by_id_and_imported_whole() {
         SyncSummary {
             customers: 28,
             companies: 3,
+            source: site.clone(),
             walked_ids: true,
             warnings: vec![],
+            seconds: summary.seconds,
         }
     );
     assert_eq!(stored(&app), 28);
@@ -316,8 +316,10 @@ async fn this_server_is_paged_through_instead() {
         SyncSummary {
             customers: 250,
             companies: named_companies.len() as u64,
+            source: summary.source.clone(),
             walked_ids: false,
             warnings: vec![],
+            seconds: summary.seconds,
         }
     );
     assert_eq!(stored(&target), 250);

@@ -16,13 +16,11 @@ use crate::helpers::{serve_site, TestApp};
 
 fn options(from: &str) -> SyncOptions {
     SyncOptions {
-        from: from.to_owned(),
-        user: "agent".into(),
-        app_password: "abcd EFGH ijkl MNOP qrst UVWX".into(),
-        replace: false,
+        user: Some("agent".into()),
+        app_password: Some("abcd EFGH ijkl MNOP qrst UVWX".into()),
         concurrency: 2,
         timeout: Duration::from_secs(5),
-        strict: false,
+        ..SyncOptions::new(from)
     }
 }
 

@@ -143,13 +143,11 @@ async fn recorded_site() -> (String, Arc<Recorded>) {
 
 fn options(from: String) -> SyncOptions {
     SyncOptions {
-        from,
-        user: "manager".into(),
-        app_password: "abcd EFGH ijkl MNOP qrst UVWX".into(),
-        replace: false,
+        user: Some("manager".into()),
+        app_password: Some("abcd EFGH ijkl MNOP qrst UVWX".into()),
         concurrency: 4,
         timeout: Duration::from_secs(5),
-        strict: false,
+        ..SyncOptions::new(&from)
     }
 }
 

@@ -1,0 +1,265 @@
+//! One read of a site's tables, in one snapshot: InnoDB tables in a consistent-snapshot
+//! transaction, MyISAM ones (older sites) under a read lock. Customers come in chunks by id
+//! with their meta, so memory stays flat however many there are.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use mysql::prelude::Queryable;
+use mysql::{Conn, Value as Sql};
+
+use crate::sync::database::{database_error, Counts, DatabaseSource};
+use crate::sync::gather::Gathered;
+use crate::sync::plugin::{self, CustomerRow, COMPANY_META, CUSTOMER_META};
+use crate::sync::SyncError;
+
+/// Customers read per statement.
+const CHUNK: usize = 5000;
+
+/// The tables read, without their prefix.
+const TABLES: [&str; 4] = ["kbs_customers", "kbs_customermeta", "posts", "postmeta"];
+
+/// Company statuses the plugin's companies list shows a support manager; companies in other
+/// states (drafts, the trash) are read when a customer names them, as its single route
+/// answers for them.
+const LISTED: [&str; 2] = ["publish", "private"];
+
+/// Reads every customer into `gathered`, checks them (`strict`), then the companies.
+pub fn read_all(
+    source: &DatabaseSource,
+    gathered: &mut Gathered,
+    strict: bool,
+    counts: &Counts,
+) -> Result<(), SyncError> {
+    let fail = |e| database_error(source, e);
+    let mut conn = Conn::new(source.opts.clone()).map_err(fail)?;
+    let table = |name: &str| format!("`{}{name}`", source.prefix);
+    let locked = begin_snapshot(source, &mut conn)?;
+
+    let customers = table("kbs_customers");
+    let total: u64 = conn
+        .query_first(format!("SELECT COUNT(*) FROM {customers}"))
+        .map_err(fail)?
+        .unwrap_or(0);
+    counts.total.store(total.max(1), Ordering::Relaxed);
+    let tickets = ticket_counts(source, &mut conn)?;
+    let origin: Arc<str> = format!("{}, table {}kbs_customers", source.label, source.prefix).into();
+
+    let meta_keys = quoted_list(&CUSTOMER_META);
+    let mut after = 0u64;
+    loop {
+        let sql = format!(
+            "SELECT id, user_id, email, name, company_id, notes, date_created FROM {customers} \
+             WHERE id > {after} ORDER BY id LIMIT {CHUNK}"
+        );
+        let rows: Vec<CustomerRow> = rows_of(&mut conn, &sql)
+            .map_err(fail)?
+            .into_iter()
+            .map(|mut row| CustomerRow {
+                id: number(&row[0]),
+                user_id: number(&row[1]),
+                email: text(&mut row[2]),
+                name: text(&mut row[3]),
+                company_id: number(&row[4]),
+                notes: text(&mut row[5]),
+                date_created: text(&mut row[6]),
+            })
+            .collect();
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            break;
+        };
+        let (first, last) = (first.id, last.id);
+        let sql = format!(
+            "SELECT kbs_customer_id, meta_key, meta_value FROM {} WHERE kbs_customer_id \
+             BETWEEN {first} AND {last} AND meta_key IN ({meta_keys}) \
+             ORDER BY kbs_customer_id, meta_id",
+            table("kbs_customermeta")
+        );
+        let mut meta: HashMap<u64, Vec<(String, String)>> = HashMap::new();
+        for mut row in rows_of(&mut conn, &sql).map_err(fail)? {
+            let entry = (text(&mut row[1]), text(&mut row[2]));
+            meta.entry(number(&row[0])).or_default().push(entry);
+        }
+        let count = rows.len();
+        for row in rows {
+            let id = row.id;
+            let own = meta.remove(&id).unwrap_or_default();
+            let tickets = tickets.get(&id).copied().unwrap_or(0);
+            let answer = plugin::customer(row, &own, tickets, &mut gathered.warnings);
+            gathered.customer(answer, &origin)?;
+        }
+        counts.read.fetch_add(count as u64, Ordering::Relaxed);
+        after = last;
+        if count < CHUNK {
+            break;
+        }
+    }
+    gathered.customers_done(strict)?;
+    read_companies(source, &mut conn, gathered)?;
+    let end = if locked { "UNLOCK TABLES" } else { "COMMIT" };
+    conn.query_drop(end).map_err(fail)?;
+    Ok(())
+}
+
+/// Starts the one snapshot every later statement reads: a consistent-snapshot transaction
+/// when every table is InnoDB, else a read lock on them (true then). A missing table is told
+/// here, before anything is read.
+fn begin_snapshot(source: &DatabaseSource, conn: &mut Conn) -> Result<bool, SyncError> {
+    let fail = |e| database_error(source, e);
+    let names: Vec<String> = TABLES
+        .iter()
+        .map(|name| format!("{}{name}", source.prefix))
+        .collect();
+    let sql = format!(
+        "SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ({})",
+        quoted_list(&names.iter().map(String::as_str).collect::<Vec<_>>())
+    );
+    let engines: BTreeMap<String, String> = rows_of(conn, &sql)
+        .map_err(fail)?
+        .into_iter()
+        .map(|mut row| (text(&mut row[0]), text(&mut row[1])))
+        .collect();
+    let missing: Vec<String> = names
+        .iter()
+        .filter(|name| !engines.contains_key(*name))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        return Err(SyncError::NotKbSupportDatabase {
+            url: source.label.clone(),
+            prefix: source.prefix.clone(),
+            missing,
+        });
+    }
+    let untransactional: Vec<&String> = engines
+        .iter()
+        .filter(|(_, engine)| !engine.eq_ignore_ascii_case("InnoDB"))
+        .map(|(name, _)| name)
+        .collect();
+    if untransactional.is_empty() {
+        conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            .map_err(fail)?;
+        conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+            .map_err(fail)?;
+        return Ok(false);
+    }
+    tracing::info!(
+        tables = ?untransactional,
+        "not every table is InnoDB: reading them under a read lock (the site waits to write)"
+    );
+    let locks: Vec<String> = names.iter().map(|name| format!("`{name}` READ")).collect();
+    conn.query_drop(format!("LOCK TABLES {}", locks.join(", ")))
+        .map_err(fail)?;
+    Ok(true)
+}
+
+/// Each customer's real ticket count: its `kbs_ticket` posts, but those in the trash and
+/// WordPress's auto-drafts.
+fn ticket_counts(source: &DatabaseSource, conn: &mut Conn) -> Result<HashMap<u64, u64>, SyncError> {
+    let (posts, postmeta) = (
+        format!("`{}posts`", source.prefix),
+        format!("`{}postmeta`", source.prefix),
+    );
+    let sql = format!(
+        "SELECT {postmeta}.meta_value, COUNT(*) FROM {postmeta} \
+         JOIN {posts} ON {posts}.ID = {postmeta}.post_id \
+         WHERE {postmeta}.meta_key = '_kbs_ticket_customer_id' \
+         AND {posts}.post_type = 'kbs_ticket' \
+         AND {posts}.post_status NOT IN ('trash', 'auto-draft') \
+         GROUP BY {postmeta}.meta_value"
+    );
+    let mut counts = HashMap::new();
+    for row in rows_of(conn, &sql).map_err(|e| database_error(source, e))? {
+        let customer = number(&row[0]);
+        if customer != 0 {
+            *counts.entry(customer).or_insert(0) += number(&row[1]);
+        }
+    }
+    Ok(counts)
+}
+
+/// The companies, as the REST source finds them: none when no customer names one; else every
+/// listed one and every other one a customer names.
+fn read_companies(
+    source: &DatabaseSource,
+    conn: &mut Conn,
+    gathered: &mut Gathered,
+) -> Result<(), SyncError> {
+    if gathered.company_ids.is_empty() {
+        return Ok(());
+    }
+    let fail = |e| database_error(source, e);
+    let (posts, postmeta) = (
+        format!("`{}posts`", source.prefix),
+        format!("`{}postmeta`", source.prefix),
+    );
+    let sql = format!(
+        "SELECT {postmeta}.post_id, {postmeta}.meta_key, {postmeta}.meta_value FROM {postmeta} \
+         JOIN {posts} ON {posts}.ID = {postmeta}.post_id \
+         WHERE {posts}.post_type = 'kbs_company' AND {postmeta}.meta_key IN ({}) \
+         ORDER BY {postmeta}.meta_id",
+        quoted_list(&COMPANY_META)
+    );
+    let mut meta: HashMap<u64, Vec<(String, String)>> = HashMap::new();
+    for mut row in rows_of(conn, &sql).map_err(fail)? {
+        let entry = (text(&mut row[1]), text(&mut row[2]));
+        meta.entry(number(&row[0])).or_default().push(entry);
+    }
+    let sql = format!(
+        "SELECT ID, post_title, post_status FROM {posts} WHERE post_type = 'kbs_company' ORDER BY ID"
+    );
+    let origin: Arc<str> = format!("{}, table {}posts", source.label, source.prefix).into();
+    for mut row in rows_of(conn, &sql).map_err(fail)? {
+        let id = number(&row[0]);
+        let status = text(&mut row[2]);
+        if LISTED.contains(&status.as_str()) || gathered.company_ids.contains(&id) {
+            let title = text(&mut row[1]);
+            let own = meta.remove(&id).unwrap_or_default();
+            gathered.company(plugin::company(id, title, &own), &origin)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every row `sql` gives, as the text protocol sends them.
+fn rows_of(conn: &mut Conn, sql: &str) -> mysql::Result<Vec<Vec<Sql>>> {
+    conn.query_iter(sql)?
+        .map(|row| row.map(mysql::Row::unwrap))
+        .collect()
+}
+
+/// A column's text (the tables are UTF-8; a damaged byte shows as U+FFFD); NULL is empty.
+fn text(value: &mut Sql) -> String {
+    match std::mem::replace(value, Sql::NULL) {
+        Sql::Bytes(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        },
+        Sql::NULL => String::new(),
+        other => other.as_sql(true),
+    }
+}
+
+/// A column's unsigned number, 0 when it holds none.
+fn number(value: &Sql) -> u64 {
+    match value {
+        Sql::Bytes(bytes) => std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(0),
+        Sql::Int(n) => u64::try_from(*n).unwrap_or(0),
+        Sql::UInt(n) => *n,
+        _ => 0,
+    }
+}
+
+/// `'a', 'b', …` for an IN list of fixed, known words.
+fn quoted_list(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|word| format!("'{word}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
