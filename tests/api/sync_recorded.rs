@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use crate::helpers::{ids_of, serve_site, TestApp};
 
 /// The recorded site's own address, as its answers' links name it.
-const RECORDED_BASE: &str = "http://127.0.0.1:8089";
+pub const RECORDED_BASE: &str = "http://127.0.0.1:8089";
 
 /// A captured answer: status and body, exactly as sent.
 #[derive(Clone)]
@@ -41,7 +41,7 @@ impl IntoResponse for Answer {
 }
 
 /// Every captured answer, by request line's path and query.
-struct Recorded(BTreeMap<String, Answer>);
+pub struct Recorded(BTreeMap<String, Answer>);
 
 fn recorded() -> Recorded {
     let mut answers = BTreeMap::new();
@@ -70,7 +70,7 @@ impl Recorded {
     }
 
     /// The customer bodies the plugin holds (an unknown id's body says `"id":0`).
-    fn customers(&self) -> Vec<(u64, Value)> {
+    pub fn customers(&self) -> Vec<(u64, Value)> {
         (1..=61)
             .filter_map(|id| {
                 let answer = self.get(&format!("/wp-json/kbs/v1/customers/{id}"))?;
@@ -130,7 +130,7 @@ async fn company(State(site): State<Arc<Recorded>>, Path(id): Path<String>) -> R
         .into_response()
 }
 
-async fn recorded_site() -> (String, Arc<Recorded>) {
+pub async fn recorded_site() -> (String, Arc<Recorded>) {
     let site = Arc::new(recorded());
     let router = Router::new()
         .route("/wp-json/kbs/v1/customers", get(customer_list))
@@ -141,7 +141,7 @@ async fn recorded_site() -> (String, Arc<Recorded>) {
     (serve_site(router).await, site)
 }
 
-fn options(from: String) -> SyncOptions {
+pub fn options(from: String) -> SyncOptions {
     SyncOptions {
         user: Some("manager".into()),
         app_password: Some("abcd EFGH ijkl MNOP qrst UVWX".into()),
@@ -152,7 +152,7 @@ fn options(from: String) -> SyncOptions {
 }
 
 /// The plugin's answer as this server words it on purpose: ids as integers.
-fn as_we_answer(mut plugin: Value) -> Value {
+pub fn as_we_answer(mut plugin: Value) -> Value {
     for key in ["id", "user_id", "company"] {
         if let Some(Value::String(number)) = plugin.get(key) {
             plugin[key] = json!(number.parse::<u64>().unwrap());

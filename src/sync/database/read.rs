@@ -127,6 +127,16 @@ fn begin_snapshot(source: &DatabaseSource, conn: &mut Conn) -> Result<bool, Sync
         .cloned()
         .collect();
     if !missing.is_empty() {
+        // information_schema hides the tables a user may not read: ask them, to tell the two
+        // apart.
+        for name in &missing {
+            conn.query_drop(format!("SELECT 1 FROM `{name}` LIMIT 0"))
+                .map_err(fail)
+                .or_else(|error| match error {
+                    SyncError::MayNotRead { .. } => Err(error),
+                    _ => Ok(()),
+                })?;
+        }
         return Err(SyncError::NotKbSupportDatabase {
             url: source.label.clone(),
             prefix: source.prefix.clone(),
