@@ -148,7 +148,7 @@ pub enum SyncError {
         user: String,
         message: String,
     },
-    #[error("{url}: the user {user} may not read the site's tables ({message}); grant it SELECT on them, as in GRANT SELECT ON `{database}`.* TO '{user}'@'…'")]
+    #[error("{url}: the user {user} may not read the site's tables ({message}); grant it SELECT on them, as in GRANT SELECT ON `{database}`.* TO '{user}'@'…' (and check that {database} is the site's database: DB_NAME in wp-config.php)")]
     MayNotRead {
         url: String,
         user: String,
@@ -163,7 +163,7 @@ pub enum SyncError {
     },
     #[error("{url}: {message}")]
     Database { url: String, message: String },
-    #[error("--from {0:?} is not a site's address: write it with its scheme, as in https://help.example.com")]
+    #[error("--from {0:?} is not a site's address: write it with its scheme, as in https://help.example.com (or mysql://USER@HOST:PORT/DB for its database)")]
     BadAddress(String),
     #[error("{url} refused the credentials (HTTP 401{}); check --user and --app-password (an application password, from the user's profile page)", said(message))]
     Unauthenticated { url: String, message: String },

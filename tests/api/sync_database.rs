@@ -334,3 +334,25 @@ async fn rows_written_while_a_sync_reads_are_not_half_seen() {
     let alice = app.rest_json("/wp-json/kbs/v1/customers/1").await;
     assert_eq!(alice["name"], "Alice Anderson");
 }
+
+#[tokio::test]
+async fn a_record_the_import_refuses_is_named_by_its_customer_id_and_table() {
+    let test = "sync_database::a_record_the_import_refuses_is_named_by_its_customer_id_and_table";
+    let Some(site) = SiteDatabase::captured(test) else {
+        return;
+    };
+    site.execute(
+        "INSERT INTO wp_kbs_customers VALUES (300, 0, '', 'No Email', 0, 0, '', '',
+           '2021-01-01 00:00:00');",
+    );
+    let app = TestApp::empty();
+    let message = sync_from(&app, &site).await.unwrap_err().to_string();
+    assert!(
+        message.contains(&format!(
+            "customer 300 ({}, table wp_kbs_customers): email",
+            site.shown_url()
+        )),
+        "{message}"
+    );
+    assert!(message.contains("nothing was imported"), "{message}");
+}

@@ -70,6 +70,16 @@ async fn an_address_without_a_scheme_is_refused_with_an_example() {
 }
 
 #[tokio::test]
+async fn a_site_without_credentials_is_told_which_flags_it_needs() {
+    let app = TestApp::empty();
+    let said = sync_error(&app, &SyncOptions::new("https://help.example.com")).await;
+    assert!(
+        said.starts_with("a site's REST API needs --user and --app-password"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
 async fn a_database_that_holds_customers_needs_replace_and_nothing_is_fetched_first() {
     let asked = Arc::new(AtomicUsize::new(0));
     let counting = {
