@@ -1,7 +1,7 @@
 //! `sync` from a site that answers exactly what a real KB Support 1.6.1 site answered
 //! (`tests/fixtures/kbs-db/rest/`, captured from the plugin; see the README there): after the
 //! sync, this server's answer for every customer equals the plugin's, but for the deliberate
-//! differences the README lists.
+//! differences docs/rest.md lists.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
