@@ -16,7 +16,6 @@ use quick_cache::Weighter;
 
 use crate::auth::Identity;
 use crate::db::{CommitMark, Database, DbConnection};
-use crate::state::AppState;
 
 /// An answer as it went out the first time.
 struct Stored {
@@ -220,9 +219,18 @@ fn answer(stored: &Stored, method: &Method, request_headers: &HeaderMap) -> Resp
     response
 }
 
+/// What the cache layer needs: the cache, the database whose version keys it, and the answer
+/// to a body over the limit (the transport's own shape; the cache knows none).
+#[derive(Clone)]
+pub struct Layer {
+    pub cache: Arc<ResponseCache>,
+    pub db: Database,
+    pub too_large: fn() -> Response,
+}
+
 /// The layer around the customer routes, inside authentication (it needs the caller's role).
-pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let cache = state.responses.clone();
+pub async fn middleware(State(layer): State<Layer>, request: Request, next: Next) -> Response {
+    let cache = layer.cache.clone();
     let method = request.method().clone();
     // GET and HEAD get validators even with the cache off; GraphQL's POSTs only an entry.
     let cacheable_method = method == Method::GET
@@ -242,7 +250,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         match axum::body::to_bytes(body, usize::MAX).await {
             Ok(bytes) => bytes,
             // Over the body limit (the only way reading it fails short of a dropped client).
-            Err(_) => return crate::graphql::handlers::too_large(),
+            Err(_) => return (layer.too_large)(),
         }
     } else {
         Bytes::new()
@@ -252,8 +260,8 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         .extensions
         .get::<CommitMark>()
         .copied()
-        .or_else(|| state.db.commits.mark());
-    let Some(version) = cache.current_version(&state.db, mark) else {
+        .or_else(|| layer.db.commits.mark());
+    let Some(version) = cache.current_version(&layer.db, mark) else {
         return next.run(Request::from_parts(parts, Body::from(body))).await;
     };
     let key = key(version, role, &parts, &body);

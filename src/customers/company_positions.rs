@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
-use crate::customers::query::CustomersFilter;
+use crate::customers::sql::CustomersFilter;
 use crate::customers::Window;
 use crate::db::schema::{company_positions, customers};
 use crate::db::DbConnection;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use crate::customers::model::{fold_case, is_email, Company, Customer, CustomerRow};
-use crate::customers::query::company_known;
+use crate::customers::sql::company_known;
 use crate::db::schema::{companies, customer_emails, customers};
 use crate::db::{in_json, DbConnection};
 

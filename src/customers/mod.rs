@@ -9,8 +9,10 @@ mod model;
 mod name_members;
 mod query;
 mod search_index;
+mod sql;
 mod stored_json;
 pub mod strategy;
+mod window;
 
 pub use companies::{company, CompanyPage};
 pub use find::{companies_of, IdOrEmail};
@@ -18,8 +20,7 @@ pub use model::{
     fold_case, is_email, is_zero, Address, Company, Customer, PhoneJson, ADDRESS_KEYS,
 };
 pub(crate) use model::{register_fold_case, CustomerRow};
-pub use query::{
-    CustomerQuery, Fields, OrderBy, Page, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE,
-};
+pub use query::{CustomerQuery, Fields, Page};
 pub use stored_json::{damaged_renderings, DamagedRendering};
 pub use strategy::{Count, Read, Reads, Thresholds};
+pub use window::{OrderBy, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE};

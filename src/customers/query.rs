@@ -8,91 +8,13 @@ use diesel::prelude::*;
 use crate::customers::find::companies_of;
 use crate::customers::model::{fold_case, Company, Customer, CustomerRow, SummaryRow};
 use crate::customers::search_index::{self, Needle};
+use crate::customers::sql::{company_known, CustomersFilter};
 use crate::customers::stored_json::{self, with_own_json, OwnJsonRow};
 use crate::customers::strategy::{Count, Read, Reads};
+use crate::customers::window::{OrderBy, SortOrder, Window};
 use crate::customers::{company_positions, derived};
-use crate::db::schema::{
-    companies, company_counts, customer_emails, customer_search, customers, dataset,
-};
+use crate::db::schema::{company_counts, customer_emails, customer_search, customers, dataset};
 use crate::db::{in_json, search_matches, Backend, DbConnection};
-use crate::error::AppError;
-
-/// A filter on the customers (their rows as a query's WHERE sees them).
-pub(crate) type CustomersFilter =
-    Box<dyn BoxableExpression<customers::table, Backend, SqlType = diesel::sql_types::Bool>>;
-
-/// The most rows one page may hold.
-pub const MAX_PER_PAGE: i64 = 100;
-pub const DEFAULT_PER_PAGE: i64 = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SortOrder {
-    Asc,
-    #[default]
-    Desc,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OrderBy {
-    #[default]
-    Id,
-    UserId,
-    Name,
-    Email,
-    CompanyId,
-    Date,
-}
-
-/// Which rows of the filtered, ordered list a page holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
-    pub page: i64,
-    pub per_page: i64,
-    /// Rows skipped: the explicit offset when one was given, else `(page - 1) * per_page`.
-    pub offset: i64,
-}
-
-impl Default for Window {
-    fn default() -> Self {
-        Window {
-            page: 1,
-            per_page: DEFAULT_PER_PAGE,
-            offset: 0,
-        }
-    }
-}
-
-impl Window {
-    /// Checks the ranges (`page >= 1`, `1 <= per_page <= 100`, `offset >= 0`) and resolves the
-    /// offset. The messages name the argument as the caller spelled it.
-    pub fn new(page: i64, per_page: i64, offset: Option<i64>) -> Result<Window, AppError> {
-        if page < 1 {
-            return Err(AppError::BadUserInput(
-                "page must be greater than or equal to 1".into(),
-            ));
-        }
-        if !(1..=MAX_PER_PAGE).contains(&per_page) {
-            return Err(AppError::BadUserInput(format!(
-                "perPage must be between 1 and {MAX_PER_PAGE}"
-            )));
-        }
-        let offset = match offset {
-            Some(offset) if offset < 0 => {
-                return Err(AppError::BadUserInput(
-                    "offset must be greater than or equal to 0".into(),
-                ))
-            }
-            Some(offset) => offset,
-            // Saturating: a huge page is simply past the end, never an overflow.
-            None => (page - 1).saturating_mul(per_page),
-        };
-        Ok(Window {
-            page,
-            per_page,
-            offset,
-        })
-    }
-}
 
 /// A customers list request. Filters combine with AND; an empty list filter is no filter
 /// (as in WordPress, where `include=` means "not given").
@@ -208,15 +130,6 @@ impl From<Fields> for Columns {
             Fields::Summary => Columns::Summary,
         }
     }
-}
-
-/// Whether the row's company exists.
-pub(crate) type CompanyKnown = diesel::dsl::exists<
-    diesel::dsl::Filter<companies::table, diesel::dsl::Eq<companies::id, customers::company_id>>,
->;
-
-pub(crate) fn company_known() -> CompanyKnown {
-    diesel::dsl::exists(companies::table.filter(companies::id.eq(customers::company_id)))
 }
 
 /// A page's rows: each customer, and whether its company is known to exist (always `false`

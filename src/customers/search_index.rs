@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
 use crate::customers::name_members;
-use crate::customers::query::CustomersFilter;
+use crate::customers::sql::CustomersFilter;
 use crate::customers::strategy::{Read, Reads, Thresholds};
 use crate::customers::Window;
 use crate::db::schema::{

@@ -13,7 +13,7 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Binary, Bool, Nullable};
 
 use crate::customers::model::CustomerRow;
-use crate::customers::query::company_known;
+use crate::customers::sql::company_known;
 use crate::customers::{Customer, Window};
 use crate::db::schema::{customer_json, customers, dataset};
 use crate::db::DbConnection;
