@@ -15,10 +15,15 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 
-use crate::customers::register_fold_case;
 use crate::customers::{company_positions, search_index, stored_json};
+use crate::customers::{register_fold_case, Customer};
 use crate::db::schema::{customers, search_index as progress};
 use crate::db::{dataset_version, write_transaction, Database, DbConnection};
+
+/// Writes a customer's own stored rendering (the parts of its REST answer that depend on it
+/// alone; `company_known`: whether its company exists). The REST adapter supplies it
+/// (`rest::json::own_parts`), so the core stores the bytes without knowing their shape.
+pub type RenderOwn = fn(&Customer, bool) -> Vec<u8>;
 
 /// Customers added per transaction: each holds the write lock for a fraction of a second
 /// (~0.3 s for 20,000 on the reference machine), so an import or an account change waits
@@ -46,14 +51,18 @@ pub enum Step {
 
 /// Adds the next `batch` customers to the derived data, in one write transaction. A build of
 /// an older dataset version (an import landed meanwhile) is thrown away and started over.
-pub fn build_step(conn: &mut DbConnection, batch: i64) -> QueryResult<Step> {
+pub fn build_step(conn: &mut DbConnection, batch: i64, render: RenderOwn) -> QueryResult<Step> {
     register_fold_case(conn)?;
     // The step reads its progress before it writes: holding the write lock from the start
     // keeps another writer from committing in between.
-    write_transaction(conn, |conn| step_in_transaction(conn, batch.max(1)))
+    write_transaction(conn, |conn| step_in_transaction(conn, batch.max(1), render))
 }
 
-fn step_in_transaction(conn: &mut DbConnection, batch: i64) -> QueryResult<Step> {
+fn step_in_transaction(
+    conn: &mut DbConnection,
+    batch: i64,
+    render: RenderOwn,
+) -> QueryResult<Step> {
     let current = dataset_version(conn)?;
     let (version, building, mut last_id): (i64, i64, i32) = progress::table
         .select((progress::version, progress::building, progress::last_id))
@@ -78,7 +87,7 @@ fn step_in_transaction(conn: &mut DbConnection, batch: i64) -> QueryResult<Step>
     let through = upper.unwrap_or(i32::MAX);
     search_index::add_batch(conn, last_id, through)?;
     company_positions::add_batch(conn, last_id, through)?;
-    stored_json::add_batch(conn, last_id, through)?;
+    stored_json::add_batch(conn, last_id, through, render)?;
     let step = match upper {
         Some(through_id) => {
             diesel::update(progress::table)
@@ -105,9 +114,9 @@ fn step_in_transaction(conn: &mut DbConnection, batch: i64) -> QueryResult<Step>
 }
 
 /// Builds the derived data to the stored dataset now (unless it is already current).
-pub fn build(conn: &mut DbConnection) -> QueryResult<()> {
+pub fn build(conn: &mut DbConnection, render: RenderOwn) -> QueryResult<()> {
     loop {
-        match build_step(conn, BATCH)? {
+        match build_step(conn, BATCH, render)? {
             Step::Current | Step::Finished { .. } => return Ok(()),
             Step::Indexed { .. } => {}
         }
@@ -116,10 +125,13 @@ pub fn build(conn: &mut DbConnection) -> QueryResult<()> {
 
 /// Keeps the derived data current for as long as the process runs: on a thread of its own,
 /// with a connection of its own, checking the dataset version once a second when idle.
-pub fn spawn_builder(db: Database) -> std::io::Result<std::thread::JoinHandle<()>> {
+pub fn spawn_builder(
+    db: Database,
+    render: RenderOwn,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("search-index".into())
-        .spawn(move || keep_current(&db))
+        .spawn(move || keep_current(&db, render))
 }
 
 /// How long the builder waits after `failures` failed steps in a row: 5 s, doubling up to
@@ -132,7 +144,7 @@ fn retry_after(failures: u32) -> Duration {
         .min(MAX)
 }
 
-fn keep_current(db: &Database) {
+fn keep_current(db: &Database, render: RenderOwn) {
     const IDLE: Duration = Duration::from_secs(1);
     const AFTER_ERROR: Duration = Duration::from_secs(5);
     let mut conn = loop {
@@ -154,7 +166,7 @@ fn keep_current(db: &Database) {
             continue;
         }
         let step_began = Instant::now();
-        let step = build_step(&mut conn, BATCH);
+        let step = build_step(&mut conn, BATCH, render);
         if step.is_ok() {
             failures = 0;
         }

@@ -3,8 +3,8 @@
 //! whether its company exists; every import bumps the dataset's version). A REST page pastes
 //! them where it would decode every column (parsing the JSON ones) and write it out again,
 //! which was most of a page's time; its rows then need only the columns the rest is made
-//! from. The parts are made by the REST adapter's own writer, [`own_parts`], so a page pasting
-//! them and one rendered from the full row are the same bytes.
+//! from. The parts are made by the REST adapter's own writer, handed to the build as a
+//! [`RenderOwn`], so a page pasting them and one rendered from the full row are the same bytes.
 
 use diesel::backend::Backend;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
@@ -12,12 +12,12 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Binary, Bool, Nullable};
 
+use crate::customers::derived::RenderOwn;
 use crate::customers::model::CustomerRow;
 use crate::customers::sql::company_known;
 use crate::customers::{Customer, Window};
 use crate::db::schema::{customer_json, customers, dataset};
 use crate::db::DbConnection;
-use crate::rest::json::own_parts;
 
 /// Customers rendered and written per statement within a build batch: bounds what a batch
 /// holds in memory (a customer decoded is ~1.5 KB) whatever the batch's size.
@@ -30,7 +30,12 @@ pub(super) fn clear(conn: &mut DbConnection) -> QueryResult<()> {
 }
 
 /// Renders and stores the customers with ids in `(after, through]`.
-pub(super) fn add_batch(conn: &mut DbConnection, after: i32, through: i32) -> QueryResult<()> {
+pub(super) fn add_batch(
+    conn: &mut DbConnection,
+    after: i32,
+    through: i32,
+    render: RenderOwn,
+) -> QueryResult<()> {
     let mut after = after;
     loop {
         let rows: Vec<(CustomerRow, bool)> = customers::table
@@ -51,8 +56,7 @@ pub(super) fn add_batch(conn: &mut DbConnection, after: i32, through: i32) -> Qu
                     customer_json::user_id.eq(customer.user_id),
                     customer_json::company_id.eq(customer.company_id),
                     customer_json::date_created.eq(customer.date_created),
-                    customer_json::parts
-                        .eq(sealed(customer.id, own_parts(&customer, company_known))),
+                    customer_json::parts.eq(sealed(customer.id, render(&customer, company_known))),
                 ))
             })
             .collect::<QueryResult<Vec<_>>>()?;

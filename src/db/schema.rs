@@ -56,7 +56,7 @@ diesel::allow_tables_to_appear_in_same_query!(
 
 diesel::table! {
     /// What of each customer's REST JSON depends on the dataset alone (derived, built with
-    /// the substring index): `crate::rest::json::own_parts`.
+    /// the substring index): the REST adapter's `own_parts`.
     customer_json (id) {
         id -> Integer,
         user_id -> Integer,

@@ -9,6 +9,6 @@ mod params;
 mod response;
 mod routes;
 
-pub use json::Site;
+pub use json::{own_parts, Site};
 pub use params::{list as list_params, rest_integer, ListParams, Raw, RawParams};
 pub use response::CorsOrigins;

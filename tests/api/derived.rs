@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use diesel::prelude::*;
 use kbs_graphql::customers::derived::{self, Step};
 use kbs_graphql::customers::Read;
+use kbs_graphql::rest::own_parts;
 use serde_json::{json, Value};
 
 use crate::helpers::{customer, TestApp};
@@ -169,11 +170,11 @@ async fn a_build_overtaken_by_an_import_starts_over() {
     let mut conn = app.db.pool.get().unwrap();
     assert!(!derived::is_current(&mut conn).unwrap());
     assert_eq!(
-        derived::build_step(&mut conn, 3).unwrap(),
+        derived::build_step(&mut conn, 3, own_parts).unwrap(),
         Step::Indexed { through_id: 3 }
     );
     assert_eq!(
-        derived::build_step(&mut conn, 3).unwrap(),
+        derived::build_step(&mut conn, 3, own_parts).unwrap(),
         Step::Indexed { through_id: 6 }
     );
     assert!(!derived::is_current(&mut conn).unwrap());
@@ -187,13 +188,13 @@ async fn a_build_overtaken_by_an_import_starts_over() {
     let mut conn = app.db.pool.get().unwrap();
     // The half-built index was of the previous dataset: thrown away, started again.
     assert_eq!(
-        derived::build_step(&mut conn, 3).unwrap(),
+        derived::build_step(&mut conn, 3, own_parts).unwrap(),
         Step::Indexed { through_id: 3 }
     );
     let mut steps = 1;
     let version = loop {
         steps += 1;
-        match derived::build_step(&mut conn, 3).unwrap() {
+        match derived::build_step(&mut conn, 3, own_parts).unwrap() {
             Step::Finished { version } => break version,
             Step::Indexed { .. } => {}
             Step::Current => panic!("finished without saying so"),
@@ -208,7 +209,10 @@ async fn a_build_overtaken_by_an_import_starts_over() {
         kbs_graphql::db::dataset_version(&mut conn).unwrap()
     );
     assert!(derived::is_current(&mut conn).unwrap());
-    assert_eq!(derived::build_step(&mut conn, 3).unwrap(), Step::Current);
+    assert_eq!(
+        derived::build_step(&mut conn, 3, own_parts).unwrap(),
+        Step::Current
+    );
     drop(conn);
 
     // Nothing of the thrown-away build is left over: every customer is counted once.
@@ -294,7 +298,7 @@ async fn descending_windows_over_few_and_many_matches_equal_scanned_ones() {
 /// Builds the index in batches of `batch` customers, as the server does.
 fn build_in_batches(app: &TestApp, batch: i64) {
     let mut conn = app.db.pool.get().unwrap();
-    while let Step::Indexed { .. } = derived::build_step(&mut conn, batch).unwrap() {}
+    while let Step::Indexed { .. } = derived::build_step(&mut conn, batch, own_parts).unwrap() {}
     assert!(derived::is_current(&mut conn).unwrap());
 }
 

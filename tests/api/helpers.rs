@@ -292,7 +292,8 @@ impl TestApp {
     /// stored dataset, as the server's builder does.
     pub fn build_derived_data(&self) {
         let mut conn = self.db.pool.get().unwrap();
-        kbs_graphql::customers::derived::build(&mut conn).expect("derived data builds");
+        kbs_graphql::customers::derived::build(&mut conn, kbs_graphql::rest::own_parts)
+            .expect("derived data builds");
     }
 
     pub fn demo() -> TestApp {
