@@ -1,5 +1,6 @@
 //! Data files into the database: streamed, checked record by record, all or nothing.
 
+mod fields;
 mod input;
 mod load;
 mod reader;

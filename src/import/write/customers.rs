@@ -1,99 +1,17 @@
-//! Inserting checked records: a batch at a time in the common case, one at a time to name
-//! the records behind a uniqueness failure.
+//! Writing customers: their rows in fixed-size multi-row inserts, their addresses into the
+//! matching table at the end, and the records behind a uniqueness failure named one by one.
 
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Integer, Text};
-use serde::de::DeserializeOwned;
 
 use crate::customers::{fold_case, register_fold_case};
-use crate::db::schema::{companies, customers};
+use crate::db::schema::customers;
 use crate::db::DbConnection;
 use crate::import::reader::Location;
-use crate::import::records::{
-    self, CompanyRecord, CustomerRecord, FieldProblem, RawCompany, RawCustomer,
-};
+use crate::import::records::{self, CustomerRecord, FieldProblem, RawCustomer};
+use crate::import::write::{duplicate_id, is_unique_violation, json_list, RecordKind};
 use crate::import::ImportOptions;
-
-/// One kind of data file: how a record is checked and written, with what the writing needs
-/// to remember between batches.
-pub(crate) trait RecordKind: Sized {
-    /// The record as parsed, before its fields are checked.
-    type Raw: DeserializeOwned + Send;
-    /// The record as its rows, built on the parsing thread so that the writing one only binds.
-    type Record: Send;
-
-    fn check(raw: Self::Raw) -> Result<Self::Record, Vec<FieldProblem>>;
-
-    /// Prepares the connection for a file of these records (inside the import's transaction).
-    fn start(conn: &mut DbConnection, options: ImportOptions) -> Result<Self, DieselError>;
-
-    /// Writes every record, or fails as a whole (the caller wraps it in a savepoint).
-    fn insert_batch(
-        &mut self,
-        conn: &mut DbConnection,
-        records: &[(Location, &Self::Record)],
-    ) -> Result<(), DieselError>;
-
-    /// Writes one record; a uniqueness failure comes back as problems naming the field.
-    fn insert_one(
-        &mut self,
-        conn: &mut DbConnection,
-        location: Location,
-        record: &Self::Record,
-    ) -> Result<Vec<FieldProblem>, DieselError>;
-
-    /// Completes the file once every record is written, returning the problems that only the
-    /// whole file shows.
-    fn finish(
-        &mut self,
-        _conn: &mut DbConnection,
-    ) -> Result<Vec<(Location, FieldProblem)>, DieselError> {
-        Ok(Vec::new())
-    }
-}
-
-fn is_unique_violation<T>(result: &Result<T, DieselError>) -> bool {
-    matches!(
-        result,
-        Err(DieselError::DatabaseError(
-            DatabaseErrorKind::UniqueViolation,
-            _
-        ))
-    )
-}
-
-/// The problem of a record whose id an earlier record (or the stored data) already has.
-fn duplicate_id(kind: &str, id: i32) -> Vec<FieldProblem> {
-    vec![FieldProblem {
-        field: "id".into(),
-        message: format!("{kind} {id} appears more than once"),
-    }]
-}
-
-fn json_list(items: &[String]) -> String {
-    serde_json::to_string(items).expect("strings always serialize")
-}
-
-/// Multi-row INSERTs of a fixed number of rows: diesel prepares a statement of a given size
-/// once and keeps it (one built from a `Vec` is compiled anew every time), so a batch is only
-/// bound. Rows left over go in one statement of their own.
-macro_rules! insert_in_chunks {
-    ($conn:expr, $table:expr, $rows:expr, $n:expr) => {{
-        let rows = $rows;
-        let mut chunks = rows.chunks_exact($n);
-        for chunk in &mut chunks {
-            let fixed: [_; $n] = std::array::from_fn(|i| chunk[i]);
-            diesel::insert_into($table).values(fixed).execute($conn)?;
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            diesel::insert_into($table)
-                .values(rest.to_vec())
-                .execute($conn)?;
-        }
-    }};
-}
 
 /// 100 × 15 columns stay far below SQLite's 32766 bound values per statement.
 const CUSTOMERS_PER_STATEMENT: usize = 100;
@@ -347,79 +265,5 @@ impl Customers {
             ));
         }
         Ok(problems)
-    }
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = companies)]
-struct CompanyInsert<'a> {
-    id: i32,
-    name: &'a str,
-    email: &'a str,
-    phone: &'a str,
-    website: &'a str,
-    contact: &'a str,
-    customer_id: i32,
-    date_created: Option<i64>,
-}
-
-impl<'a> From<&'a CompanyRecord> for CompanyInsert<'a> {
-    fn from(c: &'a CompanyRecord) -> Self {
-        CompanyInsert {
-            id: c.id,
-            name: &c.name,
-            email: &c.email,
-            phone: &c.phone,
-            website: &c.website,
-            contact: &c.contact,
-            customer_id: c.customer_id,
-            date_created: c.date_created,
-        }
-    }
-}
-
-pub(crate) struct Companies;
-
-impl RecordKind for Companies {
-    type Raw = RawCompany;
-    type Record = CompanyRecord;
-
-    fn check(raw: RawCompany) -> Result<CompanyRecord, Vec<FieldProblem>> {
-        records::company(raw)
-    }
-
-    fn start(_conn: &mut DbConnection, _: ImportOptions) -> Result<Self, DieselError> {
-        Ok(Companies)
-    }
-
-    fn insert_batch(
-        &mut self,
-        conn: &mut DbConnection,
-        batch: &[(Location, &CompanyRecord)],
-    ) -> Result<(), DieselError> {
-        // Companies are few: a thousand to a statement, prepared each time.
-        for chunk in batch.chunks(1000) {
-            let rows: Vec<CompanyInsert> =
-                chunk.iter().map(|(_, c)| CompanyInsert::from(*c)).collect();
-            diesel::insert_into(companies::table)
-                .values(&rows)
-                .execute(conn)?;
-        }
-        Ok(())
-    }
-
-    fn insert_one(
-        &mut self,
-        conn: &mut DbConnection,
-        _location: Location,
-        record: &CompanyRecord,
-    ) -> Result<Vec<FieldProblem>, DieselError> {
-        let inserted = diesel::insert_into(companies::table)
-            .values(CompanyInsert::from(record))
-            .execute(conn);
-        if is_unique_violation(&inserted) {
-            return Ok(duplicate_id("company", record.id));
-        }
-        inserted.map(|_| Vec::new())
     }
 }
