@@ -10,7 +10,7 @@ use async_graphql::parser::types::ExecutableDocument;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
-use crate::graphql::plan::Plan;
+use crate::graphql::fast_path::Plan;
 
 pub struct Parsed {
     pub document: ExecutableDocument,

@@ -2,8 +2,9 @@
 
 pub mod cost;
 mod documents;
+mod fast_path;
+pub mod fields;
 pub(crate) mod handlers;
-mod plan;
 mod query;
 mod scalars;
 mod schema;

@@ -6,6 +6,7 @@ use async_graphql::{Enum, Object, Result, SimpleObject};
 
 use crate::customers::{self, Company, Customer, Page};
 use crate::error::AppError;
+use crate::graphql::fields::{self, AddressField, CompanyField};
 use crate::graphql::scalars::DateTime;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -53,14 +54,6 @@ impl From<CustomerOrderByEnum> for customers::OrderBy {
             CustomerOrderByEnum::Date => customers::OrderBy::Date,
         }
     }
-}
-
-pub(crate) fn non_empty(text: &str) -> Option<&str> {
-    (!text.is_empty()).then_some(text)
-}
-
-pub(crate) fn non_zero(id: i32) -> Option<i32> {
-    (id != 0).then_some(id)
 }
 
 /// The page's fields that read the total: a list selecting any of them counts its matches
@@ -150,12 +143,12 @@ impl CustomerObject {
 
     /// Null when the customer has no name.
     async fn name(&self) -> Option<&str> {
-        non_empty(&self.customer.name)
+        fields::name(&self.customer)
     }
 
     /// The linked WordPress user id; null when none.
     async fn user_id(&self) -> Option<i32> {
-        non_zero(self.customer.user_id)
+        fields::user_id(&self.customer)
     }
 
     /// The primary email address.
@@ -170,33 +163,31 @@ impl CustomerObject {
 
     /// Null when there is no primary phone.
     async fn phone(&self) -> Option<PhoneObject<'_>> {
-        let customer = &self.customer;
-        non_empty(&customer.phone_primary).map(|primary| PhoneObject {
+        fields::phone(&self.customer).map(|(primary, additional)| PhoneObject {
             primary,
-            additional: non_empty(&customer.phone_additional),
+            additional,
         })
     }
 
     async fn website(&self) -> Option<&str> {
-        non_empty(&self.customer.website)
+        fields::website(&self.customer)
     }
 
     /// Null when every part is empty.
     async fn address(&self) -> Option<AddressObject<'_>> {
-        let address = &self.customer.address;
-        (!address.is_empty()).then(|| AddressObject {
-            line1: &address.line1,
-            line2: &address.line2,
-            city: &address.city,
-            state: &address.state,
-            country: &address.country,
-            zip: &address.zip,
+        fields::address(&self.customer).map(|address| AddressObject {
+            line1: AddressField::Line1.of(address),
+            line2: AddressField::Line2.of(address),
+            city: AddressField::City.of(address),
+            state: AddressField::State.of(address),
+            country: AddressField::Country.of(address),
+            zip: AddressField::Zip.of(address),
         })
     }
 
     /// The company id as stored, even when no such company exists; null when none.
     async fn company_id(&self) -> Option<i32> {
-        non_zero(self.customer.company_id)
+        fields::company_id(&self.customer)
     }
 
     /// Null when the customer has no company or its id matches no company.
@@ -207,7 +198,7 @@ impl CustomerObject {
     /// When the customer was created; null for MySQL's zero date (`0000-00-00 00:00:00`),
     /// which a site holds where no date was set, and which sorts before every date.
     async fn date_created(&self) -> Option<DateTime> {
-        crate::dates::known(self.customer.date_created).map(DateTime)
+        fields::date_created(&self.customer)
     }
 
     /// Newest first; all of them when `limit` is omitted.
@@ -261,31 +252,28 @@ impl CompanyObject<'_> {
     }
 
     async fn email(&self) -> Option<&str> {
-        non_empty(&self.0.email)
+        fields::company_text(CompanyField::Email, self.0)
     }
 
     async fn phone(&self) -> Option<&str> {
-        non_empty(&self.0.phone)
+        fields::company_text(CompanyField::Phone, self.0)
     }
 
     async fn website(&self) -> Option<&str> {
-        non_empty(&self.0.website)
+        fields::company_text(CompanyField::Website, self.0)
     }
 
     /// The contact person's name.
     async fn contact(&self) -> Option<&str> {
-        non_empty(&self.0.contact)
+        fields::company_text(CompanyField::Contact, self.0)
     }
 
     /// The id of the company's primary contact customer; null when none.
     async fn customer_id(&self) -> Option<i32> {
-        non_zero(self.0.customer_id)
+        fields::company_customer_id(self.0)
     }
 
     async fn date_created(&self) -> Option<DateTime> {
-        self.0
-            .date_created
-            .and_then(crate::dates::known)
-            .map(DateTime)
+        fields::company_date_created(self.0)
     }
 }

@@ -1,0 +1,114 @@
+//! The fast path: answers for the queries clients repeat. A document the executor has answered
+//! without error is compiled into a plan (`compile.rs`: which root fields, which arguments,
+//! which fields under which keys), and later requests with the same text are answered from it
+//! (`answer.rs`: arguments coerced by async-graphql's own input types, the same query core),
+//! the JSON written straight from the rows (`write.rs`). async-graphql's executor builds a
+//! future and a value per field of every customer, which is what the plan saves.
+//!
+//! A plan only ever answers what it can answer exactly as the executor would: every field's
+//! value and null rule comes from `graphql/fields.rs`, as the resolvers' do; documents with
+//! directives, introspection or fields it does not know get no plan; and any request the plan
+//! cannot answer cleanly (a refused caller, an argument out of range, a variable of the wrong
+//! type, a database error) goes to the executor, which produces the error in full. The
+//! schema's extensions act on errors (codes) and introspection only, neither of which a plan
+//! answers. The test suite sends every GraphQL request through both and compares the bytes.
+
+mod answer;
+mod compile;
+mod write;
+
+use async_graphql::Name;
+// The document's values may hold variables (`Value`); a request's are constants.
+use async_graphql_value::{ConstValue, Value};
+
+use crate::graphql::fields::{AddressField, CompanyField, CustomerField, PhoneField};
+
+/// What one request's root field becomes.
+#[derive(Debug)]
+enum Root {
+    Typename,
+    Customers {
+        arguments: Vec<(Name, Value)>,
+        fields: Vec<(Name, PageField)>,
+        /// Whether the customers' summary columns are all the fields need.
+        summary: bool,
+        /// Whether a field needs the total (which costs a count when filtered).
+        with_total: bool,
+        /// Whether a field needs the customers' companies (another read).
+        with_companies: bool,
+    },
+    Customer {
+        id_or_email: Value,
+        fields: Vec<(Name, Selected)>,
+        with_company: bool,
+    },
+}
+
+#[derive(Debug)]
+enum PageField {
+    Typename,
+    Nodes(Vec<(Name, Selected)>),
+    TotalCount,
+    TotalPages,
+    Page,
+    PerPage,
+    HasNextPage,
+    HasPreviousPage,
+}
+
+/// A field of an object type, or its `__typename`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leaf<F> {
+    Typename,
+    Field(F),
+}
+
+/// A selected field of a customer: a scalar, or an object with its own selection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Selected {
+    Typename,
+    /// Any scalar field (`notes` without `limit`: all of them).
+    Scalar(CustomerField),
+    Phone(Vec<(Name, Leaf<PhoneField>)>),
+    Address(Vec<(Name, Leaf<AddressField>)>),
+    Company(Vec<(Name, Leaf<CompanyField>)>),
+}
+
+impl Selected {
+    fn field(&self) -> Option<CustomerField> {
+        match self {
+            Selected::Typename => None,
+            Selected::Scalar(field) => Some(*field),
+            Selected::Phone(_) => Some(CustomerField::Phone),
+            Selected::Address(_) => Some(CustomerField::Address),
+            Selected::Company(_) => Some(CustomerField::Company),
+        }
+    }
+
+    /// Whether the summary columns hold what it shows.
+    fn in_summary(&self) -> bool {
+        self.field().is_none_or(CustomerField::in_summary)
+    }
+}
+
+/// Whether any of `fields` is the customer's company.
+fn wants_company(fields: &[(Name, Selected)]) -> bool {
+    fields
+        .iter()
+        .any(|(_, field)| matches!(field, Selected::Company(_)))
+}
+
+#[derive(Debug)]
+struct VariableDefinition {
+    name: Name,
+    non_null: bool,
+    default: Option<ConstValue>,
+}
+
+#[derive(Debug)]
+pub struct Plan {
+    /// The operation's name, if it has one: a request naming another is the executor's.
+    operation: Option<Name>,
+    variables: Vec<VariableDefinition>,
+    roots: Vec<(Name, Root)>,
+}
