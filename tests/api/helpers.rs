@@ -185,6 +185,12 @@ pub struct TestApp {
     pub auth: std::sync::Arc<kbs_graphql::auth::Authenticator>,
     /// The query core's thresholds and its count of each read taken.
     pub reads: std::sync::Arc<Reads>,
+    /// The parsed GraphQL documents, with their fast-path plans and a count of the answers
+    /// plans gave.
+    pub documents: std::sync::Arc<kbs_graphql::graphql::Documents>,
+    /// Whether the response cache is on ([`TestApp::cached`]): it, not a plan, then answers
+    /// a repeated request.
+    pub response_cache: bool,
 }
 
 impl TestApp {
@@ -203,6 +209,7 @@ impl TestApp {
         let state = adjust(state);
         let auth = state.auth.clone();
         let reads = state.reads.clone();
+        let documents = state.documents.clone();
         let router = kbs_graphql::app(state);
         let mut app = TestApp {
             dir,
@@ -211,6 +218,8 @@ impl TestApp {
             admin: String::new(),
             auth,
             reads,
+            documents,
+            response_cache: false,
         };
         let password = app.add_user("admin", Role::Administrator);
         app.admin = basic("admin", &password.to_string());
@@ -234,10 +243,11 @@ impl TestApp {
 
     /// [`TestApp::with`], with the server's response cache at its default size.
     pub fn cached(customers: &[Value], companies: &[Value]) -> TestApp {
-        TestApp::with_state(|state| {
+        let mut app = TestApp::with_state(|state| {
             state.with_response_cache(kbs_graphql::state::DEFAULT_RESPONSE_CACHE_BYTES)
-        })
-        .holding(customers, companies)
+        });
+        app.response_cache = true;
+        app.holding(customers, companies)
     }
 
     fn holding(self, customers: &[Value], companies: &[Value]) -> TestApp {
@@ -427,26 +437,61 @@ impl TestApp {
         query: &str,
         variables: Value,
     ) -> (StatusCode, Value) {
-        let body = json!({"query": query, "variables": variables}).to_string();
-        let mut request =
-            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
-        if let Some(value) = authorization {
-            request = request.header(header::AUTHORIZATION, value);
-        }
-        let (status, _, body) = self.send(request.body(Body::from(body)).unwrap()).await;
+        let body = json!({"query": query, "variables": variables});
+        let (status, body) = self.graphql_both_ways(authorization, &body).await;
         (status, serde_json::from_slice(&body).expect("JSON body"))
+    }
+
+    /// POSTs a GraphQL request `body` twice: the executor answers the first, and a document it
+    /// answers without error gets a fast-path plan, which answers the second. Both answers
+    /// must be the same bytes, and a document with a plan must really have been answered by
+    /// it: so every GraphQL test checks both paths.
+    async fn graphql_both_ways(
+        &self,
+        authorization: Option<&str>,
+        body: &Value,
+    ) -> (StatusCode, Vec<u8>) {
+        let send = || async {
+            let mut request =
+                Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+            if let Some(value) = authorization {
+                request = request.header(header::AUTHORIZATION, value);
+            }
+            let (status, _, answer) = self
+                .send(request.body(Body::from(body.to_string())).unwrap())
+                .await;
+            (status, answer)
+        };
+        let (status, executed) = send().await;
+        let query = body["query"].as_str().unwrap_or_default();
+        // Only answers without errors are planned (and a refused caller's second try would
+        // count as another failed sign-in).
+        let clean = status == StatusCode::OK
+            && serde_json::from_slice::<Value>(&executed).is_ok_and(|v| v.get("errors").is_none());
+        if !clean || self.response_cache || !self.documents.has_plan(query) {
+            return (status, executed);
+        }
+        let planned_before = self.documents.planned_answers();
+        let (again, planned) = send().await;
+        assert!(
+            self.documents.planned_answers() > planned_before,
+            "the fast path has a plan for {body} but left the request to the executor"
+        );
+        assert_eq!(again, status, "{body}");
+        assert_eq!(
+            String::from_utf8_lossy(&planned),
+            String::from_utf8_lossy(&executed),
+            "the fast path answered {body} differently from the executor"
+        );
+        (status, executed)
     }
 
     /// POSTs `body` (query, variables, operationName…) as the administrator: the whole
     /// response body, whatever the status.
     pub async fn graphql_body(&self, body: Value) -> Value {
-        let request = Request::post("/graphql")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::AUTHORIZATION, self.admin.clone())
-            .body(Body::from(body.to_string()))
-            .unwrap();
-        let (_, _, body) = self.send(request).await;
-        serde_json::from_slice(&body).expect("JSON body")
+        let admin = self.admin.clone();
+        let (_, answer) = self.graphql_both_ways(Some(&admin), &body).await;
+        serde_json::from_slice(&answer).expect("JSON body")
     }
 
     pub async fn graphql(&self, query: &str) -> Value {

@@ -9,6 +9,7 @@ mod cost;
 mod derived;
 mod full_disk;
 mod graphql_errors;
+mod graphql_fields;
 mod graphql_list;
 mod graphql_lookup;
 mod graphql_plans;
