@@ -20,7 +20,7 @@ pub use model::{
     fold_case, is_email, is_zero, Address, Company, Customer, PhoneJson, ADDRESS_KEYS,
 };
 pub(crate) use model::{register_fold_case, CustomerRow};
-pub use query::{CustomerQuery, Fields, Page};
+pub use query::{Companies, CustomerQuery, Fields, Page, Want};
 pub use stored_json::{damaged_renderings, DamagedRendering};
 pub use strategy::{Count, Read, Reads, Thresholds};
 pub use window::{OrderBy, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE};

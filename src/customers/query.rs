@@ -43,8 +43,11 @@ pub struct Page {
     pub total: Option<i64>,
     pub window: Window,
     /// The ids of the page's companies that exist, when the page was read knowing them
-    /// ([`CustomerQuery::list_knowing_companies`]); empty otherwise.
+    /// ([`Companies::Known`]); empty otherwise.
     pub known_companies: HashSet<i32>,
+    /// The page's companies by id, when the page was read with them ([`Companies::Read`]);
+    /// empty otherwise.
+    pub companies: HashMap<i32, Company>,
 }
 
 impl Page {
@@ -89,6 +92,57 @@ pub enum Fields {
     /// count); the others are left empty. Most of a row's bytes (and its JSON parsing) are
     /// in the others.
     Summary,
+}
+
+/// What a caller wants of a page besides its rows: one request of the core, whichever
+/// transport makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Want {
+    /// The customers' fields ([`Companies::Known`] and renderings read their own columns).
+    pub fields: Fields,
+    /// The total: a count when filtered, which a client that shows no totals should not pay.
+    pub total: bool,
+    pub companies: Companies,
+    /// Each customer's stored REST rendering ([`Customer::own_json`]) instead of the columns
+    /// it holds; a page whose renderings do not hold the dataset is read again whole, knowing
+    /// its companies.
+    pub renderings: bool,
+}
+
+/// What a page tells of its customers' companies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Companies {
+    Not,
+    /// Whether each exists ([`Page::known_companies`]): one more column of the same statement,
+    /// where reading the companies would take a second one.
+    Known,
+    /// Each one ([`Page::companies`]), read in the page's transaction: the names come from the
+    /// page's own dataset, even while an import replaces it.
+    Read,
+}
+
+impl Want {
+    /// The rows in `fields`, with the total when `total`.
+    pub fn rows(fields: Fields, total: bool) -> Want {
+        Want {
+            fields,
+            total,
+            companies: Companies::Not,
+            renderings: false,
+        }
+    }
+
+    pub fn with_companies(self, companies: Companies) -> Want {
+        Want { companies, ..self }
+    }
+
+    /// A REST page: the stored renderings and the total.
+    pub fn rendered() -> Want {
+        Want {
+            renderings: true,
+            ..Want::rows(Fields::All, true)
+        }
+    }
 }
 
 /// Which columns of the customers a page reads.
@@ -177,56 +231,36 @@ impl Page {
             total,
             window,
             known_companies,
+            companies: HashMap::new(),
         }
     }
 }
 
 impl CustomerQuery {
-    /// The page, and its total when `with_total` is set (a count costs a second scan of the
-    /// matches, which a client that shows no totals should not pay for).
-    pub fn list(
-        &self,
-        conn: &mut DbConnection,
-        reads: &Reads,
-        with_total: bool,
-    ) -> QueryResult<Page> {
-        self.list_columns(conn, reads, with_total, Columns::All)
+    /// The page `want` describes: the one way into the core for a list, whichever transport
+    /// asks.
+    pub fn page(&self, conn: &mut DbConnection, reads: &Reads, want: Want) -> QueryResult<Page> {
+        if want.renderings {
+            return self.rendered_page(conn, reads, want.total);
+        }
+        match want.companies {
+            Companies::Not => self.list_columns(conn, reads, want.total, want.fields.into()),
+            Companies::Known => {
+                self.list_columns(conn, reads, want.total, Columns::AllKnowingCompany)
+            }
+            Companies::Read => conn.transaction(|conn| {
+                let mut page = self.read(conn, reads, want.total, want.fields.into())?;
+                page.companies = companies_of(conn, &page.customers)?;
+                Ok(page)
+            }),
+        }
     }
 
-    /// The page with `fields`, and the companies its customers belong to, by id, read in the
-    /// same transaction: the names always come from the page's own dataset, even while an
-    /// import replaces it.
-    pub fn list_with_companies(
-        &self,
-        conn: &mut DbConnection,
-        reads: &Reads,
-        with_total: bool,
-        fields: Fields,
-    ) -> QueryResult<(Page, HashMap<i32, Company>)> {
-        conn.transaction(|conn| {
-            let page = self.read(conn, reads, with_total, fields.into())?;
-            let companies = companies_of(conn, &page.customers)?;
-            Ok((page, companies))
-        })
-    }
-
-    /// [`CustomerQuery::list`], knowing which of the page's companies exist
-    /// ([`Page::known_companies`]) without reading them.
-    pub fn list_knowing_companies(
-        &self,
-        conn: &mut DbConnection,
-        reads: &Reads,
-        with_total: bool,
-    ) -> QueryResult<Page> {
-        self.list_columns(conn, reads, with_total, Columns::AllKnowingCompany)
-    }
-
-    /// [`CustomerQuery::list_knowing_companies`] for the REST adapter: each customer with its
-    /// stored REST parts ([`Customer::own_json`], which tell whether its company exists) and
-    /// the columns the rest of its rendering needs, instead of every column. A page read while
-    /// the stored parts do not hold the dataset (an import landed, their build is under way)
-    /// is read again whole, knowing the companies.
-    pub fn list_with_own_json(
+    /// A REST page: an unfiltered one in id order from the stored renderings alone; else the
+    /// renderings with the columns the rest of the answer needs, read again whole (knowing the
+    /// companies) when they turn out not to hold the dataset (an import landed, their build is
+    /// under way).
+    fn rendered_page(
         &self,
         conn: &mut DbConnection,
         reads: &Reads,
@@ -247,18 +281,7 @@ impl CustomerQuery {
             return Ok(page);
         }
         reads.took(Read::StaleRenderings);
-        self.list_knowing_companies(conn, reads, with_total)
-    }
-
-    /// [`CustomerQuery::list`] with only `fields` set in each customer.
-    pub fn list_fields(
-        &self,
-        conn: &mut DbConnection,
-        reads: &Reads,
-        with_total: bool,
-        fields: Fields,
-    ) -> QueryResult<Page> {
-        self.list_columns(conn, reads, with_total, fields.into())
+        self.list_columns(conn, reads, with_total, Columns::AllKnowingCompany)
     }
 
     fn list_columns(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Object, Result, ID};
 
 use crate::auth::Identity;
-use crate::customers::{CustomerQuery, Fields, IdOrEmail, Reads, Window};
+use crate::customers::{Companies, CustomerQuery, Fields, IdOrEmail, Reads, Want, Window};
 use crate::db::Database;
 use crate::error::AppError;
 use crate::graphql::types::{
@@ -120,15 +120,16 @@ impl QueryRoot {
         let with_companies = look.field("nodes").field("company").exists();
         let db = ctx.data::<Database>()?;
         let reads = ctx.data::<Arc<Reads>>()?.clone();
-        let (page, companies) = db
-            .read(move |conn| {
-                Ok(if with_companies {
-                    query.list_with_companies(conn, &reads, with_total, Fields::All)?
-                } else {
-                    (query.list(conn, &reads, with_total)?, HashMap::new())
-                })
-            })
+        let companies = if with_companies {
+            Companies::Read
+        } else {
+            Companies::Not
+        };
+        let want = Want::rows(Fields::All, with_total).with_companies(companies);
+        let mut page = db
+            .read(move |conn| Ok(query.page(conn, &reads, want)?))
             .await?;
+        let companies = std::mem::take(&mut page.companies);
         Ok(CustomerPageObject::new(page, &companies))
     }
 

@@ -7,7 +7,7 @@ use axum::http::{header, Method, Response};
 use axum::response::{IntoResponse, Redirect};
 
 use crate::auth::Identity;
-use crate::customers::IdOrEmail;
+use crate::customers::{IdOrEmail, Want};
 use crate::error::AppError;
 use crate::rest::companies;
 use crate::rest::describe::{self, LIST_ROUTE};
@@ -144,7 +144,7 @@ async fn list(
     let reads = state.reads.clone();
     let page = state
         .db
-        .read(move |conn| Ok(query.list_with_own_json(conn, &reads, true)?))
+        .read(move |conn| Ok(query.page(conn, &reads, Want::rendered())?))
         .await?;
     let total = page.total.unwrap_or_default();
     let total_pages = page.total_pages().unwrap_or_default();

@@ -11,9 +11,9 @@ use crate::helpers::TestApp;
 
 /// Each object type's fields, by introspection: name → (its named type and kind, its
 /// argument names).
-type Fields = Vec<(String, (String, String), Vec<String>)>;
+type Introspected = Vec<(String, (String, String), Vec<String>)>;
 
-async fn fields_of(app: &TestApp, type_name: &str) -> Fields {
+async fn fields_of(app: &TestApp, type_name: &str) -> Introspected {
     let answer = app
         .graphql(&format!(
             r#"{{ __type(name: "{type_name}") {{ fields {{ name args {{ name }}
@@ -49,7 +49,7 @@ async fn fields_of(app: &TestApp, type_name: &str) -> Fields {
 async fn select_all(
     app: &TestApp,
     type_name: &str,
-    known: &mut BTreeMap<String, Fields>,
+    known: &mut BTreeMap<String, Introspected>,
     with_args: &mut Vec<String>,
 ) -> String {
     if !known.contains_key(type_name) {

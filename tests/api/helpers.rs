@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use kbs_graphql::auth::{self, AppPassword, NewUser, Role};
-use kbs_graphql::customers::{CustomerQuery, Fields, Page, Reads, Thresholds};
+use kbs_graphql::customers::{Companies, CustomerQuery, Fields, Page, Reads, Thresholds, Want};
 use kbs_graphql::db::Database;
 use kbs_graphql::import::{self, ImportError, ImportSummary, Input};
 use kbs_graphql::{AppState, Limits};
@@ -286,16 +286,20 @@ impl TestApp {
     pub fn page(&self, query: &CustomerQuery, columns: Columns, with_total: bool) -> Page {
         let mut conn = self.db.pool.get().unwrap();
         let reads = &self.reads;
-        match columns {
-            Columns::All => query.list(&mut conn, reads, with_total),
-            Columns::Summary => query.list_fields(&mut conn, reads, with_total, Fields::Summary),
-            Columns::KnowingCompanies => query.list_knowing_companies(&mut conn, reads, with_total),
-            Columns::OwnJson => query.list_with_own_json(&mut conn, reads, with_total),
-            Columns::WithCompanies => query
-                .list_with_companies(&mut conn, reads, with_total, Fields::All)
-                .map(|(page, _)| page),
-        }
-        .expect("the page is read")
+        let all = Want::rows(Fields::All, with_total);
+        let want = match columns {
+            Columns::All => all,
+            Columns::Summary => Want::rows(Fields::Summary, with_total),
+            Columns::KnowingCompanies => all.with_companies(Companies::Known),
+            Columns::OwnJson => Want {
+                renderings: true,
+                ..all
+            },
+            Columns::WithCompanies => all.with_companies(Companies::Read),
+        };
+        query
+            .page(&mut conn, reads, want)
+            .expect("the page is read")
     }
 
     /// Brings the derived data (substring index, distinct names, company positions) up to the

@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use kbs_graphql::customers::{CustomerQuery, Window};
+use kbs_graphql::customers::{CustomerQuery, Fields, Want, Window};
 use kbs_graphql::sync::{self, SyncOptions, SyncSummary};
 use serde_json::{json, Value};
 
@@ -173,7 +173,7 @@ fn stored(app: &TestApp) -> i64 {
         window: Window::new(1, 100, None).unwrap(),
         ..CustomerQuery::default()
     }
-    .list(&mut conn, &app.reads, true)
+    .page(&mut conn, &app.reads, Want::rows(Fields::All, true))
     .unwrap()
     .total
     .unwrap()
@@ -330,7 +330,7 @@ async fn this_server_is_paged_through_instead() {
             ..CustomerQuery::default()
         };
         query
-            .list(&mut conn, &app.reads, false)
+            .page(&mut conn, &app.reads, Want::rows(Fields::All, false))
             .unwrap()
             .customers
             .iter()

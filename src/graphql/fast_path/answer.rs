@@ -10,7 +10,7 @@ use async_graphql_value::{ConstValue, Value};
 use serde::Serialize;
 
 use crate::auth::Identity;
-use crate::customers::{Company, Customer, Fields, IdOrEmail, Page, Reads};
+use crate::customers::{Companies, Company, Customer, Fields, IdOrEmail, Page, Reads, Want};
 use crate::db::Database;
 use crate::graphql::fast_path::write::Body;
 use crate::graphql::fast_path::{Plan, Root};
@@ -51,16 +51,16 @@ impl Plan {
                     } else {
                         Fields::All
                     };
+                    let companies = if with_companies {
+                        Companies::Read
+                    } else {
+                        Companies::Not
+                    };
+                    let want = Want::rows(fields, with_total).with_companies(companies);
                     let reads = reads.clone();
-                    let read = db.read(move |conn| {
-                        Ok(if with_companies {
-                            query.list_with_companies(conn, &reads, with_total, fields)?
-                        } else {
-                            let page = query.list_fields(conn, &reads, with_total, fields)?;
-                            (page, HashMap::new())
-                        })
-                    });
-                    let (page, companies) = read.await.ok()?;
+                    let read = db.read(move |conn| Ok(query.page(conn, &reads, want)?));
+                    let mut page = read.await.ok()?;
+                    let companies = std::mem::take(&mut page.companies);
                     Resolved::Page(page, companies)
                 }
                 Root::Customer {
