@@ -15,15 +15,11 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 
+use crate::customers::register_fold_case;
+use crate::customers::stored_json::RenderOwn;
 use crate::customers::{company_positions, search_index, stored_json};
-use crate::customers::{register_fold_case, Customer};
 use crate::db::schema::{customers, search_index as progress};
 use crate::db::{dataset_version, write_transaction, Database, DbConnection};
-
-/// Writes a customer's own stored rendering (the parts of its REST answer that depend on it
-/// alone; `company_known`: whether its company exists). The REST adapter supplies it
-/// (`rest::json::own_parts`), so the core stores the bytes without knowing their shape.
-pub type RenderOwn = fn(&Customer, bool) -> Vec<u8>;
 
 /// Customers added per transaction: each holds the write lock for a fraction of a second
 /// (~0.3 s for 20,000 on the reference machine), so an import or an account change waits

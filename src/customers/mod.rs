@@ -8,6 +8,7 @@ mod find;
 mod model;
 mod name_members;
 mod query;
+mod read;
 mod search_index;
 mod sql;
 mod stored_json;
@@ -21,6 +22,6 @@ pub use model::{
 };
 pub(crate) use model::{register_fold_case, CustomerRow};
 pub use query::{Companies, CustomerQuery, Fields, Page, Want};
-pub use stored_json::{damaged_renderings, DamagedRendering};
+pub use stored_json::{damaged_renderings, DamagedRendering, RenderOwn};
 pub use strategy::{Count, Read, Reads, Thresholds};
 pub use window::{OrderBy, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE};

@@ -123,7 +123,7 @@ pub struct Customer {
     /// Newest first.
     pub notes: Vec<String>,
     pub ticket_count: i32,
-    /// Its REST JSON's own parts as stored (written by the build's [`RenderOwn`](crate::customers::derived::RenderOwn)), when the page was
+    /// Its REST JSON's own parts as stored (written by the build's [`RenderOwn`](crate::customers::RenderOwn)), when the page was
     /// read with them ([`crate::customers::Want::renderings`]); the fields
     /// they hold are then left empty.
     pub own_json: Option<Vec<u8>>,

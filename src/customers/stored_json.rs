@@ -12,12 +12,16 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Binary, Bool, Nullable};
 
-use crate::customers::derived::RenderOwn;
 use crate::customers::model::CustomerRow;
 use crate::customers::sql::company_known;
 use crate::customers::{Customer, Window};
 use crate::db::schema::{customer_json, customers, dataset};
 use crate::db::DbConnection;
+
+/// Writes a customer's own stored rendering (the parts of its REST answer that depend on it
+/// alone; `company_known`: whether its company exists). The REST adapter supplies it
+/// (`rest::json::own_parts`), so the core stores the bytes without knowing their shape.
+pub type RenderOwn = fn(&Customer, bool) -> Vec<u8>;
 
 /// Customers rendered and written per statement within a build batch: bounds what a batch
 /// holds in memory (a customer decoded is ~1.5 KB) whatever the batch's size.

@@ -10,10 +10,10 @@ use async_graphql_value::{ConstValue, Value};
 use serde::Serialize;
 
 use crate::auth::Identity;
-use crate::customers::{Companies, Company, Customer, Fields, IdOrEmail, Page, Reads, Want};
+use crate::customers::{Companies, Fields, IdOrEmail, Reads, Want};
 use crate::db::Database;
 use crate::graphql::fast_path::write::Body;
-use crate::graphql::fast_path::{Plan, Root};
+use crate::graphql::fast_path::{Plan, Resolved, Root};
 use crate::graphql::query::CustomersArgs;
 
 impl Plan {
@@ -149,11 +149,4 @@ fn customers_args(
         }
     }
     Some(args)
-}
-
-/// A root's data: the page or customer, and the companies its fields show, by id.
-pub(super) enum Resolved {
-    Typename,
-    Page(Page, HashMap<i32, Company>),
-    Customer(Option<Box<Customer>>, HashMap<i32, Company>),
 }

@@ -17,10 +17,13 @@ mod answer;
 mod compile;
 mod write;
 
+use std::collections::HashMap;
+
 use async_graphql::Name;
 // The document's values may hold variables (`Value`); a request's are constants.
 use async_graphql_value::{ConstValue, Value};
 
+use crate::customers::{Company, Customer, Page};
 use crate::graphql::fields::{AddressField, CompanyField, CustomerField, PhoneField};
 
 /// What one request's root field becomes.
@@ -111,4 +114,11 @@ pub struct Plan {
     operation: Option<Name>,
     variables: Vec<VariableDefinition>,
     roots: Vec<(Name, Root)>,
+}
+
+/// A root's data: the page or customer, and the companies its fields show, by id.
+enum Resolved {
+    Typename,
+    Page(Page, HashMap<i32, Company>),
+    Customer(Option<Box<Customer>>, HashMap<i32, Company>),
 }

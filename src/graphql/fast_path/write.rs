@@ -8,8 +8,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 
 use crate::customers::{Company, Customer, Page};
-use crate::graphql::fast_path::answer::Resolved;
-use crate::graphql::fast_path::{Leaf, PageField, Plan, Root, Selected};
+use crate::graphql::fast_path::{Leaf, PageField, Plan, Resolved, Root, Selected};
 use crate::graphql::fields::{self, AddressField, CompanyField, CustomerField, PhoneField};
 
 /// `{"data": {...}}`, as async-graphql writes a response without errors.

@@ -1,0 +1,338 @@
+//! How a page is read: the one entry, [`CustomerQuery::page`], and the reads behind it, each
+//! named by a [`Read`] when taken; the column sets a page's rows come in.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use crate::customers::find::companies_of;
+use crate::customers::model::{Customer, CustomerRow, SummaryRow};
+use crate::customers::query::{BoxedCustomers, Companies, CustomerQuery, Fields, Page, Want};
+use crate::customers::search_index::{self, Needle};
+use crate::customers::sql::company_known;
+use crate::customers::stored_json::{self, with_own_json, OwnJsonRow};
+use crate::customers::strategy::{Count, Read, Reads};
+use crate::customers::window::{OrderBy, SortOrder, Window};
+use crate::customers::{company_positions, derived};
+use crate::db::schema::{customers, dataset};
+use crate::db::{in_json, DbConnection};
+
+/// Which columns of the customers a page reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Columns {
+    All,
+    /// Only [`SummaryRow`]'s.
+    Summary,
+    /// All, and whether the customer's company exists: one more column of the same
+    /// statement, where reading the companies would take a second one in a transaction.
+    AllKnowingCompany,
+    /// Only [`OwnJsonRow`]'s (whether the company exists is in the stored parts).
+    OwnJson,
+}
+
+/// [`OwnJsonRow`]'s columns.
+type OwnJsonColumns = (
+    customers::id,
+    customers::user_id,
+    customers::company_id,
+    customers::date_created,
+    stored_json::OwnJson,
+);
+
+fn own_json_columns() -> OwnJsonColumns {
+    (
+        customers::id,
+        customers::user_id,
+        customers::company_id,
+        customers::date_created,
+        stored_json::own_json(),
+    )
+}
+
+impl From<Fields> for Columns {
+    fn from(fields: Fields) -> Columns {
+        match fields {
+            Fields::All => Columns::All,
+            Fields::Summary => Columns::Summary,
+        }
+    }
+}
+
+/// A page's rows: each customer, and whether its company is known to exist (always `false`
+/// unless [`Columns::AllKnowingCompany`] read it).
+type Rows = Vec<(Customer, bool)>;
+
+fn load(query: BoxedCustomers<'_>, columns: Columns, conn: &mut DbConnection) -> QueryResult<Rows> {
+    match columns {
+        Columns::All => query
+            .select(CustomerRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|row| Ok((row.into_customer()?, false)))
+            .collect(),
+        Columns::Summary => Ok(query
+            .select(SummaryRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|row| (row.into_customer(), false))
+            .collect()),
+        Columns::AllKnowingCompany => query
+            .select((CustomerRow::as_select(), company_known()))
+            .load::<(CustomerRow, bool)>(conn)?
+            .into_iter()
+            .map(|(row, known)| Ok((row.into_customer()?, known)))
+            .collect(),
+        Columns::OwnJson => query
+            .select(own_json_columns())
+            .load::<OwnJsonRow>(conn)?
+            .into_iter()
+            .map(|row| Ok((with_own_json(row)?, false)))
+            .collect(),
+    }
+}
+
+impl Page {
+    fn from_rows(rows: Rows, total: Option<i64>, window: Window) -> Page {
+        let known_companies = rows
+            .iter()
+            .filter(|(_, known)| *known)
+            .map(|(customer, _)| customer.company_id)
+            .collect();
+        Page {
+            customers: rows.into_iter().map(|(customer, _)| customer).collect(),
+            total,
+            window,
+            known_companies,
+            companies: HashMap::new(),
+        }
+    }
+}
+
+impl CustomerQuery {
+    /// The page `want` describes: the one way into the core for a list, whichever transport
+    /// asks.
+    pub fn page(&self, conn: &mut DbConnection, reads: &Reads, want: Want) -> QueryResult<Page> {
+        if want.renderings {
+            return self.rendered_page(conn, reads, want.total);
+        }
+        match want.companies {
+            Companies::Not => self.list_columns(conn, reads, want.total, want.fields.into()),
+            Companies::Known => {
+                self.list_columns(conn, reads, want.total, Columns::AllKnowingCompany)
+            }
+            Companies::Read => conn.transaction(|conn| {
+                let mut page = self.read(conn, reads, want.total, want.fields.into())?;
+                page.companies = companies_of(conn, &page.customers)?;
+                Ok(page)
+            }),
+        }
+    }
+
+    /// A REST page: an unfiltered one in id order from the stored renderings alone; else the
+    /// renderings with the columns the rest of the answer needs, read again whole (knowing the
+    /// companies) when they turn out not to hold the dataset (an import landed, their build is
+    /// under way).
+    fn rendered_page(
+        &self,
+        conn: &mut DbConnection,
+        reads: &Reads,
+        with_total: bool,
+    ) -> QueryResult<Page> {
+        if with_total && self.is_unfiltered() && self.order_by == OrderBy::Id {
+            let ascending = self.order == SortOrder::Asc;
+            if let Some((customers, total)) =
+                stored_json::id_order_page(conn, ascending, self.window)?
+            {
+                reads.took(Read::StoredPage);
+                let rows = customers.into_iter().map(|c| (c, false)).collect();
+                return Ok(Page::from_rows(rows, Some(total), self.window));
+            }
+        }
+        let page = self.list_columns(conn, reads, with_total, Columns::OwnJson)?;
+        if page.customers.iter().all(|c| c.own_json.is_some()) {
+            return Ok(page);
+        }
+        reads.took(Read::StaleRenderings);
+        self.list_columns(conn, reads, with_total, Columns::AllKnowingCompany)
+    }
+
+    fn list_columns(
+        &self,
+        conn: &mut DbConnection,
+        reads: &Reads,
+        with_total: bool,
+        columns: Columns,
+    ) -> QueryResult<Page> {
+        if with_total && self.is_unfiltered() {
+            if let Some(page) = self.unfiltered_page(conn, columns)? {
+                reads.took(Read::Unfiltered);
+                return Ok(page);
+            }
+            // Past the end (or an import landed just now): the total decides, in one
+            // snapshot, without walking to the offset a second time when the page is empty.
+            return conn.transaction(|conn| {
+                let total = crate::db::stored_customers(conn)?;
+                if self.window.offset >= total {
+                    reads.took(Read::PastTheEnd);
+                    return Ok(Page::from_rows(Vec::new(), Some(total), self.window));
+                }
+                self.read(conn, reads, true, columns)
+            });
+        }
+        if with_total || self.substrings().is_some() || self.positioned_company(reads).is_some() {
+            // One read transaction: the page, its total and the derived indexes' state come
+            // from the same snapshot, even while an import replaces the dataset.
+            conn.transaction(|conn| self.read(conn, reads, with_total, columns))
+        } else {
+            self.read(conn, reads, false, columns)
+        }
+    }
+
+    /// An unfiltered page whose rows carry the total (kept by the import) as one more column:
+    /// one statement is one snapshot, so no transaction to open (diesel parses `BEGIN` and
+    /// `COMMIT` anew each time: ~5 % of a page). `None` for a page past the end, which has no
+    /// row to carry it.
+    fn unfiltered_page(
+        &self,
+        conn: &mut DbConnection,
+        columns: Columns,
+    ) -> QueryResult<Option<Page>> {
+        let total = dataset::table.select(dataset::customers).single_value();
+        // Each arm its own statement type. In id order (every list's default) the type is
+        // static, and diesel finds its prepared statement by it; a boxed query's is found by
+        // its SQL text, written out on every execution (~5 % of a REST page).
+        macro_rules! rows {
+            ($ordered:expr) => {{
+                let window = $ordered
+                    .offset(self.window.offset)
+                    .limit(self.window.per_page);
+                match columns {
+                    Columns::All => window
+                        .select((CustomerRow::as_select(), total))
+                        .load::<(CustomerRow, Option<i64>)>(conn)?
+                        .into_iter()
+                        .map(|(row, total)| Ok(((row.into_customer()?, false), total)))
+                        .collect::<QueryResult<Vec<_>>>()?,
+                    Columns::Summary => window
+                        .select((SummaryRow::as_select(), total))
+                        .load::<(SummaryRow, Option<i64>)>(conn)?
+                        .into_iter()
+                        .map(|(row, total)| ((row.into_customer(), false), total))
+                        .collect(),
+                    Columns::AllKnowingCompany => window
+                        .select((CustomerRow::as_select(), company_known(), total))
+                        .load::<(CustomerRow, bool, Option<i64>)>(conn)?
+                        .into_iter()
+                        .map(|(row, known, total)| Ok(((row.into_customer()?, known), total)))
+                        .collect::<QueryResult<Vec<_>>>()?,
+                    Columns::OwnJson => window
+                        .select((own_json_columns(), total))
+                        .load::<(OwnJsonRow, Option<i64>)>(conn)?
+                        .into_iter()
+                        .map(|(row, total)| Ok(((with_own_json(row)?, false), total)))
+                        .collect::<QueryResult<Vec<_>>>()?,
+                }
+            }};
+        }
+        let rows: Vec<((Customer, bool), Option<i64>)> = match (self.order_by, self.order) {
+            (OrderBy::Id, SortOrder::Desc) => rows!(customers::table.order(customers::id.desc())),
+            (OrderBy::Id, SortOrder::Asc) => rows!(customers::table.order(customers::id.asc())),
+            _ => rows!(self.ordered(customers::table.into_boxed())),
+        };
+        let Some(total) = rows.first().map(|(_, total)| *total) else {
+            return Ok(None);
+        };
+        let rows = rows.into_iter().map(|(row, _)| row).collect();
+        Ok(Some(Page::from_rows(rows, total, self.window)))
+    }
+
+    fn read(
+        &self,
+        conn: &mut DbConnection,
+        reads: &Reads,
+        with_total: bool,
+        columns: Columns,
+    ) -> QueryResult<Page> {
+        if let Some(company) = self.positioned_company(reads) {
+            if derived::is_current(conn)? {
+                reads.took(Read::CompanyPositions);
+                let total = self.company_total(conn)?;
+                let ascending = self.order == SortOrder::Asc;
+                let in_window =
+                    company_positions::in_company_window(company, total, ascending, self.window);
+                let window = customers::table.into_boxed().filter(in_window);
+                let rows = load(self.ordered(window), columns, conn)?;
+                return Ok(Page::from_rows(
+                    rows,
+                    with_total.then_some(total),
+                    self.window,
+                ));
+            }
+        }
+        let needle = match self.substrings() {
+            Some(Some(needle)) if derived::is_current(conn)? => Some(needle),
+            _ => None,
+        };
+        // Substring filters alone, served by the index: the index lists (and counts) the
+        // matches in id order by itself, without a lookup per match into the customers.
+        let index_only = needle.is_some() && self.only_substrings();
+        // Counted along with the page when the index's ids were read to their end.
+        let mut counted = None;
+        let rows = match &needle {
+            Some(needle) if index_only && self.order_by == OrderBy::Id => {
+                let ascending = self.order == SortOrder::Asc;
+                let (ids, total) = search_index::window_ids(
+                    conn,
+                    reads,
+                    needle,
+                    ascending,
+                    self.window,
+                    with_total,
+                )?;
+                counted = total;
+                let by_ids = customers::table
+                    .into_boxed()
+                    .filter(in_json(customers::id, &ids));
+                load(self.ordered(by_ids), columns, conn)?
+            }
+            _ => {
+                reads.took(match &needle {
+                    None => Read::Scan,
+                    Some(needle) if needle.names_only() => Read::FilteredByNames,
+                    Some(Needle::Phrase { .. }) => Read::FilteredByPhrase,
+                    Some(Needle::Pair { .. }) => Read::FilteredByPair,
+                });
+                let window = self
+                    .ordered(self.filtered(needle.as_ref()))
+                    .offset(self.window.offset)
+                    .limit(self.window.per_page);
+                load(window, columns, conn)?
+            }
+        };
+        let total = match (with_total, self.is_unfiltered(), &needle) {
+            (false, _, _) => None,
+            (true, _, _) if counted.is_some() => {
+                reads.count(Count::WithThePage);
+                counted
+            }
+            // Kept by the import in the same transaction as the rows: same snapshot, one row.
+            (true, true, _) => {
+                reads.count(Count::Kept);
+                Some(crate::db::stored_customers(conn)?)
+            }
+            (true, false, Some(needle)) if index_only => {
+                reads.count(Count::FromTheIndex);
+                Some(search_index::count(conn, needle)?)
+            }
+            (true, false, None) if self.only_companies() => {
+                reads.count(Count::FromCompanyCounts);
+                Some(self.company_total(conn)?)
+            }
+            (true, false, _) => {
+                reads.count(Count::ByScan);
+                Some(self.filtered(needle.as_ref()).count().get_result(conn)?)
+            }
+        };
+        Ok(Page::from_rows(rows, total, self.window))
+    }
+}
