@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 
 use crate::customers::register_fold_case;
+use crate::customers::sql::Current;
 use crate::customers::stored_json::RenderOwn;
 use crate::customers::{company_positions, search_index, stored_json};
 use crate::db::schema::{customers, search_index as progress};
@@ -30,8 +31,7 @@ pub const BATCH: i64 = 20_000;
 /// dataset.version`). Call it inside the transaction of the read it decides, so both see the
 /// same snapshot.
 pub fn is_current(conn: &mut DbConnection) -> QueryResult<bool> {
-    let indexed: i64 = progress::table.select(progress::version).first(conn)?;
-    Ok(indexed == dataset_version(conn)?)
+    progress::table.select(Current).first(conn)
 }
 
 /// How far one call of [`build_step`] got.

@@ -10,10 +10,11 @@ use diesel::backend::Backend;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{Binary, Bool, Nullable};
+use diesel::sql_types::{Binary, Nullable};
 
 use crate::customers::model::CustomerRow;
 use crate::customers::sql::company_known;
+use crate::customers::sql::Current;
 use crate::customers::{Customer, Window};
 use crate::db::schema::{customer_json, customers, dataset};
 use crate::db::DbConnection;
@@ -196,32 +197,8 @@ pub(crate) fn id_order_page(
     Ok(Some((customers, total)))
 }
 
-/// "The stored renderings hold the dataset this statement reads": its check is inside the
-/// statement, so it sees the same snapshot, and SQLite evaluates it once per statement.
-const CURRENT: &str = "(SELECT version FROM search_index) = (SELECT version FROM dataset)";
-
-/// [`CURRENT`] as a filter on the stored renderings. Fixed SQL text with a type of its own, as
-/// [`OwnJson`], so that statements holding it keep their prepared form.
-#[derive(Debug, Clone, Copy, QueryId, ValidGrouping)]
-pub(crate) struct Current;
-
-impl Expression for Current {
-    type SqlType = Bool;
-}
-
-impl<DB: Backend> QueryFragment<DB> for Current {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql(CURRENT);
-        Ok(())
-    }
-}
-
-impl AppearsOnTable<customer_json::table> for Current {}
-
-impl SelectableExpression<customer_json::table> for Current {}
-
 /// The row's stored parts, as a column of a query on the customers: `NULL` when they do not
-/// hold the dataset the statement reads ([`CURRENT`]). Fixed SQL text with a type of its own,
+/// hold the dataset the statement reads ([`Current`]). Fixed SQL text with a type of its own,
 /// so that statements holding it keep their prepared form.
 #[derive(Debug, Clone, Copy, QueryId, ValidGrouping)]
 pub(crate) struct OwnJson;
@@ -240,7 +217,7 @@ impl<DB: Backend> QueryFragment<DB> for OwnJson {
             "(SELECT customer_json.parts FROM customer_json \
              WHERE customer_json.id = customers.id AND ",
         );
-        out.push_sql(CURRENT);
+        Current.walk_ast(out.reborrow())?;
         out.push_sql(")");
         Ok(())
     }
