@@ -8,10 +8,12 @@ use diesel::prelude::*;
 use crate::customers::find::companies_of;
 use crate::customers::model::{Customer, CustomerRow, SummaryRow};
 use crate::customers::query::{BoxedCustomers, Companies, CustomerQuery, Fields, Page, Want};
-use crate::customers::search_index::{self, Needle};
+use crate::customers::search_index;
 use crate::customers::sql::company_known;
 use crate::customers::stored_json::{self, with_own_json, OwnJsonRow};
-use crate::customers::strategy::{Count, Read, Reads};
+use crate::customers::strategy::{
+    ascending, choose, choose_in_snapshot, filtered_read, needs_snapshot, Count, Read, Reads, Route,
+};
 use crate::customers::window::{OrderBy, SortOrder, Window};
 use crate::customers::{company_positions, derived};
 use crate::db::schema::{customers, dataset};
@@ -110,60 +112,43 @@ impl Page {
 
 impl CustomerQuery {
     /// The page `want` describes: the one way into the core for a list, whichever transport
-    /// asks.
+    /// asks. Its route is chosen in `strategy.rs` ([`choose`], [`choose_in_snapshot`]); this
+    /// runs it.
     pub fn page(&self, conn: &mut DbConnection, reads: &Reads, want: Want) -> QueryResult<Page> {
-        if want.renderings {
-            return self.rendered_page(conn, reads, want.total);
+        if !want.renderings {
+            let columns = match want.companies {
+                Companies::Known => Columns::AllKnowingCompany,
+                _ => want.fields.into(),
+            };
+            return self.rows(conn, reads, &want, columns);
         }
-        match want.companies {
-            Companies::Not => self.list_columns(conn, reads, want.total, want.fields.into()),
-            Companies::Known => {
-                self.list_columns(conn, reads, want.total, Columns::AllKnowingCompany)
-            }
-            Companies::Read => conn.transaction(|conn| {
-                let mut page = self.read(conn, reads, want.total, want.fields.into())?;
-                page.companies = companies_of(conn, &page.customers)?;
-                Ok(page)
-            }),
-        }
-    }
-
-    /// A REST page: an unfiltered one in id order from the stored renderings alone; else the
-    /// renderings with the columns the rest of the answer needs, read again whole (knowing the
-    /// companies) when they turn out not to hold the dataset (an import landed, their build is
-    /// under way).
-    fn rendered_page(
-        &self,
-        conn: &mut DbConnection,
-        reads: &Reads,
-        with_total: bool,
-    ) -> QueryResult<Page> {
-        if with_total && self.is_unfiltered() && self.order_by == OrderBy::Id {
-            let ascending = self.order == SortOrder::Asc;
+        if choose(self, &want) == Some(Route::StoredPage) {
             if let Some((customers, total)) =
-                stored_json::id_order_page(conn, ascending, self.window)?
+                stored_json::id_order_page(conn, ascending(self), self.window)?
             {
                 reads.took(Read::StoredPage);
                 let rows = customers.into_iter().map(|c| (c, false)).collect();
                 return Ok(Page::from_rows(rows, Some(total), self.window));
             }
         }
-        let page = self.list_columns(conn, reads, with_total, Columns::OwnJson)?;
+        let page = self.rows(conn, reads, &want, Columns::OwnJson)?;
         if page.customers.iter().all(|c| c.own_json.is_some()) {
             return Ok(page);
         }
         reads.took(Read::StaleRenderings);
-        self.list_columns(conn, reads, with_total, Columns::AllKnowingCompany)
+        self.rows(conn, reads, &want, Columns::AllKnowingCompany)
     }
 
-    fn list_columns(
+    /// The page's rows in `columns`: the single statement of an unfiltered page when one is
+    /// chosen, else the route chosen in the page's snapshot.
+    fn rows(
         &self,
         conn: &mut DbConnection,
         reads: &Reads,
-        with_total: bool,
+        want: &Want,
         columns: Columns,
     ) -> QueryResult<Page> {
-        if with_total && self.is_unfiltered() {
+        if let Some(Route::StoredPage | Route::Unfiltered) = choose(self, want) {
             if let Some(page) = self.unfiltered_page(conn, columns)? {
                 reads.took(Read::Unfiltered);
                 return Ok(page);
@@ -176,16 +161,19 @@ impl CustomerQuery {
                     reads.took(Read::PastTheEnd);
                     return Ok(Page::from_rows(Vec::new(), Some(total), self.window));
                 }
-                self.read(conn, reads, true, columns)
+                self.by_route(conn, reads, true, columns)
             });
         }
-        if with_total || self.substrings().is_some() || self.positioned_company(reads).is_some() {
-            // One read transaction: the page, its total and the derived indexes' state come
-            // from the same snapshot, even while an import replaces the dataset.
-            conn.transaction(|conn| self.read(conn, reads, with_total, columns))
-        } else {
-            self.read(conn, reads, false, columns)
+        if !needs_snapshot(self, want, reads.thresholds()) {
+            return self.by_route(conn, reads, false, columns);
         }
+        conn.transaction(|conn| {
+            let mut page = self.by_route(conn, reads, want.total, columns)?;
+            if want.companies == Companies::Read {
+                page.companies = companies_of(conn, &page.customers)?;
+            }
+            Ok(page)
+        })
     }
 
     /// An unfiltered page whose rows carry the total (kept by the import) as one more column:
@@ -246,20 +234,25 @@ impl CustomerQuery {
         Ok(Some(Page::from_rows(rows, total, self.window)))
     }
 
-    fn read(
+    /// Reads the page by the route [`choose_in_snapshot`] picks, with its total when asked.
+    fn by_route(
         &self,
         conn: &mut DbConnection,
         reads: &Reads,
         with_total: bool,
         columns: Columns,
     ) -> QueryResult<Page> {
-        if let Some(company) = self.positioned_company(reads) {
-            if derived::is_current(conn)? {
+        let route = choose_in_snapshot(self, reads.thresholds(), || derived::is_current(conn))?;
+        let needle = match route {
+            Route::CompanyPositions { company } => {
                 reads.took(Read::CompanyPositions);
                 let total = self.company_total(conn)?;
-                let ascending = self.order == SortOrder::Asc;
-                let in_window =
-                    company_positions::in_company_window(company, total, ascending, self.window);
+                let in_window = company_positions::in_company_window(
+                    company,
+                    total,
+                    ascending(self),
+                    self.window,
+                );
                 let window = customers::table.into_boxed().filter(in_window);
                 let rows = load(self.ordered(window), columns, conn)?;
                 return Ok(Page::from_rows(
@@ -268,24 +261,20 @@ impl CustomerQuery {
                     self.window,
                 ));
             }
-        }
-        let needle = match self.substrings() {
-            Some(Some(needle)) if derived::is_current(conn)? => Some(needle),
-            _ => None,
+            Route::IndexWindow(needle) => (Some(needle), true),
+            Route::Filtered(needle) => (needle, false),
+            Route::StoredPage | Route::Unfiltered => unreachable!("single statements"),
         };
-        // Substring filters alone, served by the index: the index lists (and counts) the
-        // matches in id order by itself, without a lookup per match into the customers.
-        let index_only = needle.is_some() && self.only_substrings();
+        let (needle, windowed) = needle;
         // Counted along with the page when the index's ids were read to their end.
         let mut counted = None;
         let rows = match &needle {
-            Some(needle) if index_only && self.order_by == OrderBy::Id => {
-                let ascending = self.order == SortOrder::Asc;
+            Some(needle) if windowed => {
                 let (ids, total) = search_index::window_ids(
                     conn,
                     reads,
                     needle,
-                    ascending,
+                    ascending(self),
                     self.window,
                     with_total,
                 )?;
@@ -296,12 +285,7 @@ impl CustomerQuery {
                 load(self.ordered(by_ids), columns, conn)?
             }
             _ => {
-                reads.took(match &needle {
-                    None => Read::Scan,
-                    Some(needle) if needle.names_only() => Read::FilteredByNames,
-                    Some(Needle::Phrase { .. }) => Read::FilteredByPhrase,
-                    Some(Needle::Pair { .. }) => Read::FilteredByPair,
-                });
+                reads.took(filtered_read(needle.as_ref()));
                 let window = self
                     .ordered(self.filtered(needle.as_ref()))
                     .offset(self.window.offset)
@@ -309,6 +293,8 @@ impl CustomerQuery {
                 load(window, columns, conn)?
             }
         };
+        // The total's source: see [`Count`].
+        let index_only = needle.is_some() && self.only_substrings();
         let total = match (with_total, self.is_unfiltered(), &needle) {
             (false, _, _) => None,
             (true, _, _) if counted.is_some() => {

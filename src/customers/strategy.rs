@@ -1,8 +1,16 @@
-//! The ways a page of customers is read, by name; where the special ones start (the
-//! [`Thresholds`]); and how often each was taken ([`Reads`]), so that a test can tell which
-//! one answered and cross every threshold on a few hundred customers.
+//! The ways a page of customers is read, by name ([`Read`]); the one place where a page's
+//! route is chosen ([`choose`], [`choose_in_snapshot`]), with each route's transaction and
+//! total rule; where the special reads start (the [`Thresholds`]); and how often each was
+//! taken ([`Reads`]), so that a test can tell which one answered and cross every threshold on
+//! a few hundred customers.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use diesel::QueryResult;
+
+use crate::customers::query::{Companies, CustomerQuery, Want};
+use crate::customers::search_index::Needle;
+use crate::customers::window::{OrderBy, SortOrder};
 
 /// One way of reading a page. Every page read takes exactly one of these for its rows (a
 /// REST page whose stored renderings turn out stale takes [`Read::StaleRenderings`] and then
@@ -72,6 +80,96 @@ impl Read {
         Read::FilteredByPair,
         Read::Scan,
     ];
+}
+
+/// The way a page goes, as [`choose`] and [`choose_in_snapshot`] pick it; each route takes
+/// one of the [`Read`]s named in its description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// [`Read::StoredPage`]: a REST page, unfiltered, in id order, with its total, from the
+    /// stored renderings alone in one statement, which checks they hold the dataset. When they
+    /// do not (or the page is past the end) the page is read with the renderings' columns,
+    /// and read again whole ([`Read::StaleRenderings`]) when some of them turn out stale.
+    StoredPage,
+    /// [`Read::Unfiltered`]: an unfiltered page whose rows carry the total, one statement (no
+    /// transaction). An empty answer goes on in a snapshot: [`Read::PastTheEnd`] when the
+    /// total says the page lies past the end, else [`choose_in_snapshot`]'s route.
+    Unfiltered,
+    /// [`Read::CompanyPositions`]: a deep page of one company in id order, from the stored
+    /// positions; the total from the per-company counts.
+    CompanyPositions { company: i32 },
+    /// A needle alone, in id order: its window read from the substring index, by one of
+    /// [`Read::NamesLists`], [`Read::NamesPairWalk`], the `Phrase…` reads or [`Read::PairIds`],
+    /// chosen by its matches; the total counted with the window or from the index.
+    IndexWindow(Needle),
+    /// Filters in SQL, a needle through the index's matches: [`Read::FilteredByNames`],
+    /// [`Read::FilteredByPhrase`], [`Read::FilteredByPair`], or [`Read::Scan`] without one.
+    Filtered(Option<Needle>),
+}
+
+/// The single-statement route a page takes before anything is read, if any: `None` when it
+/// is read in a snapshot ([`needs_snapshot`], [`choose_in_snapshot`]). A page with its
+/// companies never takes one: they are read in its snapshot.
+pub(crate) fn choose(query: &CustomerQuery, want: &Want) -> Option<Route> {
+    if !want.total || !query.is_unfiltered() || want.companies == Companies::Read {
+        return None;
+    }
+    if want.renderings && query.order_by == OrderBy::Id {
+        Some(Route::StoredPage)
+    } else {
+        Some(Route::Unfiltered)
+    }
+}
+
+/// Whether a page not served by a single statement is read in one transaction: when its
+/// total, its companies or the derived data's state must come from the same snapshot as its
+/// rows, even while an import replaces the dataset.
+pub(crate) fn needs_snapshot(query: &CustomerQuery, want: &Want, thresholds: &Thresholds) -> bool {
+    want.total
+        || want.companies == Companies::Read
+        || query.substrings().is_some()
+        || query.positioned_company(thresholds).is_some()
+}
+
+/// The route of a page read in a snapshot, where `derived_current` tells (when asked) whether
+/// the derived data holds the dataset the snapshot reads: positions and the index serve only
+/// then.
+pub(crate) fn choose_in_snapshot(
+    query: &CustomerQuery,
+    thresholds: &Thresholds,
+    mut derived_current: impl FnMut() -> QueryResult<bool>,
+) -> QueryResult<Route> {
+    if let Some(company) = query.positioned_company(thresholds) {
+        if derived_current()? {
+            return Ok(Route::CompanyPositions { company });
+        }
+    }
+    let needle = match query.substrings() {
+        Some(Some(needle)) if derived_current()? => needle,
+        _ => return Ok(Route::Filtered(None)),
+    };
+    // Substring filters alone, in id order: the index lists (and counts) the matches in that
+    // order by itself, without a lookup per match into the customers.
+    if query.only_substrings() && query.order_by == OrderBy::Id {
+        Ok(Route::IndexWindow(needle))
+    } else {
+        Ok(Route::Filtered(Some(needle)))
+    }
+}
+
+/// The read a [`Route::Filtered`] page takes.
+pub(crate) fn filtered_read(needle: Option<&Needle>) -> Read {
+    match needle {
+        None => Read::Scan,
+        Some(needle) if needle.names_only() => Read::FilteredByNames,
+        Some(Needle::Phrase { .. }) => Read::FilteredByPhrase,
+        Some(Needle::Pair { .. }) => Read::FilteredByPair,
+    }
+}
+
+/// Whether a page in `order` over ids reads ascending.
+pub(crate) fn ascending(query: &CustomerQuery) -> bool {
+    query.order == SortOrder::Asc
 }
 
 /// Where a filtered page's total comes from, when the read of its rows did not count it.
@@ -193,6 +291,106 @@ mod tests {
         for (place, count) in Count::ALL.iter().enumerate() {
             assert_eq!(*count as usize, place, "{count:?}");
         }
+    }
+
+    fn query(adjust: impl FnOnce(&mut CustomerQuery)) -> CustomerQuery {
+        let mut query = CustomerQuery::default();
+        adjust(&mut query);
+        query
+    }
+
+    fn want(total: bool) -> Want {
+        Want::rows(crate::customers::Fields::All, total)
+    }
+
+    /// A snapshot's route, the derived data current or not, and how often its state was asked.
+    fn in_snapshot(query: &CustomerQuery, current: bool) -> (Route, usize) {
+        let mut asked = 0;
+        let route = choose_in_snapshot(query, &Thresholds::default(), || {
+            asked += 1;
+            Ok(current)
+        })
+        .unwrap();
+        (route, asked)
+    }
+
+    #[test]
+    fn a_rest_page_without_filters_in_id_order_is_read_from_the_stored_renderings() {
+        assert_eq!(
+            choose(&query(|_| {}), &Want::rendered()),
+            Some(Route::StoredPage)
+        );
+        let by_name = query(|q| q.order_by = OrderBy::Name);
+        assert_eq!(choose(&by_name, &Want::rendered()), Some(Route::Unfiltered));
+    }
+
+    #[test]
+    fn an_unfiltered_page_with_its_total_is_one_statement_unless_it_reads_companies() {
+        assert_eq!(choose(&query(|_| {}), &want(true)), Some(Route::Unfiltered));
+        assert_eq!(choose(&query(|_| {}), &want(false)), None);
+        let with_companies = want(true).with_companies(Companies::Read);
+        assert_eq!(choose(&query(|_| {}), &with_companies), None);
+        assert!(needs_snapshot(
+            &query(|_| {}),
+            &with_companies,
+            &Thresholds::default()
+        ));
+        let filtered = query(|q| q.include = vec![1]);
+        assert_eq!(choose(&filtered, &want(true)), None);
+    }
+
+    #[test]
+    fn a_deep_page_of_one_company_reads_its_positions_when_they_are_current() {
+        let deep = query(|q| {
+            q.companies = vec![7];
+            q.window.offset = Thresholds::default().positions_from;
+        });
+        assert!(needs_snapshot(&deep, &want(false), &Thresholds::default()));
+        assert_eq!(
+            in_snapshot(&deep, true),
+            (Route::CompanyPositions { company: 7 }, 1)
+        );
+        assert_eq!(in_snapshot(&deep, false), (Route::Filtered(None), 1));
+        let shallow = query(|q| q.companies = vec![7]);
+        assert_eq!(in_snapshot(&shallow, true), (Route::Filtered(None), 0));
+    }
+
+    #[test]
+    fn a_needle_alone_in_id_order_is_windowed_by_the_index_when_it_is_current() {
+        let needle = query(|q| q.name = Some("smith".into()));
+        let Route::IndexWindow(Needle::Phrase { .. }) = in_snapshot(&needle, true).0 else {
+            panic!("{:?}", in_snapshot(&needle, true));
+        };
+        assert_eq!(in_snapshot(&needle, false), (Route::Filtered(None), 1));
+    }
+
+    #[test]
+    fn a_needle_with_other_filters_or_orders_filters_through_the_index() {
+        for other in [
+            query(|q| {
+                q.name = Some("smith".into());
+                q.order_by = OrderBy::Name;
+            }),
+            query(|q| {
+                q.search = Some("sm".into());
+                q.user_ids = vec![3];
+            }),
+        ] {
+            let (Route::Filtered(Some(needle)), 1) = in_snapshot(&other, true) else {
+                panic!("{other:?}");
+            };
+            assert_ne!(filtered_read(Some(&needle)), Read::Scan);
+        }
+    }
+
+    #[test]
+    fn filters_the_index_cannot_serve_scan() {
+        // One character: no trigram holds it.
+        let one = query(|q| q.name = Some("s".into()));
+        assert_eq!(in_snapshot(&one, true), (Route::Filtered(None), 0));
+        assert_eq!(filtered_read(None), Read::Scan);
+        let plain = query(|q| q.emails = vec!["a@example.com".into()]);
+        assert_eq!(in_snapshot(&plain, true), (Route::Filtered(None), 0));
     }
 
     #[test]
