@@ -9,6 +9,7 @@ mod model;
 mod name_members;
 mod query;
 mod read;
+mod reads;
 mod search_index;
 mod sql;
 mod stored_json;
@@ -22,6 +23,7 @@ pub use model::{
 };
 pub(crate) use model::{register_fold_case, CustomerRow};
 pub use query::{Companies, CustomerQuery, Fields, Page, Want};
+pub use reads::Reads;
 pub use stored_json::{damaged_renderings, DamagedRendering, RenderOwn};
-pub use strategy::{Count, Read, Reads, Thresholds};
+pub use strategy::{Count, Read, Thresholds};
 pub use window::{OrderBy, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE};

@@ -9,7 +9,6 @@ use diesel::prelude::*;
 use crate::customers::model::{fold_case, Company, Customer};
 use crate::customers::search_index::{self, Needle};
 use crate::customers::sql::CustomersFilter;
-use crate::customers::strategy::Thresholds;
 use crate::customers::window::{OrderBy, SortOrder, Window};
 use crate::db::schema::{company_counts, customer_emails, customer_search, customers};
 use crate::db::{in_json, search_matches, Backend, DbConnection};
@@ -168,22 +167,6 @@ impl CustomerQuery {
                 }
                 _ => None,
             }),
-        }
-    }
-
-    /// The company whose customers alone this query lists, in id order, from an offset deep
-    /// enough to read them by their stored positions.
-    pub(super) fn positioned_company(&self, thresholds: &Thresholds) -> Option<i32> {
-        match self.companies.as_slice() {
-            [company]
-                if *company != 0
-                    && self.only_companies()
-                    && self.order_by == OrderBy::Id
-                    && self.window.offset >= thresholds.positions_from =>
-            {
-                Some(*company)
-            }
-            _ => None,
         }
     }
 

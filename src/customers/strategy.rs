@@ -1,10 +1,7 @@
-//! The ways a page of customers is read, by name ([`Read`]); the one place where a page's
-//! route is chosen ([`choose`], [`choose_in_snapshot`]), with each route's transaction and
-//! total rule; where the special reads start (the [`Thresholds`]); and how often each was
-//! taken ([`Reads`]), so that a test can tell which one answered and cross every threshold on
-//! a few hundred customers.
-
-use std::sync::atomic::{AtomicU64, Ordering};
+//! The ways a page of customers is read, by name ([`Read`], and [`Count`] for its total), and
+//! the one place where a page's route is chosen ([`choose`], [`choose_in_snapshot`]), with
+//! each route's transaction and total rule, and where the special reads start ([`Thresholds`]).
+//! How often each was taken is counted in `reads.rs`.
 
 use diesel::QueryResult;
 
@@ -82,6 +79,36 @@ impl Read {
     ];
 }
 
+/// Where the special reads start. The defaults are the server's; they decide speed only, never
+/// an answer, so tests set them small to reach every read on little data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    /// From this offset on, a page of one company's customers in id order is read from the
+    /// stored positions; before it, walking the company's index costs no more than the reads
+    /// that check the positions are current.
+    pub positions_from: i64,
+    /// The most customers in the distinct names' lists read for one page (4 bytes each): a
+    /// needle held by more is paged by the substring index (a phrase) or the customers' index
+    /// on names (a pair), whose walks to a page near the start cost less than every list.
+    pub lists_reach: i64,
+    /// Phrase windows ending within this many matches read the ids up to there in one pass.
+    pub one_pass_reach: i64,
+    /// Matches read in ascending order beyond a descending window's reach before that pass
+    /// stops (a needle this common is better counted inside SQLite).
+    pub forward_slack: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            positions_from: 500,
+            lists_reach: 100_000,
+            one_pass_reach: 100_000,
+            forward_slack: 1000,
+        }
+    }
+}
+
 /// The way a page goes, as [`choose`] and [`choose_in_snapshot`] pick it; each route takes
 /// one of the [`Read`]s named in its description.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,7 +155,7 @@ pub(crate) fn needs_snapshot(query: &CustomerQuery, want: &Want, thresholds: &Th
     want.total
         || want.companies == Companies::Read
         || query.substrings().is_some()
-        || query.positioned_company(thresholds).is_some()
+        || positioned_company(query, thresholds).is_some()
 }
 
 /// The route of a page read in a snapshot, where `derived_current` tells (when asked) whether
@@ -139,7 +166,7 @@ pub(crate) fn choose_in_snapshot(
     thresholds: &Thresholds,
     mut derived_current: impl FnMut() -> QueryResult<bool>,
 ) -> QueryResult<Route> {
-    if let Some(company) = query.positioned_company(thresholds) {
+    if let Some(company) = positioned_company(query, thresholds) {
         if derived_current()? {
             return Ok(Route::CompanyPositions { company });
         }
@@ -154,6 +181,22 @@ pub(crate) fn choose_in_snapshot(
         Ok(Route::IndexWindow(needle))
     } else {
         Ok(Route::Filtered(Some(needle)))
+    }
+}
+
+/// The company whose customers alone this query lists, in id order, from an offset deep
+/// enough to read them by their stored positions.
+pub(crate) fn positioned_company(query: &CustomerQuery, thresholds: &Thresholds) -> Option<i32> {
+    match query.companies.as_slice() {
+        [company]
+            if *company != 0
+                && query.only_companies()
+                && query.order_by == OrderBy::Id
+                && query.window.offset >= thresholds.positions_from =>
+        {
+            Some(*company)
+        }
+        _ => None,
     }
 }
 
@@ -195,84 +238,6 @@ impl Count {
         Count::FromCompanyCounts,
         Count::ByScan,
     ];
-}
-
-/// Where the special reads start. The defaults are the server's; they decide speed only, never
-/// an answer, so tests set them small to reach every read on little data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Thresholds {
-    /// From this offset on, a page of one company's customers in id order is read from the
-    /// stored positions; before it, walking the company's index costs no more than the reads
-    /// that check the positions are current.
-    pub positions_from: i64,
-    /// The most customers in the distinct names' lists read for one page (4 bytes each): a
-    /// needle held by more is paged by the substring index (a phrase) or the customers' index
-    /// on names (a pair), whose walks to a page near the start cost less than every list.
-    pub lists_reach: i64,
-    /// Phrase windows ending within this many matches read the ids up to there in one pass.
-    pub one_pass_reach: i64,
-    /// Matches read in ascending order beyond a descending window's reach before that pass
-    /// stops (a needle this common is better counted inside SQLite).
-    pub forward_slack: i64,
-}
-
-impl Default for Thresholds {
-    fn default() -> Self {
-        Thresholds {
-            positions_from: 500,
-            lists_reach: 100_000,
-            one_pass_reach: 100_000,
-            forward_slack: 1000,
-        }
-    }
-}
-
-/// The thresholds in force and a count of each read taken.
-#[derive(Debug, Default)]
-pub struct Reads {
-    thresholds: Thresholds,
-    taken: [AtomicU64; Read::ALL.len()],
-    counted: [AtomicU64; Count::ALL.len()],
-}
-
-impl Reads {
-    pub fn new(thresholds: Thresholds) -> Reads {
-        Reads {
-            thresholds,
-            taken: Default::default(),
-            counted: Default::default(),
-        }
-    }
-
-    pub fn thresholds(&self) -> &Thresholds {
-        &self.thresholds
-    }
-
-    /// How many pages `read` has served.
-    pub fn taken(&self, read: Read) -> u64 {
-        self.taken[read as usize].load(Ordering::Relaxed)
-    }
-
-    /// Every read's count, in [`Read::ALL`]'s order.
-    pub fn counts(&self) -> Vec<(Read, u64)> {
-        Read::ALL
-            .iter()
-            .map(|&read| (read, self.taken(read)))
-            .collect()
-    }
-
-    pub(crate) fn took(&self, read: Read) {
-        self.taken[read as usize].fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// How many totals `count` has given.
-    pub fn counted(&self, count: Count) -> u64 {
-        self.counted[count as usize].load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn count(&self, count: Count) {
-        self.counted[count as usize].fetch_add(1, Ordering::Relaxed);
-    }
 }
 
 #[cfg(test)]
@@ -391,16 +356,5 @@ mod tests {
         assert_eq!(filtered_read(None), Read::Scan);
         let plain = query(|q| q.emails = vec!["a@example.com".into()]);
         assert_eq!(in_snapshot(&plain, true), (Route::Filtered(None), 0));
-    }
-
-    #[test]
-    fn each_read_is_counted_apart() {
-        let reads = Reads::default();
-        reads.took(Read::PhraseDeep);
-        reads.took(Read::PhraseDeep);
-        reads.took(Read::Scan);
-        assert_eq!(reads.taken(Read::PhraseDeep), 2);
-        assert_eq!(reads.taken(Read::Scan), 1);
-        assert_eq!(reads.taken(Read::PhraseOnePass), 0);
     }
 }

@@ -7,10 +7,11 @@ use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 
 use crate::customers::name_members;
+use crate::customers::reads::Reads;
 use crate::customers::search_index::{
     name_holds, names_with_pair, names_with_phrase, pair_docs, Needle,
 };
-use crate::customers::strategy::{Read, Reads, Thresholds};
+use crate::customers::strategy::{Read, Thresholds};
 use crate::customers::Window;
 use crate::db::schema::{customer_names, customer_search, customers};
 use crate::db::{search_matches, DbConnection};
