@@ -181,8 +181,8 @@ fn key(version: i64, role: &str, parts: &axum::http::request::Parts, body: &[u8]
 }
 
 /// A strong validator: a 128-bit hash of the exact bytes sent. Not a cryptographic digest
-/// (nobody gains by forging a collision with their own cached copy), and fast: BLAKE2 over a
-/// page took 7 % of an uncached REST list's server time, XXH3 a few hundred nanoseconds.
+/// (nobody gains by forging a collision with their own cached copy), and fast: a
+/// cryptographic hash of every answer was a visible share of an uncached page's time.
 fn etag_of(body: &[u8]) -> HeaderValue {
     let text = format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(body));
     HeaderValue::from_str(&text).expect("hex is a valid header value")

@@ -34,8 +34,8 @@ pub fn parse(text: &str) -> Option<i64> {
         .map(|t| t.timestamp())
 }
 
-/// The common case read without chrono's format interpreter (a large import parses a million
-/// of these): exactly `YYYY-MM-DD HH:MM:SS`, two digits a field. Anything else, including a
+/// The common case read without chrono's format interpreter (an import parses one per
+/// record): exactly `YYYY-MM-DD HH:MM:SS`, two digits a field. Anything else, including a
 /// leap second, is left to [`parse`]'s general path, which agrees where both apply.
 fn wordpress_fixed(text: &str) -> Option<i64> {
     let b = text.as_bytes();

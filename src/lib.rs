@@ -63,7 +63,7 @@ pub fn run(cli: Cli) -> Result<(), BoxError> {
 fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError> {
     tokio::runtime::Builder::new_multi_thread()
         // Blocking work is database work, which the pool serializes anyway: more threads than
-        // connections only add stacks and malloc arenas (peak RSS 348 MiB under load before).
+        // connections only add stacks and malloc arenas.
         .max_blocking_threads((args.pool_size as usize * 2).max(4))
         .enable_all()
         .build()?

@@ -22,9 +22,8 @@ use crate::customers::{company_positions, search_index, stored_json};
 use crate::db::schema::{customers, search_index as progress};
 use crate::db::{dataset_version, write_transaction, Database, DbConnection};
 
-/// Customers added per transaction: each holds the write lock for a fraction of a second
-/// (~0.3 s for 20,000 on the reference machine), so an import or an account change waits
-/// little.
+/// Customers added per transaction: each holds the write lock for a fraction of a second, so
+/// an import or an account change waits little.
 pub const BATCH: i64 = 20_000;
 
 /// Whether the derived data holds the stored dataset (`search_index.version =

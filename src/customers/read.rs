@@ -179,8 +179,7 @@ impl CustomerQuery {
 
     /// An unfiltered page whose rows carry the total (kept by the import) as one more column:
     /// one statement is one snapshot, so no transaction to open (diesel parses `BEGIN` and
-    /// `COMMIT` anew each time: ~5 % of a page). `None` for a page past the end, which has no
-    /// row to carry it.
+    /// `COMMIT` anew each time). `None` for a page past the end, which has no row to carry it.
     fn unfiltered_page(
         &self,
         conn: &mut DbConnection,
@@ -189,7 +188,7 @@ impl CustomerQuery {
         let total = dataset::table.select(dataset::customers).single_value();
         // Each arm its own statement type. In id order (every list's default) the type is
         // static, and diesel finds its prepared statement by it; a boxed query's is found by
-        // its SQL text, written out on every execution (~5 % of a REST page).
+        // its SQL text, written out on every execution.
         macro_rules! rows {
             ($ordered:expr) => {{
                 let window = $ordered

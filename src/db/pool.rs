@@ -22,7 +22,7 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// multi-backend wrapper (`#[derive(MultiConnection)]`, which this was) writes each query's
 /// SQL text out two or three times per execution, to find its prepared statement, check it
 /// may be cached and collect its binds, where SQLite's connection finds a statically typed
-/// query's statement by its type: ~12 % of a REST page's time went to that.
+/// query's statement by its type.
 pub type DbConnection = SqliteConnection;
 
 pub type Pool = r2d2::Pool<ConnectionManager<DbConnection>>;
@@ -30,9 +30,9 @@ pub type PooledConnection = r2d2::PooledConnection<ConnectionManager<DbConnectio
 
 /// Settings every pooled SQLite connection needs. `busy_timeout` comes first so that the
 /// others wait for a writer instead of failing. No memory map: its pages count as the
-/// process's resident memory, and one scan of a million-customer file (600 MB) took the
-/// server to 315 MiB; reads go through the OS page cache instead, with an 8 MB page cache per
-/// connection for the hot index pages (memory stays flat whatever the file's size).
+/// process's resident memory, which one scan of a large file would fill; reads go through the
+/// OS page cache instead, with a small page cache per connection for the hot index pages
+/// (memory stays flat whatever the file's size).
 pub(crate) const SQLITE_CONNECTION_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
 PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = ON;

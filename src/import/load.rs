@@ -132,7 +132,7 @@ pub fn import_with_progress(
             tracing::debug!(elapsed = ?started.elapsed(), "indexes built");
             // Caches keyed by the dataset (the server's response cache) see it change; the
             // unfiltered total is kept with it, and the totals per company (one pass over the
-            // company index: ~0.1 s for a million customers).
+            // company index).
             // Every record was written (one problem and nothing is): no need to count them again.
             let stored = before + customers_written as i64;
             conn.batch_execute(

@@ -84,7 +84,7 @@ pub(super) fn add_batch(conn: &mut DbConnection, after: i32, through: i32) -> Qu
 }
 
 /// After the last batch: one segment per index instead of one per batch, so that a query
-/// reads one doclist per trigram (several times faster on lists of thousands of matches), and
+/// reads one doclist per trigram (long lists read faster whole than in pieces), and
 /// the distinct names' lists of customers, now that every name is counted.
 pub(super) fn finish(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::sql_query("INSERT INTO customer_search (customer_search) VALUES ('optimize')")

@@ -182,8 +182,8 @@ pub(super) fn names_only_window_ids(
             phrase_window_ids(conn, reads, fts, ascending, window, Total::Known(total))?.0
         }
         // Its customers from the index on names (which holds their ids): SQLite keeps the
-        // window while walking them, a few nanoseconds a match, where reading every one out
-        // costs tens of times that. Only ids, so that the index alone answers.
+        // window while walking them, far cheaper than reading every one out. Only ids, so that
+        // the index alone answers.
         Needle::Pair { .. } => {
             reads.took(Read::NamesPairWalk);
             let holds = name_holds(needle).expect("a needle of names only");
@@ -259,8 +259,8 @@ fn phrase_window_ids(
 
 /// A descending window, and the number of matches, from one pass over the matches in
 /// ascending order keeping the last `offset + per_page`. FTS5 walks a doclist backwards only
-/// by loading it whole, without the skips its doclist index allows forwards: at a million
-/// customers, a selective needle's matches read backwards cost twice what they cost forwards.
+/// by loading it whole, without the skips its doclist index allows forwards, so a selective
+/// needle's matches cost more read backwards than forwards.
 /// A needle with more than `slack` matches after the window's reach is counted from where the
 /// pass stopped (when the total is wanted), and its window read backwards after all; one
 /// known to have more matches than the window reaches is read backwards at once. Tells which
@@ -286,8 +286,7 @@ fn last_ids(
             .load(conn)
     };
     // Known to reach past the window: read backwards, the window alone (the pass would read
-    // every match after it; at a million customers, 600 matches cost 3.5 ms forwards, their
-    // last 10 0.2 ms backwards). A needle whose matches all fit in it takes the pass.
+    // every match after it). A needle whose matches all fit in it takes the pass.
     if let Total::Known(total) = total {
         if total > reach as i64 {
             return Ok((backwards(conn)?, Some(total), Read::PhraseBackwards));
