@@ -2,21 +2,18 @@
 //! windows, totals) lives here, as synchronous diesel code with no transport types.
 
 mod companies;
-mod company_positions;
 pub mod derived;
 mod find;
 mod model;
-mod name_members;
 mod query;
 mod read;
 mod reads;
-mod search_index;
 mod sql;
-mod stored_json;
 pub mod strategy;
 mod window;
 
 pub use companies::{company, CompanyPage};
+pub use derived::stored_json::{damaged_renderings, DamagedRendering, RenderOwn};
 pub use find::{companies_of, IdOrEmail};
 pub use model::{
     fold_case, is_email, is_zero, Address, Company, Customer, PhoneJson, ADDRESS_KEYS,
@@ -24,6 +21,5 @@ pub use model::{
 pub(crate) use model::{register_fold_case, CustomerRow};
 pub use query::{Companies, CustomerQuery, Fields, Page, Want};
 pub use reads::Reads;
-pub use stored_json::{damaged_renderings, DamagedRendering, RenderOwn};
 pub use strategy::{Count, Read, Thresholds};
 pub use window::{OrderBy, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE};

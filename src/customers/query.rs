@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
+use crate::customers::derived::search_index::{self, Needle};
 use crate::customers::model::{fold_case, Company, Customer};
-use crate::customers::search_index::{self, Needle};
 use crate::customers::sql::CustomersFilter;
 use crate::customers::window::{OrderBy, SortOrder, Window};
 use crate::db::schema::{company_counts, customer_emails, customer_search, customers};

@@ -5,18 +5,18 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
+use crate::customers::derived::search_index;
+use crate::customers::derived::stored_json::{self, with_own_json, OwnJsonRow};
+use crate::customers::derived::{self, company_positions};
 use crate::customers::find::companies_of;
 use crate::customers::model::{Customer, CustomerRow, SummaryRow};
 use crate::customers::query::{BoxedCustomers, Companies, CustomerQuery, Fields, Page, Want};
 use crate::customers::reads::Reads;
-use crate::customers::search_index;
 use crate::customers::sql::company_known;
-use crate::customers::stored_json::{self, with_own_json, OwnJsonRow};
 use crate::customers::strategy::{
     ascending, choose, choose_in_snapshot, filtered_read, needs_snapshot, Count, Read, Route,
 };
 use crate::customers::window::{OrderBy, SortOrder, Window};
-use crate::customers::{company_positions, derived};
 use crate::db::schema::{customers, dataset};
 use crate::db::{in_json, DbConnection};
 

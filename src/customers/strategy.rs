@@ -5,8 +5,8 @@
 
 use diesel::QueryResult;
 
+use crate::customers::derived::search_index::Needle;
 use crate::customers::query::{Companies, CustomerQuery, Want};
-use crate::customers::search_index::Needle;
 use crate::customers::window::{OrderBy, SortOrder};
 
 /// One way of reading a page. Every page read takes exactly one of these for its rows (a

@@ -6,11 +6,11 @@ use std::collections::VecDeque;
 use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 
-use crate::customers::name_members;
-use crate::customers::reads::Reads;
-use crate::customers::search_index::{
+use crate::customers::derived::name_members;
+use crate::customers::derived::search_index::{
     name_holds, names_with_pair, names_with_phrase, pair_docs, Needle,
 };
+use crate::customers::reads::Reads;
 use crate::customers::strategy::{Read, Thresholds};
 use crate::customers::Window;
 use crate::db::schema::{customer_names, customer_search, customers};

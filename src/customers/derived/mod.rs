@@ -1,9 +1,10 @@
-//! The derived data: what the server keeps beside the imported customers so that some filters
-//! need not visit every match (the substring index and the distinct names, `search_index.rs`;
-//! the names' lists of customers, `name_members.rs`, filled when the last batch is in; each
-//! customer's position among its company's customers, `company_positions.rs`; each customer's
-//! own REST JSON, `stored_json.rs`), and its
-//! build, which adds a batch of customers to all of them per write transaction.
+//! The derived data, one subsystem: what the server keeps beside the imported customers so
+//! that some reads need not visit every match — its [`PARTS`] (the substring index and the
+//! distinct names, `search_index/`, with the names' lists of customers, `name_members.rs`,
+//! filled when the last batch is in; each customer's position among its company's customers,
+//! `company_positions.rs`; each customer's own REST rendering, `stored_json.rs`) —, their
+//! build, which adds a batch of customers to each per write transaction, and the one check of
+//! whether they hold the dataset a read sees ([`is_current`], `sql::Current`).
 //!
 //! An import only bumps the dataset version; the derived data is then rebuilt (by the
 //! server's background builder, or [`build`]), so imports keep their speed and readers never
@@ -13,14 +14,45 @@
 
 use std::time::{Duration, Instant};
 
+pub(crate) mod company_positions;
+mod name_members;
+pub(crate) mod search_index;
+pub(crate) mod stored_json;
+
 use diesel::prelude::*;
 
+use crate::customers::derived::stored_json::RenderOwn;
 use crate::customers::register_fold_case;
 use crate::customers::sql::Current;
-use crate::customers::stored_json::RenderOwn;
-use crate::customers::{company_positions, search_index, stored_json};
 use crate::db::schema::{customers, search_index as progress};
 use crate::db::{dataset_version, write_transaction, Database, DbConnection};
+
+/// One part of the derived data: how its build starts over, adds the customers with ids in
+/// `(after, through]`, and ends once the last batch is in.
+struct Part {
+    clear: fn(&mut DbConnection) -> QueryResult<()>,
+    add_batch: fn(&mut DbConnection, i32, i32, RenderOwn) -> QueryResult<()>,
+    finish: fn(&mut DbConnection) -> QueryResult<()>,
+}
+
+/// Every part, once: a build step runs each in this order.
+const PARTS: [Part; 3] = [
+    Part {
+        clear: search_index::clear,
+        add_batch: |conn, after, through, _| search_index::add_batch(conn, after, through),
+        finish: search_index::finish,
+    },
+    Part {
+        clear: company_positions::clear,
+        add_batch: |conn, after, through, _| company_positions::add_batch(conn, after, through),
+        finish: |_| Ok(()),
+    },
+    Part {
+        clear: stored_json::clear,
+        add_batch: stored_json::add_batch,
+        finish: |_| Ok(()),
+    },
+];
 
 /// Customers added per transaction: each holds the write lock for a fraction of a second, so
 /// an import or an account change waits little.
@@ -66,9 +98,9 @@ fn step_in_transaction(
         return Ok(Step::Current);
     }
     if building != current {
-        search_index::clear(conn)?;
-        company_positions::clear(conn)?;
-        stored_json::clear(conn)?;
+        for part in &PARTS {
+            (part.clear)(conn)?;
+        }
         last_id = 0;
     }
     // The batch ends at the `batch`-th id after the last one indexed, or at the end.
@@ -80,9 +112,9 @@ fn step_in_transaction(
         .first(conn)
         .optional()?;
     let through = upper.unwrap_or(i32::MAX);
-    search_index::add_batch(conn, last_id, through)?;
-    company_positions::add_batch(conn, last_id, through)?;
-    stored_json::add_batch(conn, last_id, through, render)?;
+    for part in &PARTS {
+        (part.add_batch)(conn, last_id, through, render)?;
+    }
     let step = match upper {
         Some(through_id) => {
             diesel::update(progress::table)
@@ -94,7 +126,9 @@ fn step_in_transaction(
             Step::Indexed { through_id }
         }
         None => {
-            search_index::finish(conn)?;
+            for part in &PARTS {
+                (part.finish)(conn)?;
+            }
             diesel::update(progress::table)
                 .set((
                     progress::version.eq(current),

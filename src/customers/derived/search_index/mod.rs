@@ -10,7 +10,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
-use crate::customers::name_members;
+use crate::customers::derived::name_members;
 use crate::customers::sql::CustomersFilter;
 use crate::db::schema::{
     customer_name_instances, customer_name_search, customer_names, customer_search_instances,
