@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::auth::Identity;
 use crate::customers::{company, Company, CompanyPage};
 use crate::error::AppError;
-use crate::rest::json::Site;
+use crate::rest::customer_json::Site;
 use crate::rest::params::{self, RawParams};
 use crate::rest::response::{Answer, Shaping};
 use crate::state::AppState;

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::customers::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
-use crate::rest::json::Site;
+use crate::rest::customer_json::Site;
 
 pub const NAMESPACE: &str = "kbs/v1";
 pub const LIST_ROUTE: &str = "/kbs/v1/customers";

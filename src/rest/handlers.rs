@@ -11,7 +11,7 @@ use crate::customers::{IdOrEmail, Want};
 use crate::error::AppError;
 use crate::rest::companies;
 use crate::rest::describe::{self, LIST_ROUTE};
-use crate::rest::json::{own_parts, CustomerWriter};
+use crate::rest::customer_json::{own_parts, CustomerWriter};
 use crate::rest::params::{self, RawParams};
 use crate::rest::response::{Answer, Shaping};
 use crate::rest::routes::{self, Route};

@@ -4,11 +4,11 @@
 mod companies;
 mod describe;
 pub(crate) mod handlers;
-pub(crate) mod json;
+pub(crate) mod customer_json;
 mod params;
 mod response;
 mod routes;
 
-pub use json::{own_parts, Site};
+pub use customer_json::{own_parts, Site};
 pub use params::{list as list_params, rest_integer, ListParams, Raw, RawParams};
 pub use response::CorsOrigins;

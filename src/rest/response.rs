@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::error::AppError;
-use crate::rest::json::Site;
+use crate::rest::customer_json::Site;
 use crate::rest::params::{Raw, RawParams};
 
 /// Which origins may read REST answers from a browser: any (WordPress's default) or a list.

@@ -21,7 +21,7 @@ use crate::db::DbConnection;
 
 /// Writes a customer's own stored rendering (the parts of its REST answer that depend on it
 /// alone; `company_known`: whether its company exists). The REST adapter supplies it
-/// (`rest::json::own_parts`), so the core stores the bytes without knowing their shape.
+/// (`rest::own_parts`), so the core stores the bytes without knowing their shape.
 pub type RenderOwn = fn(&Customer, bool) -> Vec<u8>;
 
 /// Customers rendered and written per statement within a build batch: bounds what a batch
