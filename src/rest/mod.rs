@@ -2,9 +2,9 @@
 //! GraphQL resolvers use, the plugin's JSON shape out.
 
 mod companies;
+pub(crate) mod customer_json;
 mod describe;
 pub(crate) mod handlers;
-pub(crate) mod customer_json;
 mod params;
 mod response;
 mod routes;
