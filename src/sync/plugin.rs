@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::sync::php::{self, Key};
+use crate::sync::php;
 
 /// The customer meta keys the customers route shows.
 pub const CUSTOMER_META: [&str; 5] = [
@@ -131,16 +131,8 @@ fn address(id: u64, text: &str, warnings: &mut Vec<String>) -> Option<Value> {
     if merged.iter().all(|(_, value)| php::is_empty(value)) {
         return None;
     }
-    // Keys are text in the answer, as `json_encode` writes an array with text keys.
-    let mut object = Map::new();
-    for (key, value) in merged {
-        let key = match key {
-            Key::Int(n) => n.to_string(),
-            Key::Text(text) => text,
-        };
-        object.insert(key, value);
-    }
-    Some(Value::Object(object))
+    // The six defaults come first, so `json_encode` writes it as an object.
+    Some(php::array_to_json(merged))
 }
 
 /// The notes column as the plugin answers it: split at blank lines, empty ones dropped, newest
