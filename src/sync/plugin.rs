@@ -88,8 +88,7 @@ pub fn customer(
     if let Some(website) = first("website") {
         answer.insert("website".into(), website.into());
     }
-    let stored_address = meta.iter().find(|(k, _)| k == "address").map(|(_, v)| v);
-    if let Some(address) = stored_address.and_then(|text| address(id, text, warnings)) {
+    if let Some(address) = first("address").and_then(|text| address(id, text, warnings)) {
         answer.insert("address".into(), address);
     }
     if row.company_id != 0 {
@@ -109,9 +108,6 @@ pub fn customer(
 /// The stored address as the plugin shows it: its parts over the six defaults, or nothing
 /// when every part is empty or the meta is not a PHP array (`unserialize` failed).
 fn address(id: u64, text: &str, warnings: &mut Vec<String>) -> Option<Value> {
-    if php::is_empty_text(text) {
-        return None;
-    }
     let array = if php::looks_serialized(text) {
         php::unserialize_array(text)
     } else {
