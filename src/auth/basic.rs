@@ -1,8 +1,17 @@
 //! HTTP Basic credentials out of an `Authorization` header, whatever bytes it holds.
 
 use axum::http::HeaderValue;
-use base64::engine::general_purpose::STANDARD;
+use base64::alphabet::STANDARD as ALPHABET;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
 use base64::Engine;
+
+/// Standard base64, with or without its `=` padding: WordPress (PHP) decodes both, and tools
+/// that strip `=` from header values send the unpadded form.
+const CREDENTIALS: GeneralPurpose = GeneralPurpose::new(
+    &ALPHABET,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 /// `(login, password)` from `Basic base64(login:password)`; `None` for anything else (no
 /// header, another scheme, bad base64, no colon, not UTF-8). The scheme name is
@@ -13,7 +22,7 @@ pub fn parse_basic(header: Option<&HeaderValue>) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case(b"basic") {
         return None;
     }
-    let decoded = STANDARD.decode(rest.trim_ascii()).ok()?;
+    let decoded = CREDENTIALS.decode(rest.trim_ascii()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (login, password) = text.split_once(':')?;
     Some((login.to_owned(), password.to_owned()))
@@ -22,6 +31,7 @@ pub fn parse_basic(header: Option<&HeaderValue>) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 
     fn parse(raw: &[u8]) -> Option<(String, String)> {
         parse_basic(Some(&HeaderValue::from_bytes(raw).unwrap()))
@@ -36,6 +46,20 @@ mod tests {
         );
         let header = format!("basic   {}", STANDARD.encode("a:b:c"));
         assert_eq!(parse(header.as_bytes()), Some(("a".into(), "b:c".into())));
+    }
+
+    #[test]
+    fn padding_is_optional_as_in_wordpress() {
+        // Eight and seven bytes: their base64 ends in one `=` and in two.
+        for credentials in ["admin:pw", "admin:p"] {
+            let padded = STANDARD.encode(credentials);
+            let unpadded = STANDARD_NO_PAD.encode(credentials);
+            assert!(padded.ends_with('=') && !unpadded.ends_with('='));
+            for encoded in [padded, unpadded] {
+                let (login, password) = parse(format!("Basic {encoded}").as_bytes()).unwrap();
+                assert_eq!(format!("{login}:{password}"), credentials);
+            }
+        }
     }
 
     #[test]

@@ -135,6 +135,26 @@ async fn passwords_work_with_or_without_their_spaces() {
 }
 
 #[tokio::test]
+async fn credentials_sign_in_with_or_without_base64_padding() {
+    use base64::Engine;
+    let app = TestApp::semantic();
+    // A login whose `login:password` needs padding: 32 + 8 + 1 bytes is not a multiple of 3.
+    let password = app.add_user("managers", Role::SupportManager);
+    let pair = format!("managers:{password}");
+    assert_ne!(pair.len() % 3, 0);
+    let unpadded = base64::engine::general_purpose::STANDARD_NO_PAD.encode(&pair);
+    assert_ne!(unpadded, base64_of(pair.as_bytes()));
+    let credentials = format!("Basic {unpadded}");
+    for transport in TRANSPORTS {
+        assert_eq!(
+            fetch(&app, Some(&credentials), transport).await,
+            Outcome::Allowed,
+            "unpadded on {transport:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn wrong_unknown_and_junk_credentials_are_simply_anonymous() {
     let app = TestApp::semantic();
     let password = app.add_user("manager", Role::SupportManager);
