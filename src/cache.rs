@@ -176,6 +176,16 @@ fn key(version: i64, role: &str, parts: &axum::http::request::Parts, body: &[u8]
                 .unwrap_or_default(),
         );
     }
+    // A GraphQL answer's media type follows `Accept` (REST answers have one type).
+    if parts.uri.path() == "/graphql" {
+        field(
+            parts
+                .headers
+                .get(header::ACCEPT)
+                .map(HeaderValue::as_bytes)
+                .unwrap_or_default(),
+        );
+    }
     field(body);
     key
 }

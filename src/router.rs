@@ -54,12 +54,13 @@ fn graphql_cors(origins: &CorsOrigins) -> CorsLayer {
         .vary([])
 }
 
-/// The `Vary` the CORS layer would send: answers differ by origin and preflight headers.
+/// The `Vary` the CORS layer would send (answers differ by origin and preflight headers),
+/// and `accept`, which picks the answer's media type.
 fn graphql_vary() -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::appending(
         header::VARY,
         HeaderValue::from_static(
-            "origin, access-control-request-method, access-control-request-headers",
+            "origin, accept, access-control-request-method, access-control-request-headers",
         ),
     )
 }

@@ -1,21 +1,20 @@
 //! HTTP handlers for `/graphql` (GET and POST) and the GraphiQL page.
 
 use async_graphql::http::MultipartOptions;
-use async_graphql_axum::GraphQLResponse;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::json;
+use axum::response::Response;
 
 use crate::auth::Identity;
 use crate::error::AppError;
 use crate::graphql::cost::Cost;
-use crate::graphql::IntrospectionAllowed;
+use crate::graphql::responses::{self, MediaType};
+use crate::graphql::{variables, IntrospectionAllowed};
 use crate::state::AppState;
 
 pub async fn execute(State(state): State<AppState>, request: Request) -> Response {
+    let media = MediaType::negotiate(request.headers());
     let identity = request
         .extensions()
         .get::<Identity>()
@@ -23,31 +22,52 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         .unwrap_or(Identity::Anonymous);
     if let Identity::Throttled { retry_after_secs } = identity {
         let error = AppError::TooManyFailures { retry_after_secs };
-        let mut response = refuse(error.status(), error.graphql_code(), error.to_string());
+        let mut response = responses::refused(
+            error.status(),
+            error.graphql_code(),
+            error.to_string(),
+            media,
+        );
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         return response;
     }
-    let mut request = match read(request).await {
+    let request = match read(request, media).await {
         Ok(request) => request,
         Err(refusal) => return refusal,
     };
+    answer(&state, request, identity, media).await
+}
+
+/// One GraphQL request, answered by whichever path can: the fast path for a document it has
+/// a plan of, else the executor.
+async fn answer(
+    state: &AppState,
+    mut request: async_graphql::Request,
+    identity: Identity,
+    media: MediaType,
+) -> Response {
     let parsed = state.documents.get(&request.query);
     if let Some(parsed) = &parsed {
         let operation = request.operation_name.as_deref();
         let cost = Cost::of(&parsed.document, operation, &request.variables);
         if let Some(refusal) = cost.as_ref().and_then(Cost::refusal) {
-            return refuse(StatusCode::BAD_REQUEST, "QUERY_TOO_COSTLY", refusal);
+            return responses::refused(StatusCode::BAD_REQUEST, "QUERY_TOO_COSTLY", refusal, media);
+        }
+        let missing = variables::missing(&parsed.document, operation, &request.variables);
+        if !missing.is_empty() {
+            return responses::executed(async_graphql::Response::from_errors(missing), media);
         }
         if let Some(plan) = parsed.plan().filter(|_| state.planned) {
             let answer = plan.answer(&request, &identity, &state.db, &state.reads);
             if let Some(body) = answer.await {
                 state.documents.planned_answer();
-                return planned(body);
+                return responses::planned(body, media);
             }
         }
         request.set_parsed_query(parsed.document.clone());
+        request = request.data(parsed.clone());
     }
     let introspection = IntrospectionAllowed(state.public_schema || identity.is_authenticated());
     let request = request.data(identity).data(introspection);
@@ -67,7 +87,7 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
                 async_graphql::Value::String(code) => AppError::refusal(code),
                 _ => None,
             });
-    let mut answer = GraphQLResponse::from(response).into_response();
+    let mut answer = responses::executed(response, media);
     if let Some((status, retry_after)) = refused {
         *answer.status_mut() = status;
         answer
@@ -77,21 +97,10 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
     answer
 }
 
-/// A planned answer, with the headers the executor's answers get.
-fn planned(body: Vec<u8>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/graphql-response+json"),
-        )],
-        body,
-    )
-        .into_response()
-}
-
 /// The GraphQL request in a GET's query string or a POST's body. The body is buffered by
 /// axum so that the body limit surfaces as a real 413 rather than as a parse error.
-async fn read(request: Request) -> Result<async_graphql::Request, Response> {
+async fn read(request: Request, media: MediaType) -> Result<async_graphql::Request, Response> {
+    let refuse = |status, code, message| responses::refused(status, code, message, media);
     if request.method() == Method::GET {
         let query = request.uri().query().unwrap_or_default();
         return async_graphql::http::parse_query_string(query).map_err(|e| {
@@ -102,11 +111,18 @@ async fn read(request: Request) -> Result<async_graphql::Request, Response> {
             )
         });
     }
-    let content_type = request
+    let Some(content_type) = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
+        .map(str::to_owned)
+    else {
+        return Err(refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "A GraphQL POST needs `Content-Type: application/json`.".to_owned(),
+        ));
+    };
     let body = Bytes::from_request(request, &())
         .await
         .map_err(|rejection| {
@@ -118,23 +134,17 @@ async fn read(request: Request) -> Result<async_graphql::Request, Response> {
             };
             refuse(status, code, rejection.body_text())
         })?;
-    async_graphql::http::receive_body(content_type, &body[..], MultipartOptions::default())
+    async_graphql::http::receive_body(Some(content_type), &body[..], MultipartOptions::default())
         .await
         .map_err(|e| refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", e.to_string()))
 }
 
 /// The answer to a body over the limit, for a layer that read the body first.
 pub(crate) fn too_large() -> Response {
-    refuse(
+    responses::refused(
         StatusCode::PAYLOAD_TOO_LARGE,
         "PAYLOAD_TOO_LARGE",
         "Failed to buffer the request body: length limit exceeded".to_owned(),
+        MediaType::Json,
     )
-}
-
-/// A request refused before execution (bad JSON, no query, too large, throttled) gets a
-/// GraphQL-shaped error body with the right status, not a bare text line.
-fn refuse(status: StatusCode, code: &str, message: String) -> Response {
-    let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
-    (status, Json(body)).into_response()
 }

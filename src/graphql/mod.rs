@@ -5,10 +5,14 @@ mod documents;
 mod fast_path;
 pub mod fields;
 pub(crate) mod handlers;
+mod propagation;
 mod query;
+pub(crate) mod responses;
 mod scalars;
 mod schema;
+mod syntax;
 mod types;
+mod variables;
 
 pub use documents::Documents;
 pub use scalars::DateTime;

@@ -1,5 +1,6 @@
-//! Building the schema, and the extensions that give every error an `extensions.code` and
-//! keep introspection for signed-in users.
+//! Building the schema, and the extensions that give every error an `extensions.code`, put
+//! field errors' nulls where the spec says (`propagation`), and keep introspection for
+//! signed-in users.
 
 use std::sync::Arc;
 
@@ -9,13 +10,15 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    EmptyMutation, EmptySubscription, Response, Schema, ServerError, ServerResult,
-    ValidationResult, Value, Variables,
+    EmptyMutation, EmptySubscription, Response, SDLExportOptions, Schema, ServerError,
+    ServerResult, ValidationResult, Value, Variables,
 };
 
 use crate::customers::Reads;
 use crate::db::Database;
+use crate::graphql::documents::Parsed;
 use crate::graphql::query::QueryRoot;
+use crate::graphql::{propagation, syntax};
 
 pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
@@ -37,12 +40,29 @@ pub fn build(db: Database, reads: Arc<Reads>) -> AppSchema {
         .finish()
 }
 
-/// The printed SDL of the schema (what `schema.graphql` holds).
+/// The printed SDL of the schema (what `schema.graphql` holds), with the `@specifiedBy`
+/// that introspection reports.
 pub fn sdl() -> String {
+    // async-graphql prints no schema description (its parser reads none either); introspection
+    // reports ours.
+    printed().replacen(
+        "schema {",
+        &format!("\"\"\"\n{DESCRIPTION}\n\"\"\"\nschema {{"),
+        1,
+    )
+}
+
+/// The SDL as async-graphql prints it.
+pub(crate) fn printed() -> String {
     Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
         .finish()
-        .sdl()
+        .sdl_with_options(SDLExportOptions::new().include_specified_by())
 }
+
+/// What `__schema { description }` answers: async-graphql's own is the text of the built-in
+/// `__Schema` type, which describes no API.
+pub const DESCRIPTION: &str = "Customers of a KB Support helpdesk: the `customers` list (filters, \
+     orders, pages) and `customer` lookups, as the plugin's REST API serves them.";
 
 /// Request data: whether this request may introspect the schema (signed in, or the server
 /// runs with `--public-schema`).
@@ -50,7 +70,8 @@ pub fn sdl() -> String {
 pub struct IntrospectionAllowed(pub bool);
 
 /// Refuses `__schema` and `__type` with `UNAUTHENTICATED` unless [`IntrospectionAllowed`]:
-/// a clear error rather than the silent `null` of async-graphql's own switch.
+/// a clear error rather than the silent `null` of async-graphql's own switch. Also answers
+/// the schema's description.
 struct IntrospectionGate;
 
 impl ExtensionFactory for IntrospectionGate {
@@ -67,6 +88,9 @@ impl Extension for IntrospectionGate {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
+        if info.parent_type == "__Schema" && info.name == "description" {
+            return Ok(Some(Value::String(DESCRIPTION.to_owned())));
+        }
         let introspection = matches!(info.name, "__schema" | "__type");
         let allowed = ctx
             .data_opt::<IntrospectionAllowed>()
@@ -136,9 +160,10 @@ impl Extension for ErrorCodes {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
+        next.run(ctx, query, variables).await.map_err(|mut e| {
+            e.message = syntax::readable(&e.message, query, e.locations.first().copied());
+            with_code(e, "GRAPHQL_PARSE_FAILED")
+        })
     }
 
     async fn validation(
@@ -165,6 +190,10 @@ impl Extension for ErrorCodes {
             .into_iter()
             .map(|e| with_code(e, "BAD_USER_INPUT"))
             .collect();
+        // Before the error list is cut short, so that every error's null is placed.
+        if let Some(parsed) = ctx.data_opt::<Arc<Parsed>>() {
+            propagation::propagate(&mut response, &parsed.document, operation_name);
+        }
         response
     }
 }

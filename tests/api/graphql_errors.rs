@@ -225,7 +225,7 @@ async fn browsers_on_other_origins_may_call_graphql() {
     assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_CREDENTIALS], "true");
     assert_eq!(
         headers[header::VARY],
-        "origin, access-control-request-method, access-control-request-headers"
+        "origin, accept, access-control-request-method, access-control-request-headers"
     );
     assert!(headers[header::ACCESS_CONTROL_ALLOW_HEADERS]
         .to_str()
