@@ -191,6 +191,8 @@ pub struct TestApp {
     /// Whether the response cache is on ([`TestApp::cached`]): it, not a plan, then answers
     /// a repeated request.
     pub response_cache: bool,
+    /// The response cache the router uses (with its count of hits).
+    pub responses: std::sync::Arc<kbs_graphql::cache::ResponseCache>,
 }
 
 impl TestApp {
@@ -210,6 +212,7 @@ impl TestApp {
         let auth = state.auth.clone();
         let reads = state.reads.clone();
         let documents = state.documents.clone();
+        let responses = state.responses.clone();
         let router = kbs_graphql::app(state);
         let mut app = TestApp {
             dir,
@@ -220,6 +223,7 @@ impl TestApp {
             reads,
             documents,
             response_cache: false,
+            responses,
         };
         let password = app.add_user("admin", Role::Administrator);
         app.admin = basic("admin", &password.to_string());

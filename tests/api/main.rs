@@ -12,6 +12,7 @@ mod graphql_errors;
 mod graphql_fields;
 mod graphql_list;
 mod graphql_lookup;
+mod graphql_over_http;
 mod graphql_plans;
 mod helpers;
 mod import_export;
