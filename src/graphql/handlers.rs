@@ -1,6 +1,5 @@
 //! HTTP handlers for `/graphql` (GET and POST) and the GraphiQL page.
 
-use async_graphql::http::MultipartOptions;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -97,46 +96,63 @@ async fn answer(
     answer
 }
 
-/// The GraphQL request in a GET's query string or a POST's body. The body is buffered by
-/// axum so that the body limit surfaces as a real 413 rather than as a parse error.
+/// The GraphQL request in a GET's query string or a POST's JSON body. The body is buffered by
+/// axum so that the body limit surfaces as a real 413 rather than as a parse error. Only
+/// `application/json` bodies run: a browser sends `text/plain` and form bodies across origins
+/// without asking first, and the GraphQL-over-HTTP spec wants a 4xx for a POST without a type.
 async fn read(request: Request, media: MediaType) -> Result<async_graphql::Request, Response> {
-    let refuse = |status, code, message| responses::refused(status, code, message, media);
-    if request.method() == Method::GET {
+    let refuse =
+        |status, code, message: &str| responses::refused(status, code, message.to_owned(), media);
+    let parsed = if request.method() == Method::GET {
         let query = request.uri().query().unwrap_or_default();
-        return async_graphql::http::parse_query_string(query).map_err(|e| {
+        async_graphql::http::parse_query_string(query).map_err(|e| {
             refuse(
                 StatusCode::BAD_REQUEST,
                 "BAD_REQUEST",
-                format!("Invalid request: {e}"),
+                &format!("Invalid request: {e}"),
             )
-        });
-    }
-    let Some(content_type) = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
-    else {
-        return Err(refuse(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_REQUEST",
-            "A GraphQL POST needs `Content-Type: application/json`.".to_owned(),
-        ));
+        })?
+    } else {
+        let json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .is_some_and(|name| name.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "BAD_REQUEST",
+                "A GraphQL POST needs `Content-Type: application/json`.",
+            ));
+        }
+        let body = Bytes::from_request(request, &())
+            .await
+            .map_err(|rejection| {
+                let status = rejection.status();
+                let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "PAYLOAD_TOO_LARGE"
+                } else {
+                    "BAD_REQUEST"
+                };
+                refuse(status, code, &rejection.body_text())
+            })?;
+        serde_json::from_slice::<async_graphql::Request>(&body).map_err(|e| {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("Invalid request: the body is not a GraphQL request in JSON ({e})."),
+            )
+        })?
     };
-    let body = Bytes::from_request(request, &())
-        .await
-        .map_err(|rejection| {
-            let status = rejection.status();
-            let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                "PAYLOAD_TOO_LARGE"
-            } else {
-                "BAD_REQUEST"
-            };
-            refuse(status, code, rejection.body_text())
-        })?;
-    async_graphql::http::receive_body(Some(content_type), &body[..], MultipartOptions::default())
-        .await
-        .map_err(|e| refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", e.to_string()))
+    if parsed.query.is_empty() {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Invalid request: it has no `query` string.",
+        ));
+    }
+    Ok(parsed)
 }
 
 /// The answer to a body over the limit, for a layer that read the body first.

@@ -4,6 +4,7 @@
 mod auth;
 mod cache;
 mod cli;
+mod clients;
 mod connections;
 mod cost;
 mod derived;
