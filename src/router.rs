@@ -124,7 +124,14 @@ pub fn app(state: AppState) -> Router {
         );
     Router::new()
         .merge(identified)
-        .route("/graphiql", get(playground::page))
+        // A WordPress page's header that leads clients to the API (`WPAPI.discover`).
+        .route(
+            "/graphiql",
+            get(playground::page).layer(SetResponseHeaderLayer::overriding(
+                header::LINK,
+                rest::api_link(&state.site),
+            )),
+        )
         // Compressed for browsers that accept it, once: the names carry versions and the
         // answers say to keep them.
         .route(

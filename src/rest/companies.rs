@@ -54,7 +54,7 @@ pub async fn single(
 }
 
 /// A company as the plugin's company post: the name is the title, the details are meta.
-fn post(c: &Company, site: &Site) -> Value {
+pub(crate) fn post(c: &Company, site: &Site) -> Value {
     let tickets = format!("{}?company={}", site.rest_url("/kbs/v1/tickets/"), c.id);
     json!({
         "id": c.id,

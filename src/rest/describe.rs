@@ -99,3 +99,42 @@ pub fn namespace_index(site: &Site) -> Value {
         "_links": {"up": [{"href": format!("{}/", site.rest_url(""))}]},
     })
 }
+
+/// Where WordPress's REST API documents itself (the index links to it, as WordPress's does).
+const HELP: &str = "https://developer.wordpress.org/rest-api/";
+
+/// `GET /wp-json/`: the API's index in WordPress's shape, listing the namespace served here
+/// and its routes, which is what `WPAPI.discover` and other WordPress clients read.
+pub fn site_index(site: &Site) -> Value {
+    let mut routes = serde_json::Map::new();
+    let mut root = describe(
+        &["GET"],
+        json!({"context": {"default": "view", "required": false}}),
+    );
+    root["namespace"] = json!("");
+    root["_links"] = json!({"self": [{"href": format!("{}/", site.rest_url(""))}]});
+    routes.insert("/".to_owned(), root);
+    if let Value::Object(ours) = namespace_index(site)["routes"].take() {
+        routes.extend(ours);
+    }
+    let offset_hours = f64::from(site.timezone.local_minus_utc()) / 3600.0;
+    let gmt_offset = if offset_hours.fract() == 0.0 {
+        json!(offset_hours as i64)
+    } else {
+        json!(offset_hours)
+    };
+    json!({
+        "name": "KB Support customers",
+        "description": "A helpdesk's customers, over KB Support's REST routes and GraphQL at /graphql",
+        "url": site.base_url,
+        "home": site.base_url,
+        "gmt_offset": gmt_offset,
+        "timezone_string": "",
+        "namespaces": [NAMESPACE],
+        // No authentication method to advertise: application passwords are sent as Basic
+        // credentials, but there is no authorization page to send a user to.
+        "authentication": [],
+        "routes": routes,
+        "_links": {"help": [{"href": HELP}]},
+    })
+}

@@ -3,18 +3,19 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, Method, Response};
-use axum::response::{IntoResponse, Redirect};
+use axum::http::{header, HeaderValue, Method, Response};
+use axum::response::IntoResponse;
 
 use crate::auth::Identity;
-use crate::customers::{IdOrEmail, Want};
+use crate::customers::{Companies, IdOrEmail, Want};
 use crate::error::AppError;
-use crate::rest::companies;
-use crate::rest::customer_json::{own_parts, CustomerWriter};
+use crate::playground;
+use crate::rest::customer_json::{own_parts, CustomerWriter, Site};
 use crate::rest::describe::{self, LIST_ROUTE};
 use crate::rest::params::{self, RawParams};
 use crate::rest::response::{Answer, Shaping};
 use crate::rest::routes::{self, Route};
+use crate::rest::{companies, embed};
 use crate::state::AppState;
 
 /// `/wp-json/…`, any method.
@@ -34,8 +35,15 @@ pub async fn root(State(state): State<AppState>, request: Request) -> Response<B
             let route = route.clone();
             serve(&state, request, &route, &query).await
         }
+        // The site's home page, as a WordPress site's is: the playground (its links are
+        // relative, so it works here too), with the header that leads clients to the API.
+        // `WPAPI.discover` reads it with a HEAD, which its HTTP client does not redirect.
         _ if request.method() == Method::GET || request.method() == Method::HEAD => {
-            Redirect::temporary("/graphiql").into_response()
+            let mut response = playground::page().await.into_response();
+            response
+                .headers_mut()
+                .insert(header::LINK, api_link(&state.site));
+            response
         }
         _ => Answer::error(&AppError::NoRoute).finish(
             &Shaping::new(&params, request.method(), None, false),
@@ -43,6 +51,16 @@ pub async fn root(State(state): State<AppState>, request: Request) -> Response<B
             &state.cors,
         ),
     }
+}
+
+/// `Link: <…/wp-json/>; rel="https://api.w.org/"`, which WordPress sends with its pages and
+/// REST answers so that clients discover the API from the site's address.
+pub fn api_link(site: &Site) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "<{}/>; rel=\"https://api.w.org/\"",
+        site.rest_url("")
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("</wp-json/>; rel=\"https://api.w.org/\""))
 }
 
 async fn serve(
@@ -97,6 +115,10 @@ async fn answer(
             Answer::ok(shaping.payload(&describe::single_route())),
             false,
         ),
+        (Method::GET | Method::HEAD, Route::SiteIndex) => allow(
+            Answer::ok(shaping.payload(&describe::site_index(&state.site))),
+            true,
+        ),
         (Method::GET | Method::HEAD, Route::NamespaceIndex) => allow(
             Answer::ok(shaping.payload(&describe::namespace_index(&state.site))),
             true,
@@ -123,7 +145,7 @@ async fn answer(
             }
         }
         (Method::GET | Method::HEAD, Route::Customer(key)) => {
-            match single(state, identity, key, shaping).await {
+            match single(state, identity, key, params, shaping).await {
                 Ok(answer) => allow(answer, false),
                 Err(error) => Answer::error(&error),
             }
@@ -142,9 +164,15 @@ async fn list(
     identity.require_customer_access()?;
     let window = query.window;
     let reads = state.reads.clone();
+    let embed = embed::wants_company(params);
+    let want = if embed {
+        Want::rendered().with_companies(Companies::Read)
+    } else {
+        Want::rendered()
+    };
     let page = state
         .db
-        .read(move |conn| Ok(query.page(conn, &reads, Want::rendered())?))
+        .read(move |conn| Ok(query.page(conn, &reads, want)?))
         .await?;
     let total = page.total.unwrap_or_default();
     let total_pages = page.total_pages().unwrap_or_default();
@@ -165,6 +193,10 @@ async fn list(
                 let known = page.known_companies.contains(&c.company_id);
                 writer.write(&mut body, &own_parts(c, known), c)
             }
+        }
+        if embed {
+            let company = page.companies.get(&c.company_id);
+            embed::append_company(&mut body, c.company_id, company, &state.site);
         }
     }
     body.push(b']');
@@ -205,19 +237,39 @@ async fn single(
     state: &AppState,
     identity: &Identity,
     key: IdOrEmail,
+    params: &RawParams,
     shaping: &Shaping,
 ) -> Result<Answer, AppError> {
     identity.require_customer_access()?;
+    let embed = embed::wants_company(params);
     let found = state
         .db
-        .read(move |conn| Ok(key.find_knowing_company(conn)?))
+        .read(move |conn| {
+            if !embed {
+                let found = key.find_knowing_company(conn)?;
+                return Ok(found.map(|(customer, known)| (customer, known, None)));
+            }
+            let found = key.find_with_company(conn)?;
+            Ok(found.map(|(customer, mut companies)| {
+                let company = companies.remove(&customer.company_id);
+                (customer, company.is_some(), company)
+            }))
+        })
         .await?;
-    let (customer, company_known) = found.ok_or(AppError::CustomerNotFound)?;
+    let (customer, company_known, company) = found.ok_or(AppError::CustomerNotFound)?;
     let mut body = Vec::with_capacity(1024);
     CustomerWriter::new(&state.site).write(
         &mut body,
         &own_parts(&customer, company_known),
         &customer,
     );
+    if embed {
+        embed::append_company(
+            &mut body,
+            customer.company_id,
+            company.as_ref(),
+            &state.site,
+        );
+    }
     Ok(Answer::ok(shaping.encoded(body)))
 }

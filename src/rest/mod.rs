@@ -4,6 +4,7 @@
 mod companies;
 pub(crate) mod customer_json;
 mod describe;
+mod embed;
 pub(crate) mod handlers;
 mod params;
 mod response;

@@ -130,29 +130,9 @@ impl Answer {
 
     pub fn error(error: &AppError) -> Answer {
         error.log();
-        let status = error.status();
-        let mut data = json!({"status": status.as_u16()});
-        if let AppError::InvalidParams(invalid) = error {
-            let params: Map<String, Value> = invalid
-                .iter()
-                .map(|p| (p.name.clone(), Value::String(p.message.clone())))
-                .collect();
-            let details: Map<String, Value> = invalid
-                .iter()
-                .map(|p| {
-                    (
-                        p.name.clone(),
-                        json!({"code": p.code, "message": p.message, "data": p.data}),
-                    )
-                })
-                .collect();
-            data["params"] = Value::Object(params);
-            data["details"] = Value::Object(details);
-        }
-        let body = json!({"code": error.wordpress_code(), "message": error.wordpress_message(), "data": data});
         let mut answer = Answer {
-            status,
-            payload: Payload::Json(body),
+            status: error.status(),
+            payload: Payload::Json(error_body(error)),
             headers: Vec::new(),
             is_error: true,
         };
@@ -270,6 +250,31 @@ impl Answer {
         set(header::VARY, "Origin");
         response
     }
+}
+
+/// An error's body in WordPress's shape: `code`, `message`, and `data` with the status (and a
+/// parameter error's details).
+pub fn error_body(error: &AppError) -> Value {
+    let status = error.status();
+    let mut data = json!({"status": status.as_u16()});
+    if let AppError::InvalidParams(invalid) = error {
+        let params: Map<String, Value> = invalid
+            .iter()
+            .map(|p| (p.name.clone(), Value::String(p.message.clone())))
+            .collect();
+        let details: Map<String, Value> = invalid
+            .iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    json!({"code": p.code, "message": p.message, "data": p.data}),
+                )
+            })
+            .collect();
+        data["params"] = Value::Object(params);
+        data["details"] = Value::Object(details);
+    }
+    json!({"code": error.wordpress_code(), "message": error.wordpress_message(), "data": data})
 }
 
 /// WordPress's `rest_filter_response_fields`: keep the listed keys (dots reach into nested

@@ -9,6 +9,8 @@ use crate::rest::params::{Raw, RawParams};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
+    /// `/wp-json/` itself: the API's index, where WordPress clients discover the routes.
+    SiteIndex,
     NamespaceIndex,
     CustomerList,
     Customer(IdOrEmail),
@@ -21,6 +23,9 @@ pub enum Route {
 pub fn resolve(route_path: &str) -> Option<Route> {
     let decoded = percent_decode_str(route_path).decode_utf8().ok()?;
     let trimmed = decoded.strip_suffix('/').unwrap_or(&decoded);
+    if trimmed.is_empty() {
+        return Some(Route::SiteIndex);
+    }
     let mut segments = trimmed.split('/');
     if segments.next() != Some("") {
         return None;
@@ -105,6 +110,12 @@ mod tests {
     }
 
     #[test]
+    fn the_api_index_is_the_empty_route() {
+        assert_eq!(resolve(""), Some(Route::SiteIndex));
+        assert_eq!(resolve("/"), Some(Route::SiteIndex));
+    }
+
+    #[test]
     fn companies_are_listed_and_found_by_id() {
         assert_eq!(resolve("/kbs/v1/Companies/"), Some(Route::CompanyList));
         assert_eq!(
@@ -120,8 +131,7 @@ mod tests {
     #[test]
     fn anything_else_is_no_route() {
         for path in [
-            "",
-            "/",
+            "//",
             "/kbs",
             "/kbs/v2/customers",
             "/kbs/v1/customers/abc",

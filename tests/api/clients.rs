@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::{basic, skip};
 use crate::process::Server;
@@ -85,4 +85,62 @@ fn the_graphql_over_http_audit_passes_every_must_and_should() {
         musts >= 13 && shoulds >= 23,
         "{musts} MUST, {shoulds} SHOULD"
     );
+}
+
+#[test]
+fn node_wpapi_discovers_the_api_walks_every_page_and_embeds_companies() {
+    let test = "clients::node_wpapi_discovers_the_api_walks_every_page_and_embeds_companies";
+    let Some(folder) = clients(test) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("site.db"));
+    let password = server.admin_password.clone().unwrap();
+    let site = format!("http://{}/", server.address);
+    let out: Value =
+        serde_json::from_str(&node(&folder, "wpapi.mjs", &[&site, "admin", &password])).unwrap();
+
+    // Discovery: from the site's address to the index, whose routes build the client.
+    assert_eq!(
+        out["endpoint"],
+        format!("http://{}/wp-json/", server.address)
+    );
+    assert!(out["namespaces"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("kbs/v1")));
+
+    // Paging through `_paging.next`: every demo customer once, in order, 7 at a time.
+    let ids: Vec<i64> = out["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, (1..=250).collect::<Vec<i64>>());
+    assert_eq!(out["total"], 250);
+    assert_eq!(out["pages"], 36);
+
+    // `_embed`: the company as its own route answers it; links this server does not serve
+    // (the WordPress user, the tickets) stay links.
+    let admin = basic("admin", &password);
+    for customer in out["embeddedList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain([&out["one"]])
+    {
+        let embedded = &customer["_embedded"];
+        // What the company link's route answers, found or not (a company id no company has
+        // embeds the route's 404 body, as WordPress embeds a failed link).
+        match customer["_links"]["company"][0]["href"].as_str() {
+            Some(href) => {
+                let path = &href[href.find("/wp-json/").unwrap()..];
+                let (_, body) = server.request_as(Some(&admin), "GET", path, "");
+                let route: Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(embedded, &json!({"company": [route]}), "{customer}");
+            }
+            None => assert!(embedded.is_null(), "{customer}"),
+        }
+        assert!(customer["_links"]["tickets"][0]["embeddable"] == true);
+    }
+    assert!(out["one"]["company"].is_i64());
 }

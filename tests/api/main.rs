@@ -27,6 +27,7 @@ mod process;
 mod read_only;
 mod read_paths;
 mod rest_companies;
+mod rest_discovery;
 mod rest_routes;
 mod rest_shape;
 mod rest_validation;
