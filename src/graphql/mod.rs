@@ -10,10 +10,12 @@ mod query;
 pub(crate) mod responses;
 mod scalars;
 mod schema;
+mod sdl;
 mod syntax;
 mod types;
 mod variables;
 
 pub use documents::Documents;
 pub use scalars::DateTime;
-pub use schema::{build, sdl, AppSchema, IntrospectionAllowed};
+pub use schema::{build, AppSchema, IntrospectionAllowed};
+pub use sdl::sdl;

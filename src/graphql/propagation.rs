@@ -48,7 +48,7 @@ impl OutputTypes {
 
 /// The schema is the same for the life of the process: its types are read once.
 static TYPES: LazyLock<OutputTypes> =
-    LazyLock::new(|| OutputTypes::from_sdl(&super::schema::printed()));
+    LazyLock::new(|| OutputTypes::from_sdl(&super::sdl::printed()));
 
 /// Puts the nulls of `response`'s field errors where the spec says, for the operation of
 /// `document` that ran.

@@ -10,15 +10,15 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    EmptyMutation, EmptySubscription, Response, SDLExportOptions, Schema, ServerError,
-    ServerResult, ValidationResult, Value, Variables,
+    EmptyMutation, EmptySubscription, Response, Schema, ServerError, ServerResult,
+    ValidationResult, Value, Variables,
 };
 
 use crate::customers::Reads;
 use crate::db::Database;
 use crate::graphql::documents::Parsed;
 use crate::graphql::query::QueryRoot;
-use crate::graphql::{propagation, syntax};
+use crate::graphql::{propagation, sdl, syntax};
 
 pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
@@ -39,30 +39,6 @@ pub fn build(db: Database, reads: Arc<Reads>) -> AppSchema {
         .limit_depth(MAX_DEPTH)
         .finish()
 }
-
-/// The printed SDL of the schema (what `schema.graphql` holds), with the `@specifiedBy`
-/// that introspection reports.
-pub fn sdl() -> String {
-    // async-graphql prints no schema description (its parser reads none either); introspection
-    // reports ours.
-    printed().replacen(
-        "schema {",
-        &format!("\"\"\"\n{DESCRIPTION}\n\"\"\"\nschema {{"),
-        1,
-    )
-}
-
-/// The SDL as async-graphql prints it.
-pub(crate) fn printed() -> String {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl_with_options(SDLExportOptions::new().include_specified_by())
-}
-
-/// What `__schema { description }` answers: async-graphql's own is the text of the built-in
-/// `__Schema` type, which describes no API.
-pub const DESCRIPTION: &str = "Customers of a KB Support helpdesk: the `customers` list (filters, \
-     orders, pages) and `customer` lookups, as the plugin's REST API serves them.";
 
 /// Request data: whether this request may introspect the schema (signed in, or the server
 /// runs with `--public-schema`).
@@ -89,7 +65,7 @@ impl Extension for IntrospectionGate {
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
         if info.parent_type == "__Schema" && info.name == "description" {
-            return Ok(Some(Value::String(DESCRIPTION.to_owned())));
+            return Ok(Some(Value::String(sdl::DESCRIPTION.to_owned())));
         }
         let introspection = matches!(info.name, "__schema" | "__type");
         let allowed = ctx
