@@ -67,6 +67,7 @@ impl async_graphql::Guard for CustomerAccess {
     }
 }
 
+/// What can be read: customers, page by page or one at a time.
 #[Object(name = "Query")]
 impl QueryRoot {
     /// A page of customers. Same semantics as the REST list: filters combine with AND, and an
@@ -136,7 +137,12 @@ impl QueryRoot {
     /// One customer by numeric id or by email (primary or additional, case-insensitive);
     /// null if none.
     #[graphql(guard = "CustomerAccess")]
-    async fn customer(&self, ctx: &Context<'_>, id_or_email: ID) -> Result<Option<CustomerObject>> {
+    async fn customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Digits (leading zeros allowed) for an id, else an email address.")]
+        id_or_email: ID,
+    ) -> Result<Option<CustomerObject>> {
         let key = IdOrEmail::parse(&id_or_email);
         let with_company = ctx.look_ahead().field("company").exists();
         let db = ctx.data::<Database>()?;

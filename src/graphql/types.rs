@@ -9,10 +9,13 @@ use crate::error::AppError;
 use crate::graphql::fields::{self, AddressField, CompanyField};
 use crate::graphql::scalars::DateTime;
 
+/// A sort direction.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "SortOrder")]
 pub enum SortOrderEnum {
+    /// Smallest first.
     Asc,
+    /// Largest first (the default).
     Desc,
 }
 
@@ -84,6 +87,8 @@ impl CustomerPageObject {
     }
 }
 
+/// A page of customers: its rows, the totals of everything that matched, and where the page
+/// stands among them.
 #[Object(name = "CustomerPage")]
 impl CustomerPageObject {
     /// The customers on this page, in the requested order.
@@ -102,10 +107,12 @@ impl CustomerPageObject {
         Ok(self.page.total_pages().unwrap_or_default())
     }
 
+    /// The page number asked for (an `offset`, when given, decides the rows instead).
     async fn page(&self) -> i64 {
         self.page.window.page
     }
 
+    /// The page size asked for.
     async fn per_page(&self) -> i64 {
         self.page.window.per_page
     }
@@ -135,8 +142,11 @@ impl CustomerObject {
     }
 }
 
+/// A helpdesk customer, as KB Support keeps it: contact details, company, notes and a count
+/// of tickets.
 #[Object(name = "Customer")]
 impl CustomerObject {
+    /// The customer's id, as on the site.
     async fn id(&self) -> i32 {
         self.customer.id
     }
@@ -169,6 +179,7 @@ impl CustomerObject {
         })
     }
 
+    /// The website's address; null when none.
     async fn website(&self) -> Option<&str> {
         fields::website(&self.customer)
     }
@@ -201,8 +212,13 @@ impl CustomerObject {
         fields::date_created(&self.customer)
     }
 
-    /// Newest first; all of them when `limit` is omitted.
-    async fn notes(&self, limit: Option<i32>) -> Result<&[String]> {
+    /// Notes staff wrote about the customer, newest first.
+    async fn notes(
+        &self,
+        #[graphql(desc = "At most this many (0 or more); all of them when omitted.")] limit: Option<
+            i32,
+        >,
+    ) -> Result<&[String]> {
         let notes = &self.customer.notes;
         match limit {
             None => Ok(notes),
@@ -214,15 +230,19 @@ impl CustomerObject {
         }
     }
 
+    /// How many tickets the customer has, as the site counts them.
     async fn ticket_count(&self) -> i32 {
         self.customer.ticket_count
     }
 }
 
+/// A customer's phone numbers.
 #[derive(SimpleObject)]
 #[graphql(name = "Phone")]
 pub struct PhoneObject<'a> {
+    /// The main number.
     primary: &'a str,
+    /// A second number; null when none.
     additional: Option<&'a str>,
 }
 
@@ -230,35 +250,47 @@ pub struct PhoneObject<'a> {
 #[derive(SimpleObject)]
 #[graphql(name = "Address")]
 pub struct AddressObject<'a> {
+    /// The first line of the street address.
     line1: &'a str,
+    /// The second line of the street address.
     line2: &'a str,
+    /// The city or town.
     city: &'a str,
+    /// The state, county or region.
     state: &'a str,
+    /// The country, usually as its two-letter ISO 3166 code.
     country: &'a str,
+    /// The postal code.
     zip: &'a str,
 }
 
 /// A company customers belong to.
 pub struct CompanyObject<'a>(&'a Company);
 
+/// A company customers belong to (a company post on the site).
 #[Object(name = "Company")]
 impl CompanyObject<'_> {
+    /// The company's id, as on the site.
     async fn id(&self) -> i32 {
         self.0.id
     }
 
+    /// The company's name.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// The company's email address; null when none.
     async fn email(&self) -> Option<&str> {
         fields::company_text(CompanyField::Email, self.0)
     }
 
+    /// The company's phone number; null when none.
     async fn phone(&self) -> Option<&str> {
         fields::company_text(CompanyField::Phone, self.0)
     }
 
+    /// The company's website; null when none.
     async fn website(&self) -> Option<&str> {
         fields::company_text(CompanyField::Website, self.0)
     }
@@ -273,6 +305,7 @@ impl CompanyObject<'_> {
         fields::company_customer_id(self.0)
     }
 
+    /// When the company was created; null for MySQL's zero date.
     async fn date_created(&self) -> Option<DateTime> {
         fields::company_date_created(self.0)
     }
