@@ -17,7 +17,7 @@ use tower::util::MapResponseLayer;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowCredentials, AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -35,19 +35,24 @@ use crate::rest::handlers as rest;
 use crate::rest::CorsOrigins;
 use crate::state::AppState;
 
+/// Any origin may call GraphQL, without credentials: Basic auth travels in the
+/// `Authorization` header, which is allowed, so no page needs the browser's own credentials.
+/// Origins named by `--cors-origins` also get credentials (cookies, the browser's Basic auth).
 fn graphql_cors(origins: &CorsOrigins) -> CorsLayer {
-    let allow_origin = match origins {
-        CorsOrigins::Any => AllowOrigin::mirror_request(),
-        CorsOrigins::Only(list) => AllowOrigin::list(
-            list.iter()
-                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
-        ),
+    let credentialed: Vec<String> = match origins {
+        CorsOrigins::Any => Vec::new(),
+        CorsOrigins::Only(list) => list.clone(),
     };
     CorsLayer::new()
-        .allow_origin(allow_origin)
-        .allow_credentials(true)
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_credentials(AllowCredentials::predicate(move |origin, _| {
+            let origin = origin.as_bytes();
+            credentialed
+                .iter()
+                .any(|listed| listed.as_bytes().eq_ignore_ascii_case(origin))
+        }))
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
         .max_age(Duration::from_secs(600))
         // Set once below instead: axum clones a route's layers for every request, and this
         // list made that clone (and joining its header anew) a measurable share of a hit.

@@ -202,13 +202,15 @@ async fn get_requests_carry_query_and_variables_in_the_url() {
     assert_eq!(body["data"]["customers"]["totalCount"], 2);
 }
 
-#[tokio::test]
-async fn browsers_on_other_origins_may_call_graphql() {
-    let app = TestApp::semantic();
+/// A preflight and a POST from `origin` to `app`: the CORS headers each got.
+async fn cross_origin(
+    app: &TestApp,
+    origin: &str,
+) -> (axum::http::HeaderMap, axum::http::HeaderMap) {
     let preflight = Request::builder()
         .method("OPTIONS")
         .uri("/graphql")
-        .header(header::ORIGIN, "https://app.example")
+        .header(header::ORIGIN, origin)
         .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
         .header(
             header::ACCESS_CONTROL_REQUEST_HEADERS,
@@ -216,36 +218,50 @@ async fn browsers_on_other_origins_may_call_graphql() {
         )
         .body(Body::empty())
         .unwrap();
-    let (status, headers, _) = app.send(preflight).await;
+    let (status, preflight, _) = app.send(preflight).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
-        "https://app.example"
-    );
-    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_CREDENTIALS], "true");
-    assert_eq!(
-        headers[header::VARY],
-        "origin, accept, access-control-request-method, access-control-request-headers"
-    );
-    assert!(headers[header::ACCESS_CONTROL_ALLOW_HEADERS]
-        .to_str()
-        .unwrap()
-        .contains("authorization"));
+    let request = Request::post("/graphql")
+        .header(header::ORIGIN, origin)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, &app.admin)
+        .body(Body::from(r#"{"query":"{ customers { totalCount } }"}"#))
+        .unwrap();
+    let (status, answer, _) = app.send(request).await;
+    assert_eq!(status, StatusCode::OK);
+    (preflight, answer)
+}
 
-    let strict = TestApp::with_state(|state| {
+#[tokio::test]
+async fn any_origin_may_call_graphql_but_only_listed_ones_with_credentials() {
+    let open = TestApp::semantic();
+    let listed = TestApp::with_state(|state| {
         state.with_cors(kbs_graphql::rest::CorsOrigins::parse("https://app.example"))
     });
-    let request = Request::post("/graphql")
-        .header(header::ORIGIN, "https://evil.example")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::AUTHORIZATION, &strict.admin)
-        .body(Body::from(r#"{"query":"{ __typename }"}"#))
-        .unwrap();
-    let (_, headers, _) = strict.send(request).await;
-    assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
-    // Answers depend on the origin: shared caches must keep them apart.
-    assert!(headers[header::VARY]
-        .to_str()
-        .unwrap()
-        .starts_with("origin"));
+    for (app, origin, credentials) in [
+        (&open, "https://app.example", false),
+        (&listed, "https://app.example", true),
+        (&listed, "https://elsewhere.example", false),
+    ] {
+        let (preflight, answer) = cross_origin(app, origin).await;
+        for headers in [&preflight, &answer] {
+            // Every origin may read, sending the `Authorization` header itself.
+            assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], origin);
+            assert_eq!(
+                headers
+                    .get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS)
+                    .is_some(),
+                credentials,
+                "{origin}"
+            );
+            // Answers depend on the origin: shared caches must keep them apart.
+            assert_eq!(
+                headers[header::VARY],
+                "origin, accept, access-control-request-method, access-control-request-headers"
+            );
+        }
+        assert!(preflight[header::ACCESS_CONTROL_ALLOW_HEADERS]
+            .to_str()
+            .unwrap()
+            .contains("authorization"));
+    }
 }
