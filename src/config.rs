@@ -134,6 +134,11 @@ pub struct ServeArgs {
     #[arg(long, env = "KBS_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Operations one GraphQL batch (a JSON array of requests) may hold; longer ones are
+    /// refused with 400 BATCH_TOO_LARGE.
+    #[arg(long, env = "KBS_MAX_BATCH", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_batch: u16,
+
     /// Start on an empty database without loading the bundled demo data.
     #[arg(long, env = "KBS_NO_DEMO_DATA")]
     pub no_demo_data: bool,

@@ -52,6 +52,7 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
     let limits = Limits {
         request_timeout: args.request_timeout(),
         max_body_bytes: args.max_body_bytes,
+        max_batch: usize::from(args.max_batch),
     };
     if let Some(password) = bootstrap {
         announce_bootstrap_admin(address, &password);

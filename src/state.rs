@@ -58,6 +58,8 @@ pub const DEFAULT_RESPONSE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 pub struct Limits {
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
+    /// Operations one GraphQL batch may hold.
+    pub max_batch: usize,
 }
 
 impl Default for Limits {
@@ -65,6 +67,7 @@ impl Default for Limits {
         Limits {
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 64 * 1024,
+            max_batch: 10,
         }
     }
 }

@@ -33,6 +33,21 @@ pub struct Cost {
     visits: u64,
 }
 
+/// Counts added up: what a batch of operations costs.
+impl std::ops::Add for Cost {
+    type Output = Cost;
+
+    fn add(self, other: Cost) -> Cost {
+        Cost {
+            rows: self.rows + other.rows,
+            fields: self.fields + other.fields,
+            aliases: self.aliases + other.aliases,
+            root_fields: self.root_fields + other.root_fields,
+            visits: self.visits + other.visits,
+        }
+    }
+}
+
 impl Cost {
     /// What the operation `operation_name` picks in `document` costs; `None` when none is
     /// picked (the executor says why).

@@ -1,15 +1,15 @@
 //! HTTP handlers for `/graphql` (GET and POST) and the GraphiQL page.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 
 use crate::auth::Identity;
 use crate::error::AppError;
 use crate::graphql::cost::Cost;
+use crate::graphql::incoming::{self, Incoming};
 use crate::graphql::responses::{self, MediaType};
-use crate::graphql::{variables, IntrospectionAllowed};
+use crate::graphql::{batch, variables, IntrospectionAllowed};
 use crate::state::AppState;
 
 pub async fn execute(State(state): State<AppState>, request: Request) -> Response {
@@ -32,16 +32,16 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
             .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         return response;
     }
-    let request = match read(request, media).await {
-        Ok(request) => request,
-        Err(refusal) => return refusal,
-    };
-    answer(&state, request, identity, media).await
+    match incoming::read(request, media).await {
+        Ok(Incoming::One(request)) => answer(&state, request, identity, media).await,
+        Ok(Incoming::Batch(requests)) => batch::answer(&state, requests, identity, media).await,
+        Err(refusal) => refusal,
+    }
 }
 
 /// One GraphQL request, answered by whichever path can: the fast path for a document it has
 /// a plan of, else the executor.
-async fn answer(
+pub(crate) async fn answer(
     state: &AppState,
     mut request: async_graphql::Request,
     identity: Identity,
@@ -94,65 +94,6 @@ async fn answer(
             .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
     }
     answer
-}
-
-/// The GraphQL request in a GET's query string or a POST's JSON body. The body is buffered by
-/// axum so that the body limit surfaces as a real 413 rather than as a parse error. Only
-/// `application/json` bodies run: a browser sends `text/plain` and form bodies across origins
-/// without asking first, and the GraphQL-over-HTTP spec wants a 4xx for a POST without a type.
-async fn read(request: Request, media: MediaType) -> Result<async_graphql::Request, Response> {
-    let refuse =
-        |status, code, message: &str| responses::refused(status, code, message.to_owned(), media);
-    let parsed = if request.method() == Method::GET {
-        let query = request.uri().query().unwrap_or_default();
-        async_graphql::http::parse_query_string(query).map_err(|e| {
-            refuse(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                &format!("Invalid request: {e}"),
-            )
-        })?
-    } else {
-        let json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(';').next())
-            .is_some_and(|name| name.trim().eq_ignore_ascii_case("application/json"));
-        if !json {
-            return Err(refuse(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "BAD_REQUEST",
-                "A GraphQL POST needs `Content-Type: application/json`.",
-            ));
-        }
-        let body = Bytes::from_request(request, &())
-            .await
-            .map_err(|rejection| {
-                let status = rejection.status();
-                let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                    "PAYLOAD_TOO_LARGE"
-                } else {
-                    "BAD_REQUEST"
-                };
-                refuse(status, code, &rejection.body_text())
-            })?;
-        serde_json::from_slice::<async_graphql::Request>(&body).map_err(|e| {
-            refuse(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                &format!("Invalid request: the body is not a GraphQL request in JSON ({e})."),
-            )
-        })?
-    };
-    if parsed.query.is_empty() {
-        return Err(refuse(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "Invalid request: it has no `query` string.",
-        ));
-    }
-    Ok(parsed)
 }
 
 /// The answer to a body over the limit, for a layer that read the body first.

@@ -1,10 +1,12 @@
 //! The GraphQL transport: schema, resolvers and output types over the query core.
 
+mod batch;
 pub mod cost;
 mod documents;
 mod fast_path;
 pub mod fields;
 pub(crate) mod handlers;
+mod incoming;
 mod propagation;
 mod query;
 pub(crate) mod responses;

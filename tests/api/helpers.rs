@@ -254,6 +254,11 @@ impl TestApp {
         app.holding(customers, companies)
     }
 
+    /// This app with the semantic customers and companies imported.
+    pub fn holding_semantic(self) -> TestApp {
+        self.holding(&semantic_customers(), &semantic_companies())
+    }
+
     fn holding(self, customers: &[Value], companies: &[Value]) -> TestApp {
         self.import(&jsonl(customers), Some(&jsonl(companies)), false)
             .expect("fixtures import");

@@ -9,6 +9,7 @@ mod connections;
 mod cost;
 mod derived;
 mod full_disk;
+mod graphql_batches;
 mod graphql_errors;
 mod graphql_fields;
 mod graphql_list;

@@ -1,0 +1,57 @@
+//! HTTP batching: a JSON array of operations, answered as an array in the same order, each
+//! entry as it would be answered alone (fast path, executor, its own errors). The batch is
+//! bounded in length (`--max-batch`) and its cost counted over all its operations, so that a
+//! batch reads no more than one request may.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::Identity;
+use crate::graphql::cost::Cost;
+use crate::graphql::handlers;
+use crate::graphql::responses::{self, MediaType};
+use crate::state::AppState;
+
+pub async fn answer(
+    state: &AppState,
+    requests: Vec<async_graphql::Request>,
+    identity: Identity,
+    media: MediaType,
+) -> Response {
+    let most = state.limits.max_batch;
+    if requests.is_empty() || requests.len() > most {
+        let message = format!(
+            "A batch holds 1 to {most} operations; this one has {}. Send fewer at once, or \
+             raise the server's --max-batch.",
+            requests.len()
+        );
+        return responses::refused(StatusCode::BAD_REQUEST, "BATCH_TOO_LARGE", message, media);
+    }
+    let mut cost = Cost::default();
+    for request in &requests {
+        if let Some(parsed) = state.documents.get(&request.query) {
+            let operation = request.operation_name.as_deref();
+            if let Some(one) = Cost::of(&parsed.document, operation, &request.variables) {
+                cost = cost + one;
+            }
+        }
+    }
+    if let Some(refusal) = cost.refusal() {
+        let message = format!("The batch as a whole: {refusal}");
+        return responses::refused(StatusCode::BAD_REQUEST, "QUERY_TOO_COSTLY", message, media);
+    }
+    let mut body = Vec::with_capacity(1024 * requests.len());
+    body.push(b'[');
+    for (at, request) in requests.into_iter().enumerate() {
+        if at > 0 {
+            body.push(b',');
+        }
+        let answered = handlers::answer(state, request, identity.clone(), media).await;
+        match axum::body::to_bytes(answered.into_body(), usize::MAX).await {
+            Ok(bytes) => body.extend_from_slice(&bytes),
+            Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    }
+    body.push(b']');
+    ([(header::CONTENT_TYPE, media.content_type())], body).into_response()
+}
