@@ -33,7 +33,7 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         return response;
     }
     match incoming::read(request, media).await {
-        Ok(Incoming::One(request)) => answer(&state, request, identity, media).await,
+        Ok(Incoming::One(request)) => answer(&state, *request, identity, media).await,
         Ok(Incoming::Batch(requests)) => batch::answer(&state, requests, identity, media).await,
         Err(refusal) => refusal,
     }

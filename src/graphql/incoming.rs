@@ -8,7 +8,7 @@ use axum::response::Response;
 use crate::graphql::responses::{self, MediaType};
 
 pub enum Incoming {
-    One(async_graphql::Request),
+    One(Box<async_graphql::Request>),
     /// A JSON array of requests, answered as an array in the same order.
     Batch(Vec<async_graphql::Request>),
 }
@@ -75,7 +75,7 @@ pub async fn read(request: Request, media: MediaType) -> Result<Incoming, Respon
     if parsed.query.is_empty() {
         return Err(no_query(media));
     }
-    Ok(Incoming::One(parsed))
+    Ok(Incoming::One(Box::new(parsed)))
 }
 
 fn no_query(media: MediaType) -> Response {
