@@ -139,6 +139,12 @@ pub struct ServeArgs {
     #[arg(long, env = "KBS_MAX_BATCH", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_batch: u16,
 
+    /// Run only the GraphQL documents listed in FILE (trusted documents): a JSON object of
+    /// documents by SHA-256, or an Apollo persisted query manifest. Clients send them by hash
+    /// (`extensions.persistedQuery`) or in full; anything else is refused.
+    #[arg(long, env = "KBS_PERSISTED_ONLY", value_name = "FILE")]
+    pub persisted_only: Option<std::path::PathBuf>,
+
     /// Start on an empty database without loading the bundled demo data.
     #[arg(long, env = "KBS_NO_DEMO_DATA")]
     pub no_demo_data: bool,

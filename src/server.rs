@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 use crate::auth::{self, AppPassword, FailureLimit};
+use crate::graphql;
 
 use crate::config::ServeArgs;
 use crate::customers::derived;
@@ -17,6 +18,10 @@ use crate::{connections, demo, router};
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError> {
+    let persisted = match &args.persisted_only {
+        Some(path) => Some(graphql::Persisted::load(path)?),
+        None => None,
+    };
     let db = Database::open(database_url, args.pool_size)?;
     if let Some(why) = db.read_only {
         tracing::warn!(
@@ -65,7 +70,15 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
         base_url: base_url.trim_end_matches('/').to_owned(),
         timezone: args.timezone,
     };
-    let state = AppState::new(db, limits)
+    let mut state = AppState::new(db, limits);
+    if let Some(persisted) = persisted {
+        tracing::info!(
+            documents = persisted.trusted(),
+            "only the trusted documents run (--persisted-only)"
+        );
+        state = state.with_persisted(persisted);
+    }
+    let state = state
         .with_site(site)
         .with_cors(CorsOrigins::parse(&args.cors_origins))
         .with_public_schema(args.public_schema)

@@ -41,6 +41,8 @@ pub struct Shared {
     pub responses: Arc<ResponseCache>,
     /// Parsed GraphQL queries, by text.
     pub documents: Arc<graphql::Documents>,
+    /// Persisted queries: those clients registered, or the only ones that may run.
+    pub persisted: Arc<graphql::Persisted>,
     /// Whether planned answers are used (else the executor answers every query): off only
     /// to compare both paths.
     pub planned: bool,
@@ -89,6 +91,7 @@ impl AppState {
             cors: Arc::new(CorsOrigins::Any),
             responses: Arc::new(ResponseCache::new(DEFAULT_RESPONSE_CACHE_BYTES)),
             documents: Arc::new(graphql::Documents::new(4 * 1024 * 1024)),
+            persisted: Arc::new(graphql::Persisted::default()),
             planned: true,
             draining: Arc::default(),
         }))
@@ -117,6 +120,12 @@ impl AppState {
 
     pub fn with_cors(mut self, cors: CorsOrigins) -> AppState {
         self.settings().cors = Arc::new(cors);
+        self
+    }
+
+    /// Only `persisted`'s trusted documents run (`--persisted-only`).
+    pub fn with_persisted(mut self, persisted: graphql::Persisted) -> AppState {
+        self.settings().persisted = Arc::new(persisted);
         self
     }
 

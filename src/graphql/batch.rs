@@ -27,8 +27,11 @@ pub async fn answer(
         );
         return responses::refused(StatusCode::BAD_REQUEST, "BATCH_TOO_LARGE", message, media);
     }
+    let mut requests = requests;
     let mut cost = Cost::default();
-    for request in &requests {
+    for request in &mut requests {
+        // Those sent by hash are counted as the documents they name (a refusal is the entry's).
+        let _ = state.persisted.resolve(request);
         if let Some(parsed) = state.documents.get(&request.query) {
             let operation = request.operation_name.as_deref();
             if let Some(one) = Cost::of(&parsed.document, operation, &request.variables) {

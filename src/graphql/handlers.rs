@@ -47,6 +47,9 @@ pub(crate) async fn answer(
     identity: Identity,
     media: MediaType,
 ) -> Response {
+    if let Err(error) = state.persisted.resolve(&mut request) {
+        return responses::executed(async_graphql::Response::from_errors(vec![error]), media);
+    }
     let parsed = state.documents.get(&request.query);
     if let Some(parsed) = &parsed {
         let operation = request.operation_name.as_deref();

@@ -65,17 +65,22 @@ pub async fn read(request: Request, media: MediaType) -> Result<Incoming, Respon
         if body.trim_ascii_start().starts_with(b"[") {
             let requests: Vec<async_graphql::Request> =
                 serde_json::from_slice(&body).map_err(invalid)?;
-            if requests.iter().any(|r| r.query.is_empty()) {
+            if requests.iter().any(no_document) {
                 return Err(no_query(media));
             }
             return Ok(Incoming::Batch(requests));
         }
         serde_json::from_slice::<async_graphql::Request>(&body).map_err(invalid)?
     };
-    if parsed.query.is_empty() {
+    if no_document(&parsed) {
         return Err(no_query(media));
     }
     Ok(Incoming::One(Box::new(parsed)))
+}
+
+/// Neither a `query` nor a persisted query's hash.
+fn no_document(request: &async_graphql::Request) -> bool {
+    request.query.is_empty() && !request.extensions.contains_key("persistedQuery")
 }
 
 fn no_query(media: MediaType) -> Response {

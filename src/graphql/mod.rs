@@ -7,6 +7,7 @@ mod fast_path;
 pub mod fields;
 pub(crate) mod handlers;
 mod incoming;
+mod persisted;
 mod propagation;
 mod query;
 pub(crate) mod responses;
@@ -18,6 +19,7 @@ mod types;
 mod variables;
 
 pub use documents::Documents;
+pub use persisted::{hash as document_hash, Persisted};
 pub use scalars::DateTime;
 pub use schema::{build, AppSchema, IntrospectionAllowed};
 pub use sdl::sdl;

@@ -47,6 +47,29 @@ fn a_database_that_cannot_be_opened_is_one_clear_line_and_exit_1() {
 }
 
 #[test]
+fn a_trusted_documents_file_that_cannot_be_used_stops_serve_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let documents = dir.path().join("documents.json");
+    std::fs::write(&documents, r#"{"not-a-hash": "{ __typename }"}"#).unwrap();
+    let output = kbs()
+        .arg("--database")
+        .arg(dir.path().join("kbs.db"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--persisted-only"])
+        .arg(&documents)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("documents.json") && stderr.contains("not the SHA-256"),
+        "{stderr}"
+    );
+    // Nothing was created for a server that never started.
+    assert!(!dir.path().join("kbs.db").exists());
+}
+
+#[test]
 fn import_and_export_through_the_cli_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("kbs.db");

@@ -23,6 +23,7 @@ mod load;
 mod mariadb;
 mod model;
 mod paging_property;
+mod persisted;
 mod playground;
 mod process;
 mod read_only;
