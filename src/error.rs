@@ -192,6 +192,13 @@ impl From<tokio::task::JoinError> for AppError {
 
 impl From<AppError> for async_graphql::Error {
     fn from(error: AppError) -> Self {
+        async_graphql::Error::from(&error)
+    }
+}
+
+/// Also for a shared error (one read several resolvers waited on), as each reports it.
+impl From<&AppError> for async_graphql::Error {
+    fn from(error: &AppError) -> Self {
         use async_graphql::ErrorExtensions;
         error.log();
         let code = error.graphql_code();

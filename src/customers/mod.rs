@@ -2,6 +2,7 @@
 //! windows, totals) lives here, as synchronous diesel code with no transport types.
 
 mod companies;
+mod company_customers;
 pub mod derived;
 mod find;
 mod model;
@@ -12,7 +13,7 @@ mod sql;
 pub mod strategy;
 mod window;
 
-pub use companies::{company, CompanyPage};
+pub use companies::{company, CompanyOrderBy, CompanyPage, CompanyQuery};
 pub use derived::stored_json::{damaged_renderings, DamagedRendering, RenderOwn};
 pub use find::{companies_of, IdOrEmail};
 pub use model::{

@@ -15,7 +15,7 @@ use crate::db::{in_json, search_matches, Backend, DbConnection};
 
 /// A customers list request. Filters combine with AND; an empty list filter is no filter
 /// (as in WordPress, where `include=` means "not given").
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct CustomerQuery {
     pub include: Vec<i32>,
     /// Wins over `include`.

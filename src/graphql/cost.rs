@@ -1,6 +1,7 @@
 //! What the operation that will run costs, counted before it runs: rows read (a page of
-//! `customers` costs its page size, twice when its customers' companies are asked for; a
-//! total costs [`TOTAL_COST`]; one customer costs 1), fields, aliases and root fields. Only
+//! `customers` or `companies` costs its page size, plus what its nodes show: a customer's
+//! company 1, a company's page of customers that page's cost; a total costs [`TOTAL_COST`];
+//! one customer or company costs 1), fields, aliases and root fields. Only
 //! the selected operation counts: other operations in the document never run.
 
 use async_graphql::parser::types::{
@@ -89,8 +90,9 @@ impl Cost {
                 "rows",
                 self.rows,
                 MAX_ROWS,
-                "a page costs its perPage (twice with `company`), a totalCount 100, a customer 1: \
-                 ask for fewer or smaller pages",
+                "a page costs its perPage (twice with `company`; times each company's page of \
+                 `customers`), a totalCount 100, a customer or company 1: ask for fewer or \
+                 smaller pages",
             ));
         }
         if self.root_fields > MAX_ROOT_FIELDS {
@@ -161,8 +163,9 @@ impl<'a> Counting<'a> {
             this.cost.root_fields += 1;
             this.count(field);
             let rows = match field.name.node.as_str() {
-                "customers" => this.page(field),
-                "customer" => this.nested_rows(field, 1),
+                "customers" | "companies" => this.page(field),
+                "customer" => this.customer_rows(field, 1),
+                "company" => this.company_rows(field, 1),
                 _ => 0,
             };
             this.cost.rows = this.cost.rows.saturating_add(rows);
@@ -170,26 +173,41 @@ impl<'a> Counting<'a> {
         });
     }
 
-    /// Rows of a `customers` field: its nodes (and their companies) and its total.
+    /// Rows of a page (of customers or of companies): its nodes, what they show, its total.
     fn page(&mut self, list: &'a Field) -> u64 {
         let size = self.page_size(list);
-        let mut rows = 0;
+        let companies = list.name.node == "companies";
+        let mut rows: u64 = 0;
         self.fields(&list.selection_set.node, 0, &mut |this, field| {
-            rows += match field.name.node.as_str() {
-                "nodes" => this.nested_rows(field, size),
+            let more = match field.name.node.as_str() {
+                "nodes" if companies => this.company_rows(field, size),
+                "nodes" => this.customer_rows(field, size),
                 "totalCount" => TOTAL_COST,
                 _ => 0,
             };
+            rows = rows.saturating_add(more);
         });
         rows
     }
 
-    /// `size` customers, and as many companies when they are asked for.
-    fn nested_rows(&mut self, customers: &'a Field, size: u64) -> u64 {
-        let mut rows = size;
-        self.fields(&customers.selection_set.node, 0, &mut |_, field| {
+    /// `count` customers, and as many companies when they are asked for (with what those
+    /// companies show).
+    fn customer_rows(&mut self, customers: &'a Field, count: u64) -> u64 {
+        let mut rows = count;
+        self.fields(&customers.selection_set.node, 0, &mut |this, field| {
             if field.name.node == "company" {
-                rows = rows.saturating_add(size);
+                rows = rows.saturating_add(this.company_rows(field, count));
+            }
+        });
+        rows
+    }
+
+    /// `count` companies, and a page of customers for each when they are asked for.
+    fn company_rows(&mut self, companies: &'a Field, count: u64) -> u64 {
+        let mut rows = count;
+        self.fields(&companies.selection_set.node, 0, &mut |this, field| {
+            if field.name.node == "customers" {
+                rows = rows.saturating_add(count.saturating_mul(this.page(field)));
             }
         });
         rows

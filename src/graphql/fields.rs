@@ -165,8 +165,14 @@ impl CompanyField {
     }
 }
 
-/// The fields a client may select that the fast path leaves to the executor: with an argument.
-pub const EXECUTOR_ONLY: [(&str, &str); 1] = [("Customer", "notes(limit:)")];
+/// The fields a client may select that the fast path leaves to the executor: with an argument,
+/// and the companies' root fields.
+pub const EXECUTOR_ONLY: [(&str, &str); 4] = [
+    ("Company", "customers(page:, perPage:, offset:, include:, exclude:, userId:, email:, name:, search:, order:, orderBy:)"),
+    ("Customer", "notes(limit:)"),
+    ("Query", "companies"),
+    ("Query", "company"),
+];
 
 // The values, with their null rules: stored emptiness (`""`, `0`, the zero date) is null.
 

@@ -6,6 +6,7 @@ use axum::response::Response;
 
 use crate::auth::Identity;
 use crate::error::AppError;
+use crate::graphql::companies::CompanyCustomers;
 use crate::graphql::cost::Cost;
 use crate::graphql::incoming::{self, Incoming};
 use crate::graphql::responses::{self, MediaType};
@@ -72,7 +73,10 @@ pub(crate) async fn answer(
         request = request.data(parsed.clone());
     }
     let introspection = IntrospectionAllowed(state.public_schema || identity.is_authenticated());
-    let request = request.data(identity).data(introspection);
+    let request = request
+        .data(identity)
+        .data(introspection)
+        .data(CompanyCustomers::loader(state.db.clone()));
     let response = state.schema.execute(request).await;
     if response.is_ok() {
         if let Some(parsed) = parsed {

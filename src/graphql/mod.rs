@@ -1,6 +1,7 @@
 //! The GraphQL transport: schema, resolvers and output types over the query core.
 
 mod batch;
+mod companies;
 pub mod cost;
 mod documents;
 mod fast_path;

@@ -6,9 +6,12 @@ use std::sync::Arc;
 use async_graphql::{Context, Object, Result, ID};
 
 use crate::auth::Identity;
-use crate::customers::{Companies, CustomerQuery, Fields, IdOrEmail, Reads, Want, Window};
+use crate::customers::{company, Companies, CustomerQuery, Fields, IdOrEmail, Reads, Want, Window};
 use crate::db::Database;
 use crate::error::AppError;
+use crate::graphql::companies::{
+    CompaniesArgs, CompanyObject, CompanyOrderByEnum, CompanyPageObject,
+};
 use crate::graphql::types::{
     CustomerObject, CustomerOrderByEnum, CustomerPageObject, SortOrderEnum, NEEDS_TOTAL,
 };
@@ -157,5 +160,61 @@ impl QueryRoot {
             .await?;
         let found = found.map(|(customer, companies)| CustomerObject::new(customer, &companies));
         Ok(found)
+    }
+
+    /// A page of companies: by name (then id) unless told otherwise.
+    #[graphql(guard = "CustomerAccess")]
+    #[allow(clippy::too_many_arguments)]
+    async fn companies(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page number, >= 1.", default = 1)] page: Option<i32>,
+        #[graphql(desc = "Page size, 1..100.", default = 10)] per_page: Option<i32>,
+        #[graphql(desc = "Rows to skip, >= 0; when given it replaces (page - 1) * perPage.")]
+        offset: Option<i32>,
+        #[graphql(desc = "Only these company ids.")] include: Option<Vec<i32>>,
+        #[graphql(desc = "Case-insensitive substring of the name.")] name: Option<String>,
+        #[graphql(desc = "Sort direction.", default_with = "Some(SortOrderEnum::Asc)")]
+        order: Option<SortOrderEnum>,
+        #[graphql(
+            desc = "Sort key; ties are broken by id in the same direction.",
+            default_with = "Some(CompanyOrderByEnum::Name)"
+        )]
+        order_by: Option<CompanyOrderByEnum>,
+    ) -> Result<CompanyPageObject> {
+        let query = CompaniesArgs {
+            page,
+            per_page,
+            offset,
+            include,
+            name,
+            order,
+            order_by,
+        }
+        .into_query()?;
+        let look = ctx.look_ahead();
+        let with_total = NEEDS_TOTAL.iter().any(|field| look.field(field).exists());
+        let window = query.window;
+        let db = ctx.data::<Database>()?;
+        let (companies, total) = db
+            .read(move |conn| Ok(query.page(conn, with_total)?))
+            .await?;
+        Ok(CompanyPageObject {
+            companies,
+            total,
+            window,
+        })
+    }
+
+    /// One company by id; null if none.
+    #[graphql(guard = "CustomerAccess")]
+    async fn company(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The company's id.")] id: i32,
+    ) -> Result<Option<CompanyObject>> {
+        let db = ctx.data::<Database>()?;
+        let found = db.read(move |conn| Ok(company(conn, id)?)).await?;
+        Ok(found.map(CompanyObject))
     }
 }

@@ -6,7 +6,8 @@ use async_graphql::{Enum, Object, Result, SimpleObject};
 
 use crate::customers::{self, Company, Customer, Page};
 use crate::error::AppError;
-use crate::graphql::fields::{self, AddressField, CompanyField};
+use crate::graphql::companies::CompanyObject;
+use crate::graphql::fields::{self, AddressField};
 use crate::graphql::scalars::DateTime;
 
 /// A sort direction.
@@ -202,8 +203,8 @@ impl CustomerObject {
     }
 
     /// Null when the customer has no company or its id matches no company.
-    async fn company(&self) -> Option<CompanyObject<'_>> {
-        self.company.as_ref().map(CompanyObject)
+    async fn company(&self) -> Option<CompanyObject> {
+        self.company.clone().map(CompanyObject)
     }
 
     /// When the customer was created; null for MySQL's zero date (`0000-00-00 00:00:00`),
@@ -262,51 +263,4 @@ pub struct AddressObject<'a> {
     country: &'a str,
     /// The postal code.
     zip: &'a str,
-}
-
-/// A company customers belong to.
-pub struct CompanyObject<'a>(&'a Company);
-
-/// A company customers belong to (a company post on the site).
-#[Object(name = "Company")]
-impl CompanyObject<'_> {
-    /// The company's id, as on the site.
-    async fn id(&self) -> i32 {
-        self.0.id
-    }
-
-    /// The company's name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-
-    /// The company's email address; null when none.
-    async fn email(&self) -> Option<&str> {
-        fields::company_text(CompanyField::Email, self.0)
-    }
-
-    /// The company's phone number; null when none.
-    async fn phone(&self) -> Option<&str> {
-        fields::company_text(CompanyField::Phone, self.0)
-    }
-
-    /// The company's website; null when none.
-    async fn website(&self) -> Option<&str> {
-        fields::company_text(CompanyField::Website, self.0)
-    }
-
-    /// The contact person's name.
-    async fn contact(&self) -> Option<&str> {
-        fields::company_text(CompanyField::Contact, self.0)
-    }
-
-    /// The id of the company's primary contact customer; null when none.
-    async fn customer_id(&self) -> Option<i32> {
-        fields::company_customer_id(self.0)
-    }
-
-    /// When the company was created; null for MySQL's zero date.
-    async fn date_created(&self) -> Option<DateTime> {
-        fields::company_date_created(self.0)
-    }
 }

@@ -1,0 +1,284 @@
+//! Companies in GraphQL: the `Company` type (with its customers), a page of companies, and
+//! the loader that reads many companies' customers in a fixed number of statements.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, Enum, Object, Result};
+
+use crate::customers::{self, Company, CustomerQuery, Page, Window};
+use crate::db::Database;
+use crate::error::AppError;
+use crate::graphql::fields::{self, CompanyField};
+use crate::graphql::query::CustomersArgs;
+use crate::graphql::scalars::DateTime;
+use crate::graphql::types::{CustomerOrderByEnum, CustomerPageObject, SortOrderEnum, NEEDS_TOTAL};
+
+/// What a list of companies is sorted by.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "CompanyOrderBy")]
+pub enum CompanyOrderByEnum {
+    /// The company id.
+    Id,
+    /// The name, case-insensitively, code point by code point; ties by id.
+    Name,
+}
+
+impl From<CompanyOrderByEnum> for customers::CompanyOrderBy {
+    fn from(key: CompanyOrderByEnum) -> Self {
+        match key {
+            CompanyOrderByEnum::Id => customers::CompanyOrderBy::Id,
+            CompanyOrderByEnum::Name => customers::CompanyOrderBy::Name,
+        }
+    }
+}
+
+/// The arguments of `companies`, as they arrive.
+pub(crate) struct CompaniesArgs {
+    pub page: Option<i32>,
+    pub per_page: Option<i32>,
+    pub offset: Option<i32>,
+    pub include: Option<Vec<i32>>,
+    pub name: Option<String>,
+    pub order: Option<SortOrderEnum>,
+    pub order_by: Option<CompanyOrderByEnum>,
+}
+
+impl CompaniesArgs {
+    pub(crate) fn into_query(self) -> Result<customers::CompanyQuery, AppError> {
+        let window = Window::new(
+            self.page.unwrap_or(1).into(),
+            self.per_page.unwrap_or(10).into(),
+            self.offset.map(i64::from),
+        )?;
+        Ok(customers::CompanyQuery {
+            include: self.include.unwrap_or_default(),
+            name: self.name,
+            order: self
+                .order
+                .map(Into::into)
+                .unwrap_or(customers::SortOrder::Asc),
+            order_by: self.order_by.map(Into::into).unwrap_or_default(),
+            window,
+        })
+    }
+}
+
+/// A page of companies with its totals.
+pub struct CompanyPageObject {
+    pub companies: Vec<Company>,
+    pub total: Option<i64>,
+    pub window: Window,
+}
+
+impl CompanyPageObject {
+    fn total(&self) -> Result<i64, AppError> {
+        self.total
+            .ok_or_else(|| AppError::internal("total requested but not counted"))
+    }
+}
+
+/// A page of companies: its rows, the total of everything that matched, and where the page
+/// stands among them.
+#[Object(name = "CompanyPage")]
+impl CompanyPageObject {
+    /// The companies on this page, in the requested order.
+    async fn nodes(&self) -> Vec<CompanyObject> {
+        self.companies.iter().cloned().map(CompanyObject).collect()
+    }
+
+    /// Companies matching the filters, ignoring page and offset.
+    async fn total_count(&self) -> Result<i64> {
+        Ok(self.total()?)
+    }
+
+    /// `ceil(totalCount / perPage)`.
+    async fn total_pages(&self) -> Result<i64> {
+        Ok((self.total()? + self.window.per_page - 1) / self.window.per_page)
+    }
+
+    /// The page number asked for (an `offset`, when given, decides the rows instead).
+    async fn page(&self) -> i64 {
+        self.window.page
+    }
+
+    /// The page size asked for.
+    async fn per_page(&self) -> i64 {
+        self.window.per_page
+    }
+
+    /// Whether matching companies remain after this page.
+    async fn has_next_page(&self) -> Result<bool> {
+        Ok(self.window.offset + (self.companies.len() as i64) < self.total()?)
+    }
+
+    /// Whether rows were skipped before this page (offset > 0, or page > 1).
+    async fn has_previous_page(&self) -> bool {
+        self.window.offset > 0
+    }
+}
+
+/// A company customers belong to.
+pub struct CompanyObject(pub Company);
+
+/// A company customers belong to (a company post on the site).
+#[Object(name = "Company")]
+impl CompanyObject {
+    /// The company's id, as on the site.
+    async fn id(&self) -> i32 {
+        self.0.id
+    }
+
+    /// The company's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The company's email address; null when none.
+    async fn email(&self) -> Option<&str> {
+        fields::company_text(CompanyField::Email, &self.0)
+    }
+
+    /// The company's phone number; null when none.
+    async fn phone(&self) -> Option<&str> {
+        fields::company_text(CompanyField::Phone, &self.0)
+    }
+
+    /// The company's website; null when none.
+    async fn website(&self) -> Option<&str> {
+        fields::company_text(CompanyField::Website, &self.0)
+    }
+
+    /// The contact person's name.
+    async fn contact(&self) -> Option<&str> {
+        fields::company_text(CompanyField::Contact, &self.0)
+    }
+
+    /// The id of the company's primary contact customer; null when none.
+    async fn customer_id(&self) -> Option<i32> {
+        fields::company_customer_id(&self.0)
+    }
+
+    /// When the company was created; null for MySQL's zero date.
+    async fn date_created(&self) -> Option<DateTime> {
+        fields::company_date_created(&self.0)
+    }
+
+    /// The company's customers, a page at a time, with the arguments of `Query.customers`
+    /// (but `company`); the total comes from the per-company counts the import keeps when no
+    /// other filter is given.
+    #[allow(clippy::too_many_arguments)]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page number, >= 1.", default = 1)] page: Option<i32>,
+        #[graphql(desc = "Page size, 1..100.", default = 10)] per_page: Option<i32>,
+        #[graphql(desc = "Rows to skip, >= 0; when given it replaces (page - 1) * perPage.")]
+        offset: Option<i32>,
+        #[graphql(desc = "Only these customer ids.")] include: Option<Vec<i32>>,
+        #[graphql(desc = "Not these customer ids (wins over include).")] exclude: Option<Vec<i32>>,
+        #[graphql(desc = "Customers linked to these WordPress user ids.")] user_id: Option<
+            Vec<i32>,
+        >,
+        #[graphql(desc = "Primary or additional email equals one of these, case-insensitively.")]
+        email: Option<Vec<String>>,
+        #[graphql(desc = "Case-insensitive substring of the name.")] name: Option<String>,
+        #[graphql(desc = "Case-insensitive substring of the name or of any email.")] search: Option<
+            String,
+        >,
+        #[graphql(desc = "Sort direction.", default_with = "Some(SortOrderEnum::Desc)")]
+        order: Option<SortOrderEnum>,
+        #[graphql(
+            desc = "Sort key; ties are broken by id in the same direction.",
+            default_with = "Some(CustomerOrderByEnum::Id)"
+        )]
+        order_by: Option<CustomerOrderByEnum>,
+    ) -> Result<CustomerPageObject> {
+        let query = CustomersArgs {
+            page,
+            per_page,
+            offset,
+            include,
+            exclude,
+            user_id,
+            email,
+            name,
+            search,
+            company: None,
+            order,
+            order_by,
+        }
+        .into_query()?;
+        let look = ctx.look_ahead();
+        let with_total = NEEDS_TOTAL.iter().any(|field| look.field(field).exists());
+        let key = (
+            Arc::new(CompanyCustomersKey { query, with_total }),
+            self.0.id,
+        );
+        let loader = ctx.data::<DataLoader<CompanyCustomers>>()?;
+        let loaded = loader.load_one(key).await;
+        let page = loaded
+            .map_err(|e| async_graphql::Error::from(&*e))?
+            .ok_or_else(|| {
+                AppError::internal("a company's page of customers was asked for and not read")
+            })?;
+        // Each customer's company is this one.
+        let companies = HashMap::from([(self.0.id, self.0.clone())]);
+        Ok(CustomerPageObject::new(page, &companies))
+    }
+}
+
+/// Which page of a company's customers a request wants.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct CompanyCustomersKey {
+    query: CustomerQuery,
+    with_total: bool,
+}
+
+/// Reads the pages of many companies' customers together: every `Company.customers` of one
+/// request with the same arguments is one read of the core ([`CustomerQuery::pages_by_company`],
+/// a fixed number of statements), however many companies the request shows.
+pub struct CompanyCustomers {
+    db: Database,
+}
+
+impl CompanyCustomers {
+    /// The loader a request's resolvers share (it batches within the request only).
+    pub fn loader(db: Database) -> DataLoader<CompanyCustomers> {
+        DataLoader::new(CompanyCustomers { db }, tokio::spawn)
+    }
+}
+
+type PageKey = (Arc<CompanyCustomersKey>, i32);
+
+impl Loader<PageKey> for CompanyCustomers {
+    type Value = Page;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Page>, Self::Error> {
+        let mut by_query: HashMap<Arc<CompanyCustomersKey>, Vec<i32>> = HashMap::new();
+        for (query, company) in keys {
+            by_query.entry(query.clone()).or_default().push(*company);
+        }
+        let mut pages = HashMap::with_capacity(keys.len());
+        for (key, companies) in by_query {
+            let read = key.clone();
+            let found = self
+                .db
+                .read(move |conn| {
+                    Ok(read
+                        .query
+                        .pages_by_company(conn, &companies, read.with_total)?)
+                })
+                .await
+                .map_err(Arc::new)?;
+            pages.extend(
+                found
+                    .into_iter()
+                    .map(|(id, page)| ((key.clone(), id), page)),
+            );
+        }
+        Ok(pages)
+    }
+}
