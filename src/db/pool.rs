@@ -1,5 +1,6 @@
 //! Opening the database: file creation, migrations, per-connection settings and the pool.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -61,6 +62,8 @@ pub struct Database {
     /// Why the file may only be read, when it may: then nothing is written, by requests or
     /// in the background.
     pub read_only: Option<&'static str>,
+    /// Statements run on this database's connections so far.
+    statements: Arc<AtomicU64>,
 }
 
 impl Database {
@@ -99,9 +102,11 @@ impl Database {
             .map_err(|e| fail(e.to_string()))?;
         drop(first);
 
-        let pool = pool(&path, pool_size).map_err(|e| fail(e.to_string()))?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let pool = pool(&path, pool_size, statements.clone()).map_err(|e| fail(e.to_string()))?;
         Ok(Database {
             pool,
+            statements,
             admission: Arc::new(Admission::new(pool_size.max(1))),
             commits: Arc::new(CommitWatch::open(&path)),
             url: path.as_str().into(),
@@ -125,15 +130,23 @@ impl Database {
             ));
         }
         drop(first);
-        let pool = pool(&url, pool_size).map_err(|e| e.to_string())?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let pool = pool(&url, pool_size, statements.clone()).map_err(|e| e.to_string())?;
         Ok(Database {
             pool,
+            statements,
             admission: Arc::new(Admission::new(pool_size.max(1))),
             commits: Arc::new(CommitWatch::none()),
             url: url.into(),
             path: path.into(),
             read_only: Some(why),
         })
+    }
+
+    /// How many statements this database's connections have run: what shows that a request
+    /// costs a number of statements set by its shape, not by its rows.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Refuses a file this process may only read, for commands that write.
@@ -151,7 +164,10 @@ impl Database {
     /// makes tiny queries often and must not queue behind page queries for a pooled one.
     pub fn dedicated_connection(&self) -> Result<DbConnection, AppError> {
         let mut conn = DbConnection::establish(&self.url).map_err(AppError::internal)?;
-        ConnectionSettings
+        let settings = ConnectionSettings {
+            statements: self.statements.clone(),
+        };
+        settings
             .on_acquire(&mut conn)
             .map_err(AppError::internal)?;
         Ok(conn)
@@ -175,14 +191,14 @@ impl Database {
     }
 }
 
-fn pool(url: &str, size: u32) -> Result<Pool, r2d2::Error> {
+fn pool(url: &str, size: u32, statements: Arc<AtomicU64>) -> Result<Pool, r2d2::Error> {
     r2d2::Pool::builder()
         .max_size(size.max(1))
         .min_idle(Some(1))
         // SQLite answers from a local file: a checkout ping would only cost a query.
         .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(ConnectionSettings))
+        .connection_customizer(Box::new(ConnectionSettings { statements }))
         .build(ConnectionManager::new(url))
 }
 
@@ -199,10 +215,14 @@ pub fn sqlite_path(url: &str) -> &str {
 }
 
 #[derive(Debug)]
-struct ConnectionSettings;
+struct ConnectionSettings {
+    /// The database's count of statements run.
+    statements: Arc<AtomicU64>,
+}
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSettings {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.set_instrumentation(crate::db::full::instrumentation(self.statements.clone()));
         conn.batch_execute(SQLITE_CONNECTION_PRAGMAS)
             .map_err(diesel::r2d2::Error::QueryError)
     }
