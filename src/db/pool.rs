@@ -167,9 +167,7 @@ impl Database {
         let settings = ConnectionSettings {
             statements: self.statements.clone(),
         };
-        settings
-            .on_acquire(&mut conn)
-            .map_err(AppError::internal)?;
+        settings.on_acquire(&mut conn).map_err(AppError::internal)?;
         Ok(conn)
     }
 

@@ -23,6 +23,8 @@ const MAX_VISITS: u64 = 100_000;
 /// `perPage` when a value cannot be read (the executor refuses it later): the most.
 const LARGEST_PAGE: u64 = 100;
 const DEFAULT_PAGE: u64 = 10;
+/// The arguments that filter a page of customers (its total is then a count).
+const FILTERS: [&str; 6] = ["include", "exclude", "userId", "email", "name", "search"];
 
 /// An operation's counts.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +177,11 @@ impl<'a> Counting<'a> {
 
     /// Rows of a page (of customers or of companies): its nodes, what they show, its total.
     fn page(&mut self, list: &'a Field) -> u64 {
+        self.page_of(list, TOTAL_COST)
+    }
+
+    /// Rows of a page whose total costs `total`.
+    fn page_of(&mut self, list: &'a Field, total: u64) -> u64 {
         let size = self.page_size(list);
         let companies = list.name.node == "companies";
         let mut rows: u64 = 0;
@@ -182,7 +189,7 @@ impl<'a> Counting<'a> {
             let more = match field.name.node.as_str() {
                 "nodes" if companies => this.company_rows(field, size),
                 "nodes" => this.customer_rows(field, size),
-                "totalCount" => TOTAL_COST,
+                "totalCount" => total,
                 _ => 0,
             };
             rows = rows.saturating_add(more);
@@ -202,12 +209,18 @@ impl<'a> Counting<'a> {
         rows
     }
 
-    /// `count` companies, and a page of customers for each when they are asked for.
+    /// `count` companies, and a page of customers for each when they are asked for: a
+    /// company's total is a row the import keeps unless other filters make it a count.
     fn company_rows(&mut self, companies: &'a Field, count: u64) -> u64 {
         let mut rows = count;
         self.fields(&companies.selection_set.node, 0, &mut |this, field| {
             if field.name.node == "customers" {
-                rows = rows.saturating_add(count.saturating_mul(this.page(field)));
+                let filtered = field
+                    .arguments
+                    .iter()
+                    .any(|(name, _)| FILTERS.contains(&name.node.as_str()));
+                let total = if filtered { TOTAL_COST } else { 1 };
+                rows = rows.saturating_add(count.saturating_mul(this.page_of(field, total)));
             }
         });
         rows

@@ -10,6 +10,7 @@ mod cost;
 mod derived;
 mod full_disk;
 mod graphql_batches;
+mod graphql_companies;
 mod graphql_errors;
 mod graphql_fields;
 mod graphql_list;
