@@ -9,6 +9,7 @@ mod model;
 mod query;
 mod read;
 mod reads;
+mod seek;
 mod sql;
 pub mod strategy;
 mod window;
@@ -22,5 +23,6 @@ pub use model::{
 pub(crate) use model::{register_fold_case, CustomerRow};
 pub use query::{Companies, CustomerQuery, Fields, Page, Want};
 pub use reads::Reads;
+pub use seek::{Direction, Key, Position, Seek, SeekPage};
 pub use strategy::{Count, Read, Thresholds};
 pub use window::{OrderBy, SortOrder, Window, DEFAULT_PER_PAGE, MAX_PER_PAGE};

@@ -48,6 +48,17 @@ pub struct Page {
 }
 
 impl Page {
+    /// A page of `customers` (knowing no companies yet).
+    pub fn of(customers: Vec<Customer>, total: Option<i64>, window: Window) -> Page {
+        Page {
+            customers,
+            total,
+            window,
+            known_companies: HashSet::new(),
+            companies: HashMap::new(),
+        }
+    }
+
     /// `ceil(total / per_page)`.
     pub fn total_pages(&self) -> Option<i64> {
         self.total

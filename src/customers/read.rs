@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use crate::customers::derived::search_index;
+use crate::customers::derived::search_index::{self, Needle};
 use crate::customers::derived::stored_json::{self, with_own_json, OwnJsonRow};
 use crate::customers::derived::{self, company_positions};
 use crate::customers::find::companies_of;
@@ -22,7 +22,7 @@ use crate::db::{in_json, DbConnection};
 
 /// Which columns of the customers a page reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Columns {
+pub(super) enum Columns {
     All,
     /// Only [`SummaryRow`]'s.
     Summary,
@@ -65,7 +65,11 @@ impl From<Fields> for Columns {
 /// unless [`Columns::AllKnowingCompany`] read it).
 type Rows = Vec<(Customer, bool)>;
 
-fn load(query: BoxedCustomers<'_>, columns: Columns, conn: &mut DbConnection) -> QueryResult<Rows> {
+pub(super) fn load(
+    query: BoxedCustomers<'_>,
+    columns: Columns,
+    conn: &mut DbConnection,
+) -> QueryResult<Rows> {
     match columns {
         Columns::All => query
             .select(CustomerRow::as_select())
@@ -293,32 +297,44 @@ impl CustomerQuery {
                 load(window, columns, conn)?
             }
         };
-        // The total's source: see [`Count`].
-        let index_only = needle.is_some() && self.only_substrings();
-        let total = match (with_total, self.is_unfiltered(), &needle) {
-            (false, _, _) => None,
-            (true, _, _) if counted.is_some() => {
+        let total = match (with_total, counted) {
+            (false, _) => None,
+            (true, Some(counted)) => {
                 reads.count(Count::WithThePage);
-                counted
+                Some(counted)
             }
-            // Kept by the import in the same transaction as the rows: same snapshot, one row.
-            (true, true, _) => {
-                reads.count(Count::Kept);
-                Some(crate::db::stored_customers(conn)?)
-            }
-            (true, false, Some(needle)) if index_only => {
-                reads.count(Count::FromTheIndex);
-                Some(search_index::count(conn, needle)?)
-            }
-            (true, false, None) if self.only_companies() => {
-                reads.count(Count::FromCompanyCounts);
-                Some(self.company_total(conn)?)
-            }
-            (true, false, _) => {
-                reads.count(Count::ByScan);
-                Some(self.filtered(needle.as_ref()).count().get_result(conn)?)
-            }
+            (true, None) => Some(self.total(conn, reads, needle.as_ref())?),
         };
         Ok(Page::from_rows(rows, total, self.window))
+    }
+
+    /// How many customers the filters keep, from the cheapest source that knows (see
+    /// [`Count`]), in the caller's snapshot; `needle` is the index's, when it serves.
+    pub(super) fn total(
+        &self,
+        conn: &mut DbConnection,
+        reads: &Reads,
+        needle: Option<&Needle>,
+    ) -> QueryResult<i64> {
+        let index_only = needle.is_some() && self.only_substrings();
+        match (self.is_unfiltered(), needle) {
+            // Kept by the import in the same transaction as the rows: same snapshot, one row.
+            (true, _) => {
+                reads.count(Count::Kept);
+                crate::db::stored_customers(conn)
+            }
+            (false, Some(needle)) if index_only => {
+                reads.count(Count::FromTheIndex);
+                search_index::count(conn, needle)
+            }
+            (false, None) if self.only_companies() => {
+                reads.count(Count::FromCompanyCounts);
+                self.company_total(conn)
+            }
+            (false, _) => {
+                reads.count(Count::ByScan);
+                self.filtered(needle).count().get_result(conn)
+            }
+        }
     }
 }

@@ -11,9 +11,10 @@ use crate::customers::{self, Company, CustomerQuery, Page, Window};
 use crate::db::Database;
 use crate::error::AppError;
 use crate::graphql::fields::{self, CompanyField};
+use crate::graphql::pages::{needs_total, CustomerPageObject};
 use crate::graphql::query::CustomersArgs;
 use crate::graphql::scalars::DateTime;
-use crate::graphql::types::{CustomerOrderByEnum, CustomerPageObject, SortOrderEnum, NEEDS_TOTAL};
+use crate::graphql::types::{CustomerOrderByEnum, SortOrderEnum};
 
 /// What a list of companies is sorted by.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -210,8 +211,12 @@ impl CompanyObject {
             order_by,
         }
         .into_query()?;
-        let look = ctx.look_ahead();
-        let with_total = NEEDS_TOTAL.iter().any(|field| look.field(field).exists());
+        let with_total = needs_total(&ctx.look_ahead(), false);
+        // Its cursors name places in `customers(company: [id], …)`, the same list.
+        let list = CustomerQuery {
+            companies: vec![self.0.id],
+            ..query.clone()
+        };
         let key = (
             Arc::new(CompanyCustomersKey { query, with_total }),
             self.0.id,
@@ -225,7 +230,7 @@ impl CompanyObject {
             })?;
         // Each customer's company is this one.
         let companies = HashMap::from([(self.0.id, self.0.clone())]);
-        Ok(CustomerPageObject::new(page, &companies))
+        Ok(CustomerPageObject::new(page, &companies, list, None))
     }
 }
 

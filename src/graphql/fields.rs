@@ -166,14 +166,16 @@ impl CompanyField {
 }
 
 /// The fields a client may select that the fast path leaves to the executor: with an argument,
-/// and the companies' root fields.
-pub const EXECUTOR_ONLY: [(&str, &str); 4] = [
+/// the connection view of a page, the companies' root fields, and pages by cursor.
+pub const EXECUTOR_ONLY: [(&str, &str); 7] = [
     ("Company", "customers(page:, perPage:, offset:, include:, exclude:, userId:, email:, name:, search:, order:, orderBy:)"),
     ("Customer", "notes(limit:)"),
+    ("CustomerPage", "edges"),
+    ("CustomerPage", "pageInfo"),
     ("Query", "companies"),
     ("Query", "company"),
+    ("Query", "customers(first:, after:, last:, before:)"),
 ];
-
 // The values, with their null rules: stored emptiness (`""`, `0`, the zero date) is null.
 
 pub fn non_empty(text: &str) -> Option<&str> {

@@ -3,11 +3,13 @@
 mod batch;
 mod companies;
 pub mod cost;
+mod cursors;
 mod documents;
 mod fast_path;
 pub mod fields;
 pub(crate) mod handlers;
 mod incoming;
+mod pages;
 mod persisted;
 mod propagation;
 mod query;

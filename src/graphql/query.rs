@@ -6,15 +6,17 @@ use std::sync::Arc;
 use async_graphql::{Context, Object, Result, ID};
 
 use crate::auth::Identity;
-use crate::customers::{company, Companies, CustomerQuery, Fields, IdOrEmail, Reads, Want, Window};
+use crate::customers::{
+    company, Companies, CustomerQuery, Direction, Fields, IdOrEmail, Reads, Want, Window,
+};
 use crate::db::Database;
 use crate::error::AppError;
 use crate::graphql::companies::{
     CompaniesArgs, CompanyObject, CompanyOrderByEnum, CompanyPageObject,
 };
-use crate::graphql::types::{
-    CustomerObject, CustomerOrderByEnum, CustomerPageObject, SortOrderEnum, NEEDS_TOTAL,
-};
+use crate::graphql::cursors::Paging;
+use crate::graphql::pages::{needs_total, CustomerPageObject, Keyset};
+use crate::graphql::types::{CustomerObject, CustomerOrderByEnum, SortOrderEnum};
 
 pub struct QueryRoot;
 
@@ -103,7 +105,42 @@ impl QueryRoot {
             default_with = "Some(CustomerOrderByEnum::Id)"
         )]
         order_by: Option<CustomerOrderByEnum>,
+        #[graphql(
+            desc = "Page by cursor: this many customers (0..100, default 10) after `after`, or from the start."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Page by cursor: the customers after this cursor (an edge's `cursor` or `pageInfo.endCursor`)."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "Page by cursor: this many customers (0..100, default 10) before `before`, or up to the end."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Page by cursor: the customers before this cursor (an edge's `cursor` or `pageInfo.startCursor`)."
+        )]
+        before: Option<String>,
     ) -> Result<CustomerPageObject> {
+        // The arguments the request gave, not their defaults: paging by cursor refuses
+        // `page` and `perPage` only when they were given.
+        let given: Vec<String> = ctx
+            .field()
+            .arguments()
+            .map_err(|e| async_graphql::Error::new(e.message))?
+            .into_iter()
+            .map(|(name, _)| name.to_string())
+            .collect();
+        let was_given = |name: &str| given.iter().any(|g| g == name);
+        let paging = Paging {
+            page: page.filter(|_| was_given("page")),
+            per_page: per_page.filter(|_| was_given("perPage")),
+            offset,
+            first,
+            after,
+            last,
+            before,
+        };
         let query = CustomersArgs {
             page,
             per_page,
@@ -119,9 +156,11 @@ impl QueryRoot {
             order_by,
         }
         .into_query()?;
+        let seek = paging.seek(&query)?;
         let look = ctx.look_ahead();
-        let with_total = NEEDS_TOTAL.iter().any(|field| look.field(field).exists());
-        let with_companies = look.field("nodes").field("company").exists();
+        let with_total = needs_total(&look, seek.is_some());
+        let with_companies = look.field("nodes").field("company").exists()
+            || look.field("edges").field("node").field("company").exists();
         let db = ctx.data::<Database>()?;
         let reads = ctx.data::<Arc<Reads>>()?.clone();
         let companies = if with_companies {
@@ -130,11 +169,45 @@ impl QueryRoot {
             Companies::Not
         };
         let want = Want::rows(Fields::All, with_total).with_companies(companies);
-        let mut page = db
-            .read(move |conn| Ok(query.page(conn, &reads, want)?))
+        let Some(seek) = seek else {
+            let list = query.clone();
+            let mut page = db
+                .read(move |conn| Ok(query.page(conn, &reads, want)?))
+                .await?;
+            let companies = std::mem::take(&mut page.companies);
+            return Ok(CustomerPageObject::new(page, &companies, list, None));
+        };
+        // Paged by cursor: the page's size is `first` or `last`.
+        let list = CustomerQuery {
+            window: Window::new(1, seek.count.max(1), None)?,
+            ..query
+        };
+        let reading = list.clone();
+        let read_seek = seek.clone();
+        let keyset_page = db
+            .read(move |conn| Ok(reading.seek(conn, &reads, &read_seek, want)?))
             .await?;
+        let forward = seek.direction == Direction::Forward;
+        let keyset = Keyset {
+            has_next_page: if forward {
+                keyset_page.more
+            } else {
+                seek.from.is_some()
+            },
+            has_previous_page: if forward {
+                seek.from.is_some()
+            } else {
+                keyset_page.more
+            },
+        };
+        let mut page = keyset_page.page;
         let companies = std::mem::take(&mut page.companies);
-        Ok(CustomerPageObject::new(page, &companies))
+        Ok(CustomerPageObject::new(
+            page,
+            &companies,
+            list,
+            Some(keyset),
+        ))
     }
 
     /// One customer by numeric id or by email (primary or additional, case-insensitive);
@@ -192,8 +265,7 @@ impl QueryRoot {
             order_by,
         }
         .into_query()?;
-        let look = ctx.look_ahead();
-        let with_total = NEEDS_TOTAL.iter().any(|field| look.field(field).exists());
+        let with_total = needs_total(&ctx.look_ahead(), false);
         let window = query.window;
         let db = ctx.data::<Database>()?;
         let (companies, total) = db

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_graphql::{Enum, Object, Result, SimpleObject};
 
-use crate::customers::{self, Company, Customer, Page};
+use crate::customers::{self, Company, Customer};
 use crate::error::AppError;
 use crate::graphql::companies::CompanyObject;
 use crate::graphql::fields::{self, AddressField};
@@ -60,79 +60,9 @@ impl From<CustomerOrderByEnum> for customers::OrderBy {
     }
 }
 
-/// The page's fields that read the total: a list selecting any of them counts its matches
-/// (which costs a count when filtered); one selecting none of them does not.
-pub(crate) const NEEDS_TOTAL: [&str; 3] = ["totalCount", "totalPages", "hasNextPage"];
-
-/// A page of customers with its totals.
-pub struct CustomerPageObject {
-    page: Page,
-    nodes: Vec<CustomerObject>,
-}
-
-impl CustomerPageObject {
-    pub fn new(mut page: Page, companies: &HashMap<i32, Company>) -> Self {
-        let nodes = std::mem::take(&mut page.customers)
-            .into_iter()
-            .map(|customer| CustomerObject::new(customer, companies))
-            .collect();
-        CustomerPageObject { page, nodes }
-    }
-
-    fn total(&self) -> Result<i64, AppError> {
-        // The resolver counts whenever a total-dependent field is selected; reaching this
-        // without one is a bug, reported as such rather than answered with a wrong zero.
-        self.page
-            .total
-            .ok_or_else(|| AppError::internal("total requested but not counted"))
-    }
-}
-
-/// A page of customers: its rows, the totals of everything that matched, and where the page
-/// stands among them.
-#[Object(name = "CustomerPage")]
-impl CustomerPageObject {
-    /// The customers on this page, in the requested order.
-    async fn nodes(&self) -> &[CustomerObject] {
-        &self.nodes
-    }
-
-    /// Customers matching the filters, ignoring page and offset.
-    async fn total_count(&self) -> Result<i64> {
-        Ok(self.total()?)
-    }
-
-    /// `ceil(totalCount / perPage)`.
-    async fn total_pages(&self) -> Result<i64> {
-        self.total()?;
-        Ok(self.page.total_pages().unwrap_or_default())
-    }
-
-    /// The page number asked for (an `offset`, when given, decides the rows instead).
-    async fn page(&self) -> i64 {
-        self.page.window.page
-    }
-
-    /// The page size asked for.
-    async fn per_page(&self) -> i64 {
-        self.page.window.per_page
-    }
-
-    /// Whether matching customers remain after this page.
-    async fn has_next_page(&self) -> Result<bool> {
-        self.total()?;
-        Ok(self.page.has_next_page().unwrap_or_default())
-    }
-
-    /// Whether rows were skipped before this page (offset > 0, or page > 1).
-    async fn has_previous_page(&self) -> bool {
-        self.page.has_previous_page()
-    }
-}
-
 /// A helpdesk customer.
 pub struct CustomerObject {
-    customer: Customer,
+    pub(crate) customer: Customer,
     company: Option<Company>,
 }
 

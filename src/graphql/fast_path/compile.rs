@@ -11,7 +11,7 @@ use crate::graphql::fast_path::{
     wants_company, Leaf, PageField, Plan, Root, Selected, VariableDefinition,
 };
 use crate::graphql::fields::{AddressField, CompanyField, CustomerField, PhoneField};
-use crate::graphql::types::NEEDS_TOTAL;
+use crate::graphql::pages::NEEDS_TOTAL;
 
 /// A response key and the fields selected under it (several when a key repeats, merged as
 /// GraphQL merges them).
@@ -174,6 +174,13 @@ impl Plan {
                 let field = group[0];
                 let root = match field.name.node.as_str() {
                     "__typename" => Root::Typename,
+                    // Pages by cursor are the executor's.
+                    "customers" if field.arguments.iter().any(|(name, _)| {
+                        matches!(name.node.as_str(), "first" | "after" | "last" | "before")
+                    }) =>
+                    {
+                        return None
+                    }
                     "customers" => {
                         let fields = page_fields(&group, document)?;
                         Root::Customers {

@@ -1,0 +1,163 @@
+//! Keyset pages: the customers after (or before) a position in the list's order, found by
+//! seeking the order's index to `(key, id)` rather than walking past every row before it, so a
+//! page a hundred thousand rows deep costs what the first one does. Positions are what cursors
+//! carry; how a cursor is written is the transport's business.
+
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
+
+use crate::customers::derived;
+use crate::customers::find::companies_of;
+use crate::customers::model::{fold_case, Customer};
+use crate::customers::query::{Companies, CustomerQuery, Page, Want};
+use crate::customers::read::{load, Columns};
+use crate::customers::reads::Reads;
+use crate::customers::sql::CustomersFilter;
+use crate::customers::window::{OrderBy, SortOrder};
+use crate::db::DbConnection;
+
+/// A customer's place in a list's order: its order key (folded, for names and emails), then
+/// its id, which breaks ties.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Position {
+    pub key: Key,
+    pub id: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// Ordering by id: the id alone.
+    None,
+    Number(i64),
+    Text(String),
+}
+
+/// Which way from the position a keyset page reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// The first `count` rows after the position (from the start without one).
+    Forward,
+    /// The last `count` rows before the position (up to the end without one).
+    Backward,
+}
+
+/// A keyset page's request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Seek {
+    pub from: Option<Position>,
+    pub direction: Direction,
+    pub count: i64,
+}
+
+/// A keyset page: its customers in the list's order, and whether more lie beyond them in the
+/// direction read.
+pub struct SeekPage {
+    pub page: Page,
+    pub more: bool,
+}
+
+impl CustomerQuery {
+    /// Where `customer` stands in this list's order.
+    pub fn position_of(&self, customer: &Customer) -> Position {
+        let key = match self.order_by {
+            OrderBy::Id => Key::None,
+            OrderBy::UserId => Key::Number(customer.user_id.into()),
+            OrderBy::Name => Key::Text(fold_case(&customer.name)),
+            OrderBy::Email => Key::Text(fold_case(&customer.email)),
+            OrderBy::CompanyId => Key::Number(customer.company_id.into()),
+            OrderBy::Date => Key::Number(customer.date_created),
+        };
+        Position {
+            key,
+            id: customer.id,
+        }
+    }
+
+    /// The keyset page `seek` asks for, with what `want` asks besides (its `window` is not
+    /// read: the position and count say which rows), in one snapshot.
+    pub fn seek(
+        &self,
+        conn: &mut DbConnection,
+        reads: &Reads,
+        seek: &Seek,
+        want: Want,
+    ) -> QueryResult<SeekPage> {
+        conn.transaction(|conn| {
+            // The substring index serves when it holds this dataset, as for any page.
+            let needle = match self.substrings() {
+                Some(Some(needle)) if derived::is_current(conn)? => Some(needle),
+                _ => None,
+            };
+            // Backwards: the list's order reversed, read from the position, put back after.
+            let reading = CustomerQuery {
+                order: match (seek.direction, self.order) {
+                    (Direction::Forward, order) => order,
+                    (Direction::Backward, SortOrder::Asc) => SortOrder::Desc,
+                    (Direction::Backward, SortOrder::Desc) => SortOrder::Asc,
+                },
+                ..self.clone()
+            };
+            let mut rows = reading.filtered(needle.as_ref());
+            if let Some(from) = &seek.from {
+                rows = rows.filter(reading.beyond(from));
+            }
+            let rows = reading.ordered(rows).limit(seek.count + 1);
+            let mut customers: Vec<Customer> = load(rows, Columns::from(want.fields), conn)?
+                .into_iter()
+                .map(|(customer, _)| customer)
+                .collect();
+            let more = customers.len() as i64 > seek.count;
+            customers.truncate(seek.count.max(0) as usize);
+            if seek.direction == Direction::Backward {
+                customers.reverse();
+            }
+            let total = if want.total {
+                Some(self.total(conn, reads, needle.as_ref())?)
+            } else {
+                None
+            };
+            let mut page = Page::of(customers, total, self.window);
+            if want.companies == Companies::Read {
+                page.companies = companies_of(conn, &page.customers)?;
+            }
+            Ok(SeekPage { page, more })
+        })
+    }
+
+    /// "Strictly after `from` in this query's order": a row-value comparison on the order's
+    /// index, `(key, id)`, which SQLite answers by seeking it.
+    fn beyond(&self, from: &Position) -> CustomersFilter {
+        let op = match self.order {
+            SortOrder::Asc => ">",
+            SortOrder::Desc => "<",
+        };
+        let column = match self.order_by {
+            OrderBy::Id => None,
+            OrderBy::UserId => Some("customers.user_id"),
+            OrderBy::Name => Some("customers.name_lower"),
+            OrderBy::Email => Some("customers.email_lower"),
+            OrderBy::CompanyId => Some("customers.company_id"),
+            OrderBy::Date => Some("customers.date_created"),
+        };
+        let id = i64::from(from.id);
+        match (column, &from.key) {
+            (Some(column), Key::Number(key)) => Box::new(
+                sql::<Bool>(&format!("({column}, customers.id) {op} ("))
+                    .bind::<BigInt, _>(*key)
+                    .sql(", ")
+                    .bind::<BigInt, _>(id)
+                    .sql(")"),
+            ),
+            (Some(column), Key::Text(key)) => Box::new(
+                sql::<Bool>(&format!("({column}, customers.id) {op} ("))
+                    .bind::<Text, _>(key.clone())
+                    .sql(", ")
+                    .bind::<BigInt, _>(id)
+                    .sql(")"),
+            ),
+            // By id (or a key of another kind, which the transport refuses before this).
+            _ => Box::new(sql::<Bool>(&format!("customers.id {op} ")).bind::<BigInt, _>(id)),
+        }
+    }
+}
