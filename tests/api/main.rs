@@ -11,6 +11,7 @@ mod derived;
 mod full_disk;
 mod graphql_batches;
 mod graphql_companies;
+mod graphql_cursors;
 mod graphql_errors;
 mod graphql_fields;
 mod graphql_list;
