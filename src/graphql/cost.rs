@@ -241,15 +241,17 @@ impl<'a> Counting<'a> {
         }
     }
 
+    /// A page's size: `perPage`, or `first`/`last` when paged by cursor (the largest given).
     fn page_size(&self, list: &Field) -> u64 {
-        let Some(value) = list.get_argument("perPage") else {
-            return DEFAULT_PAGE;
-        };
-        let size = match &value.node {
-            Value::Variable(name) => self.variable(name).map_or(DEFAULT_PAGE, page_of),
-            // A literal holding a variable is no number: the executor refuses it.
-            literal => literal.clone().into_const().map_or(LARGEST_PAGE, page_of),
-        };
+        let sizes = ["perPage", "first", "last"].map(|name| {
+            let value = list.get_argument(name)?;
+            Some(match &value.node {
+                Value::Variable(name) => self.variable(name).map_or(DEFAULT_PAGE, page_of),
+                // A literal holding a variable is no number: the executor refuses it.
+                literal => literal.clone().into_const().map_or(LARGEST_PAGE, page_of),
+            })
+        });
+        let size = sizes.into_iter().flatten().max().unwrap_or(DEFAULT_PAGE);
         size.min(LARGEST_PAGE)
     }
 

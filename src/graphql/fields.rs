@@ -166,12 +166,10 @@ impl CompanyField {
 }
 
 /// The fields a client may select that the fast path leaves to the executor: with an argument,
-/// the connection view of a page, the companies' root fields, and pages by cursor.
-pub const EXECUTOR_ONLY: [(&str, &str); 7] = [
+/// the companies' root fields, and pages by cursor.
+pub const EXECUTOR_ONLY: [(&str, &str); 5] = [
     ("Company", "customers(page:, perPage:, offset:, include:, exclude:, userId:, email:, name:, search:, order:, orderBy:)"),
     ("Customer", "notes(limit:)"),
-    ("CustomerPage", "edges"),
-    ("CustomerPage", "pageInfo"),
     ("Query", "companies"),
     ("Query", "company"),
     ("Query", "customers(first:, after:, last:, before:)"),

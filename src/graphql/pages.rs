@@ -10,12 +10,9 @@ use crate::error::AppError;
 use crate::graphql::cursors;
 use crate::graphql::types::CustomerObject;
 
-/// The page's fields that read the total when it is paged by number: a list selecting any of
-/// them counts its matches (which costs a count when filtered); one selecting none of them
-/// does not. (Paged by cursor, only `totalCount` and `totalPages` count.)
-pub(crate) const NEEDS_TOTAL: [&str; 3] = ["totalCount", "totalPages", "hasNextPage"];
-
-/// Whether a page's selection needs its total, by how it is paged.
+/// Whether a page's selection needs its total: `totalCount` and `totalPages` always, and,
+/// paged by number (where the next page is known from the total), `hasNextPage` too. A list
+/// selecting none of them counts nothing (which costs a count when filtered).
 pub(crate) fn needs_total(look: &async_graphql::Lookahead<'_>, by_cursor: bool) -> bool {
     let total = look.field("totalCount").exists() || look.field("totalPages").exists();
     let next =

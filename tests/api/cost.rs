@@ -67,6 +67,30 @@ async fn companies_and_totals_count_as_rows_read() {
 }
 
 #[tokio::test]
+async fn cursor_pages_and_companies_count_as_the_rows_they_read() {
+    let app = TestApp::demo();
+    // `first`/`last` are a page's size as `perPage` is.
+    for size in ["first: 100", "last: 100"] {
+        let page = format!("customers({size}) {{ nodes {{ id }} }}");
+        assert!(app
+            .graphql(&aliased(10, &page))
+            .await
+            .get("errors")
+            .is_none());
+        let (_, code, message) = refused(&app, &aliased(11, &page), json!({})).await;
+        assert_eq!(code, "QUERY_TOO_COSTLY", "{size}");
+        assert!(message.contains("1100 rows"), "{size}: {message}");
+    }
+    // Each company's page of customers counts: 10 companies x (1 + 100 customers) + 10.
+    let nested = "companies { nodes { id customers(perPage: 100) { nodes { id } } } }";
+    let (_, _, message) = refused(&app, &format!("{{ {nested} }}"), json!({})).await;
+    assert!(message.contains("1010 rows"), "{message}");
+    let fits = "companies { nodes { id customers(perPage: 90) { totalCount nodes { id } } } }";
+    let answer = app.graphql(&format!("{{ {fits} }}")).await;
+    assert!(answer.get("errors").is_none(), "{answer}");
+}
+
+#[tokio::test]
 async fn a_page_size_given_in_a_variable_or_through_fragments_counts_the_same() {
     let app = TestApp::demo();
     let query = "query Pages($n: Int) { ...Pages } \

@@ -58,10 +58,11 @@ impl Plan {
                     };
                     let want = Want::rows(fields, with_total).with_companies(companies);
                     let reads = reads.clone();
+                    let list = query.clone();
                     let read = db.read(move |conn| Ok(query.page(conn, &reads, want)?));
                     let mut page = read.await.ok()?;
                     let companies = std::mem::take(&mut page.companies);
-                    Resolved::Page(page, companies)
+                    Resolved::Page(page, companies, list)
                 }
                 Root::Customer {
                     id_or_email,

@@ -8,10 +8,9 @@ use async_graphql::parser::types::{
 use async_graphql::Name;
 
 use crate::graphql::fast_path::{
-    wants_company, Leaf, PageField, Plan, Root, Selected, VariableDefinition,
+    wants_company, EdgeField, InfoField, Leaf, PageField, Plan, Root, Selected, VariableDefinition,
 };
 use crate::graphql::fields::{AddressField, CompanyField, CustomerField, PhoneField};
-use crate::graphql::pages::NEEDS_TOTAL;
 
 /// A response key and the fields selected under it (several when a key repeats, merged as
 /// GraphQL merges them).
@@ -127,6 +126,26 @@ fn page_fields(fields: &[&Field], document: &ExecutableDocument) -> Option<Vec<(
                 "perPage" => PageField::PerPage,
                 "hasNextPage" => PageField::HasNextPage,
                 "hasPreviousPage" => PageField::HasPreviousPage,
+                "edges" => PageField::Edges(edge_fields(&group, document)?),
+                "pageInfo" => PageField::PageInfo(leaf_fields(&group, document, InfoField::named)?),
+                _ => return None,
+            };
+            Some((key, field))
+        })
+        .collect()
+}
+
+fn edge_fields(fields: &[&Field], document: &ExecutableDocument) -> Option<Vec<(Name, EdgeField)>> {
+    sub_fields(fields, document)?
+        .into_iter()
+        .map(|(key, group)| {
+            if !group[0].arguments.is_empty() {
+                return None;
+            }
+            let field = match group[0].name.node.as_str() {
+                "__typename" => EdgeField::Typename,
+                "cursor" => EdgeField::Cursor,
+                "node" => EdgeField::Node(customer_fields(&group, document)?),
                 _ => return None,
             };
             Some((key, field))
@@ -175,9 +194,10 @@ impl Plan {
                 let root = match field.name.node.as_str() {
                     "__typename" => Root::Typename,
                     // Pages by cursor are the executor's.
-                    "customers" if field.arguments.iter().any(|(name, _)| {
-                        matches!(name.node.as_str(), "first" | "after" | "last" | "before")
-                    }) =>
+                    "customers"
+                        if field.arguments.iter().any(|(name, _)| {
+                            matches!(name.node.as_str(), "first" | "after" | "last" | "before")
+                        }) =>
                     {
                         return None
                     }
@@ -189,17 +209,17 @@ impl Plan {
                                 .iter()
                                 .map(|(name, value)| (name.node.clone(), value.node.clone()))
                                 .collect(),
-                            with_total: sub_fields(&group, document)?
-                                .iter()
-                                .any(|(_, group)| NEEDS_TOTAL.contains(&group[0].name.node.as_str())),
-                            summary: fields.iter().all(|(_, field)| match field {
-                                PageField::Nodes(fields) => {
-                                    fields.iter().all(|(_, field)| field.in_summary())
-                                }
-                                _ => true,
+                            with_total: fields.iter().any(|(_, field)| field.needs_total()),
+                            summary: fields.iter().all(|(_, field)| {
+                                field.customers().iter().all(|customer| {
+                                    customer.iter().all(|(_, field)| field.in_summary())
+                                })
                             }),
                             with_companies: fields.iter().any(|(_, field)| {
-                                matches!(field, PageField::Nodes(fields) if wants_company(fields))
+                                field
+                                    .customers()
+                                    .iter()
+                                    .any(|customer| wants_company(customer))
                             }),
                             fields,
                         }

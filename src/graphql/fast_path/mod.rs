@@ -23,7 +23,7 @@ use async_graphql::Name;
 // The document's values may hold variables (`Value`); a request's are constants.
 use async_graphql_value::{ConstValue, Value};
 
-use crate::customers::{Company, Customer, Page};
+use crate::customers::{Company, Customer, CustomerQuery, Page};
 use crate::graphql::fields::{AddressField, CompanyField, CustomerField, PhoneField};
 
 /// What one request's root field becomes.
@@ -57,6 +57,66 @@ enum PageField {
     PerPage,
     HasNextPage,
     HasPreviousPage,
+    /// The connection view of the same page: each customer with its cursor.
+    Edges(Vec<(Name, EdgeField)>),
+    PageInfo(Vec<(Name, Leaf<InfoField>)>),
+}
+
+impl PageField {
+    /// The customer selection it shows, if it shows customers (`nodes`, `edges { node }`).
+    fn customers(&self) -> Vec<&[(Name, Selected)]> {
+        match self {
+            PageField::Nodes(fields) => vec![fields.as_slice()],
+            PageField::Edges(edge) => edge
+                .iter()
+                .filter_map(|(_, field)| match field {
+                    EdgeField::Node(fields) => Some(fields.as_slice()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether it reads the page's total (a page by number knows its next page from it).
+    fn needs_total(&self) -> bool {
+        match self {
+            PageField::TotalCount | PageField::TotalPages | PageField::HasNextPage => true,
+            PageField::PageInfo(fields) => fields
+                .iter()
+                .any(|(_, leaf)| *leaf == Leaf::Field(InfoField::HasNextPage)),
+            _ => false,
+        }
+    }
+}
+
+/// A selected field of an edge.
+#[derive(Debug)]
+enum EdgeField {
+    Typename,
+    Cursor,
+    Node(Vec<(Name, Selected)>),
+}
+
+/// A field of `pageInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InfoField {
+    HasNextPage,
+    HasPreviousPage,
+    StartCursor,
+    EndCursor,
+}
+
+impl InfoField {
+    fn named(name: &str) -> Option<InfoField> {
+        Some(match name {
+            "hasNextPage" => InfoField::HasNextPage,
+            "hasPreviousPage" => InfoField::HasPreviousPage,
+            "startCursor" => InfoField::StartCursor,
+            "endCursor" => InfoField::EndCursor,
+            _ => return None,
+        })
+    }
 }
 
 /// A field of an object type, or its `__typename`.
@@ -116,9 +176,10 @@ pub struct Plan {
     roots: Vec<(Name, Root)>,
 }
 
-/// A root's data: the page or customer, and the companies its fields show, by id.
+/// A root's data: the page (with the list it is of, which its cursors name) or customer, and
+/// the companies its fields show, by id.
 enum Resolved {
     Typename,
-    Page(Page, HashMap<i32, Company>),
+    Page(Page, HashMap<i32, Company>, CustomerQuery),
     Customer(Option<Box<Customer>>, HashMap<i32, Company>),
 }

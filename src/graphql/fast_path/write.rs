@@ -7,8 +7,11 @@ use async_graphql::{Name, ScalarType};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 
-use crate::customers::{Company, Customer, Page};
-use crate::graphql::fast_path::{Leaf, PageField, Plan, Resolved, Root, Selected};
+use crate::customers::{Company, Customer, CustomerQuery, Page};
+use crate::graphql::cursors;
+use crate::graphql::fast_path::{
+    EdgeField, InfoField, Leaf, PageField, Plan, Resolved, Root, Selected,
+};
 use crate::graphql::fields::{self, AddressField, CompanyField, CustomerField, PhoneField};
 
 /// `{"data": {...}}`, as async-graphql writes a response without errors.
@@ -34,13 +37,14 @@ impl Serialize for Data<'_, '_> {
         for ((key, root), result) in plan.roots.iter().zip(results.iter()) {
             match (root, result) {
                 (_, Resolved::Typename) => map.serialize_entry(key.as_str(), "Query")?,
-                (Root::Customers { fields, .. }, Resolved::Page(page, companies)) => map
+                (Root::Customers { fields, .. }, Resolved::Page(page, companies, list)) => map
                     .serialize_entry(
                         key.as_str(),
                         &PageOut {
                             fields,
                             page,
                             companies,
+                            list,
                         },
                     )?,
                 (Root::Customer { fields, .. }, Resolved::Customer(customer, companies)) => map
@@ -76,6 +80,14 @@ struct PageOut<'a> {
     fields: &'a [(Name, PageField)],
     page: &'a Page,
     companies: &'a HashMap<i32, Company>,
+    /// The list the page is of: what its cursors name.
+    list: &'a CustomerQuery,
+}
+
+impl PageOut<'_> {
+    fn cursor(&self, customer: &Customer) -> String {
+        cursors::encode(self.list, &self.list.position_of(customer))
+    }
 }
 
 impl Serialize for PageOut<'_> {
@@ -97,6 +109,78 @@ impl Serialize for PageOut<'_> {
             PageField::PerPage => map.serialize_entry(key, &page.window.per_page),
             PageField::HasNextPage => map.serialize_entry(key, &page.has_next_page()),
             PageField::HasPreviousPage => map.serialize_entry(key, &page.has_previous_page()),
+            PageField::Edges(fields) => map.serialize_entry(key, &EdgesOut { fields, page: self }),
+            PageField::PageInfo(fields) => {
+                map.serialize_entry(key, &InfoOut { fields, page: self })
+            }
+        })
+    }
+}
+
+struct EdgesOut<'a> {
+    fields: &'a [(Name, EdgeField)],
+    page: &'a PageOut<'a>,
+}
+
+impl Serialize for EdgesOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let customers = &self.page.page.customers;
+        let mut list = serializer.serialize_seq(Some(customers.len()))?;
+        for customer in customers {
+            list.serialize_element(&EdgeOut {
+                fields: self.fields,
+                page: self.page,
+                customer,
+            })?;
+        }
+        list.end()
+    }
+}
+
+struct EdgeOut<'a> {
+    fields: &'a [(Name, EdgeField)],
+    page: &'a PageOut<'a>,
+    customer: &'a Customer,
+}
+
+impl Serialize for EdgeOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        selection_map(serializer, self.fields, |map, key, field| match field {
+            EdgeField::Typename => map.serialize_entry(key, "CustomerEdge"),
+            EdgeField::Cursor => map.serialize_entry(key, &self.page.cursor(self.customer)),
+            EdgeField::Node(fields) => map.serialize_entry(
+                key,
+                &CustomerOut {
+                    fields,
+                    customer: self.customer,
+                    companies: self.page.companies,
+                },
+            ),
+        })
+    }
+}
+
+struct InfoOut<'a> {
+    fields: &'a [(Name, Leaf<InfoField>)],
+    page: &'a PageOut<'a>,
+}
+
+impl Serialize for InfoOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let page = self.page.page;
+        let cursor = |customer: Option<&Customer>| customer.map(|c| self.page.cursor(c));
+        selection_map(serializer, self.fields, |map, key, leaf| match leaf {
+            Leaf::Typename => map.serialize_entry(key, "PageInfo"),
+            Leaf::Field(InfoField::HasNextPage) => map.serialize_entry(key, &page.has_next_page()),
+            Leaf::Field(InfoField::HasPreviousPage) => {
+                map.serialize_entry(key, &page.has_previous_page())
+            }
+            Leaf::Field(InfoField::StartCursor) => {
+                map.serialize_entry(key, &cursor(page.customers.first()))
+            }
+            Leaf::Field(InfoField::EndCursor) => {
+                map.serialize_entry(key, &cursor(page.customers.last()))
+            }
         })
     }
 }
