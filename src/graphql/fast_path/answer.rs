@@ -13,7 +13,7 @@ use crate::auth::Identity;
 use crate::customers::{Companies, Fields, IdOrEmail, Reads, Want};
 use crate::db::Database;
 use crate::graphql::fast_path::write::Body;
-use crate::graphql::fast_path::{Plan, Resolved, Root};
+use crate::graphql::fast_path::{PageRead, Plan, Resolved, Root};
 use crate::graphql::query::CustomersArgs;
 
 impl Plan {
@@ -62,7 +62,11 @@ impl Plan {
                     let read = db.read(move |conn| Ok(query.page(conn, &reads, want)?));
                     let mut page = read.await.ok()?;
                     let companies = std::mem::take(&mut page.companies);
-                    Resolved::Page(page, companies, list)
+                    Resolved::Page(Box::new(PageRead {
+                        page,
+                        companies,
+                        list,
+                    }))
                 }
                 Root::Customer {
                     id_or_email,

@@ -176,10 +176,17 @@ pub struct Plan {
     roots: Vec<(Name, Root)>,
 }
 
-/// A root's data: the page (with the list it is of, which its cursors name) or customer, and
-/// the companies its fields show, by id.
+/// A page read for a plan: its rows, the companies they show by id, and the list it is of
+/// (which its cursors name).
+struct PageRead {
+    page: Page,
+    companies: HashMap<i32, Company>,
+    list: CustomerQuery,
+}
+
+/// A root's data: the page or customer, and the companies its fields show, by id.
 enum Resolved {
     Typename,
-    Page(Page, HashMap<i32, Company>, CustomerQuery),
+    Page(Box<PageRead>),
     Customer(Option<Box<Customer>>, HashMap<i32, Company>),
 }

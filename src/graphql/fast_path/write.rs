@@ -37,16 +37,15 @@ impl Serialize for Data<'_, '_> {
         for ((key, root), result) in plan.roots.iter().zip(results.iter()) {
             match (root, result) {
                 (_, Resolved::Typename) => map.serialize_entry(key.as_str(), "Query")?,
-                (Root::Customers { fields, .. }, Resolved::Page(page, companies, list)) => map
-                    .serialize_entry(
-                        key.as_str(),
-                        &PageOut {
-                            fields,
-                            page,
-                            companies,
-                            list,
-                        },
-                    )?,
+                (Root::Customers { fields, .. }, Resolved::Page(read)) => map.serialize_entry(
+                    key.as_str(),
+                    &PageOut {
+                        fields,
+                        page: &read.page,
+                        companies: &read.companies,
+                        list: &read.list,
+                    },
+                )?,
                 (Root::Customer { fields, .. }, Resolved::Customer(customer, companies)) => map
                     .serialize_entry(
                         key.as_str(),
