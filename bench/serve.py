@@ -56,6 +56,12 @@ SCALE_FILTERS = {
 }
 SCALE_ORDERS = ["ID", "USER_ID", "NAME", "EMAIL", "COMPANY_ID", "DATE"]
 LOOKUP_QUERY = '{ customer(idOrEmail: "david.obrien.77@example.net") { id name email userId companyId dateCreated ticketCount } }'
+# The shapes frontends send besides the summary one above: with each customer's company, and
+# with every field.
+COMPANY_QUERY = "{ customers(perPage: 10) { nodes { id name email company { name } } totalCount } }"
+EVERY_FIELD_QUERY = ("{ customers(perPage: 10) { nodes { id name userId email additionalEmails phone { primary additional } "
+                     "website address { line1 line2 city state country zip } companyId company { id name email phone website "
+                     "contact customerId dateCreated } dateCreated notes ticketCount } totalCount } }")
 
 
 def run(cmd, **kw):
@@ -318,6 +324,7 @@ def scale_phase(args, binary, work, small_db, quiet):
                     wait_idle(url)
             print(f"scale round {round_ + 1}/{args.rounds} done", file=sys.stderr)
         big_rss = peak_rss_mib(servers["big"][0].pid)
+        cursor_goals = cursor_phase(args, servers, work)
     finally:
         for proc, _, _ in servers.values():
             proc.send_signal(signal.SIGTERM)
@@ -342,12 +349,68 @@ def scale_phase(args, binary, work, small_db, quiet):
     print(f"\npeak RSS of kbs-graphql serving {big} customers (cache off, the queries above): {big_rss:.0f} MiB")
     print(f"peak RSS of kbs-graphql serving {big} customers (default settings, mixed workload): "
           f"{default_rss:.0f} MiB")
-    return [
+    return cursor_goals + [
         (f"scale: queries keeping >= 0.5x and p99 < 5x ({passed}/{len(queries)})",
          passed / len(queries), 1.0),
         (f"memory at {big}, cache off: peak RSS < 100 MiB (ratio = 100 MiB / peak)", 100 / big_rss, 1.0),
         (f"memory at {big}, default settings: peak RSS < 100 MiB", 100 / default_rss, 1.0),
     ]
+
+
+CURSOR_DEPTH = 5000
+
+
+def cursor_phase(args, servers, work):
+    """For every orderBy, at each size: the first page by cursor (`first: 10`) against a page
+    CURSOR_DEPTH customers deep (`first: 10, after:` the cursor of the CURSOR_DEPTH-th, taken
+    from a page by offset of the same list), interleaved; the goal is the deep page at 0.8x
+    page 1 or better, which only seeking gives."""
+    bodies = {}
+    for order in SCALE_ORDERS:
+        for size, (_, url, auth) in servers.items():
+            list_args = f"orderBy: {order}, order: ASC"
+            probe = os.path.join(work, "cursor-probe.json")
+            with open(probe, "w") as f:
+                json.dump({"query": f"{{ customers(perPage: 1, offset: {CURSOR_DEPTH - 1}, {list_args}) "
+                                    f"{{ pageInfo {{ endCursor }} }} }}"}, f)
+            status, _, answer = ask(f"{url}/graphql", body=probe, auth=auth)
+            if status != 200 or "errors" in answer:
+                sys.exit(f"cursor of {order} at {size}: HTTP {status} {answer}")
+            cursor = answer["data"]["customers"]["pageInfo"]["endCursor"]
+            for depth, after in (("page 1", ""), (f"{CURSOR_DEPTH} deep", f', after: "{cursor}"')):
+                body = os.path.join(work, f"cursor-{order}-{size}-{depth.split()[0]}.json")
+                with open(body, "w") as f:
+                    json.dump({"query": f"{{ customers(first: 10{after}, {list_args}) "
+                                        f"{{ edges {{ cursor node {{ id name email userId companyId dateCreated "
+                                        f"ticketCount }} }} pageInfo {{ hasNextPage endCursor }} }} }}"}, f)
+                def check(answer, _headers):
+                    if not isinstance(answer, dict) or "errors" in answer:
+                        return "GraphQL errors"
+                    edges = answer["data"]["customers"]["edges"]
+                    return None if len(edges) == 10 else f"{len(edges)} edges where 10 were expected"
+                verify(f"cursor {order} {depth} at {size}", f"{url}/graphql", check, body=body, auth=auth)
+                bodies[(order, size, depth)] = (url, auth, body)
+    results = {}
+    for round_ in range(args.rounds):
+        for key, (url, auth, body) in bodies.items():
+            if round_ == 0:
+                wrk(f"{url}/graphql", 1, body=body, auth=auth)  # warm-up
+                wait_idle(url)
+            results.setdefault(key, []).append(wrk(f"{url}/graphql", args.scale_seconds, body=body, auth=auth))
+            wait_idle(url)
+        print(f"cursor round {round_ + 1}/{args.rounds} done", file=sys.stderr)
+    rps = {key: statistics.median(r["rps"] for r in rs) for key, rs in results.items()}
+    deep = f"{CURSOR_DEPTH} deep"
+    print(f"\ncursor pages: page 1 against a page {CURSOR_DEPTH} customers deep ({args.rounds} interleaved "
+          f"rounds of {args.scale_seconds} s, cache off)\n")
+    print(f"{'orderBy':<12} {'size':>5} {'page 1 req/s':>13} {'deep req/s':>11} {'ratio':>6}")
+    goals = []
+    for order in SCALE_ORDERS:
+        for size in servers:
+            first, far = rps[(order, size, "page 1")], rps[(order, size, deep)]
+            print(f"{order:<12} {size:>5} {first:>13,.0f} {far:>11,.0f} {far / first:>6.2f}")
+            goals.append((f"cursor {deep} >= 0.8x page 1: {order} at {size}", far / first, 0.8))
+    return goals
 
 
 def default_settings_rss(args, binary, db, auth, queries, work, quiet):
@@ -411,6 +474,12 @@ def main():
         json.dump({"query": LIST_QUERY}, f)
     with open(lookup_body, "w") as f:
         json.dump({"query": LOOKUP_QUERY}, f)
+    company_body = os.path.join(work, "company.json")
+    every_body = os.path.join(work, "every.json")
+    with open(company_body, "w") as f:
+        json.dump({"query": COMPANY_QUERY}, f)
+    with open(every_body, "w") as f:
+        json.dump({"query": EVERY_FIELD_QUERY}, f)
 
     quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     floor = subprocess.Popen(["taskset", "-c", "0", os.path.join(ROOT, "target", "ceiling", "release", "ceiling"),
@@ -433,6 +502,8 @@ def main():
             "floor: HTTP+SQLite (/sqlite)": lambda s: wrk("http://127.0.0.1:18081/sqlite", s, body=list_body),
             "GraphQL customers(perPage: 10)": lambda s: wrk(f"{ours_url}/graphql", s, body=list_body, auth=auth),
             "REST /customers (10 per page)": lambda s: wrk(f"{ours_url}/wp-json/kbs/v1/customers", s, method="GET", auth=auth),
+            "GraphQL list with company { name }": lambda s: wrk(f"{ours_url}/graphql", s, body=company_body, auth=auth),
+            "GraphQL list, every field": lambda s: wrk(f"{ours_url}/graphql", s, body=every_body, auth=auth),
             "GraphQL customer(idOrEmail:)": lambda s: wrk(f"{ours_url}/graphql", s, body=lookup_body, auth=auth),
             "REST /customers/<email>": lambda s: wrk(f"{ours_url}/wp-json/kbs/v1/customers/david.obrien.77@example.net",
                                                      s, method="GET", auth=auth),
@@ -448,6 +519,10 @@ def main():
              dict(body=list_body, auth=auth)),
             ("REST /customers (10 per page)", f"{ours_url}/wp-json/kbs/v1/customers", rest_page(10, args.count),
              dict(method="GET", auth=auth)),
+            ("GraphQL list with company { name }", f"{ours_url}/graphql", graphql_page(10, args.count),
+             dict(body=company_body, auth=auth)),
+            ("GraphQL list, every field", f"{ours_url}/graphql", graphql_page(10, args.count),
+             dict(body=every_body, auth=auth)),
             ("GraphQL customer(idOrEmail:)", f"{ours_url}/graphql", graphql_lookup(email),
              dict(body=lookup_body, auth=auth)),
             ("REST /customers/<email>", f"{ours_url}/wp-json/kbs/v1/customers/{email}", rest_lookup(email),
@@ -484,6 +559,10 @@ def main():
     list_rps = med["GraphQL customers(perPage: 10)"]["rps"]
     goals = [
         ("GraphQL list >= 0.5x HTTP+SQLite floor", list_rps / sqlite_floor, 0.5),
+        ("GraphQL list with company >= 0.5x HTTP+SQLite floor",
+         med["GraphQL list with company { name }"]["rps"] / sqlite_floor, 0.5),
+        ("GraphQL list, every field >= 0.5x HTTP+SQLite floor",
+         med["GraphQL list, every field"]["rps"] / sqlite_floor, 0.5),
         ("REST list >= 0.7x HTTP+SQLite floor", med["REST /customers (10 per page)"]["rps"] / sqlite_floor, 0.7),
         ("GraphQL lookup >= GraphQL list", med["GraphQL customer(idOrEmail:)"]["rps"] / list_rps, 1.0),
         ("REST lookup >= REST list", med["REST /customers/<email>"]["rps"] / med["REST /customers (10 per page)"]["rps"], 1.0),
