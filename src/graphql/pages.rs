@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{Object, Result, SimpleObject};
+use async_graphql::{Object, Result};
 
 use crate::customers::{Company, CustomerQuery, Page};
 use crate::error::AppError;
@@ -107,18 +107,31 @@ impl CustomerEdge<'_> {
 }
 
 /// Where a page stands in its list, in the Relay connection's terms.
-#[derive(SimpleObject)]
-#[graphql(name = "PageInfo")]
-pub struct PageInfo {
+pub struct PageInfo<'a>(&'a CustomerPageObject);
+
+/// Where a page stands in its list, in the Relay connection's terms.
+#[Object(name = "PageInfo")]
+impl PageInfo<'_> {
     /// Whether customers follow this page in the list (paged backward: whether `before` was
     /// given).
-    has_next_page: bool,
+    async fn has_next_page(&self) -> Result<bool> {
+        Ok(self.0.next()?)
+    }
+
     /// Whether customers precede this page (paged forward: whether `after` was given).
-    has_previous_page: bool,
+    async fn has_previous_page(&self) -> bool {
+        self.0.previous()
+    }
+
     /// The cursor of the page's first customer; null for an empty page.
-    start_cursor: Option<String>,
+    async fn start_cursor(&self) -> Option<String> {
+        self.0.nodes.first().map(|node| self.0.cursor(node))
+    }
+
     /// The cursor of the page's last customer; null for an empty page.
-    end_cursor: Option<String>,
+    async fn end_cursor(&self) -> Option<String> {
+        self.0.nodes.last().map(|node| self.0.cursor(node))
+    }
 }
 
 /// A page of customers: its rows, the totals of everything that matched, and where the page
@@ -142,13 +155,8 @@ impl CustomerPageObject {
     }
 
     /// Where this page stands, with the cursors to page on from.
-    async fn page_info(&self) -> Result<PageInfo> {
-        Ok(PageInfo {
-            has_next_page: self.next()?,
-            has_previous_page: self.previous(),
-            start_cursor: self.nodes.first().map(|node| self.cursor(node)),
-            end_cursor: self.nodes.last().map(|node| self.cursor(node)),
-        })
+    async fn page_info(&self) -> PageInfo<'_> {
+        PageInfo(self)
     }
 
     /// Customers matching the filters, ignoring page, offset and cursors.

@@ -11,7 +11,7 @@ use crate::helpers::{basic, skip};
 use crate::process::Server;
 
 /// The client scripts' folder, when Node and their packages are there.
-fn clients(test: &str) -> Option<PathBuf> {
+pub fn folder(test: &str) -> Option<PathBuf> {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients");
     let node = Command::new("node").arg("--version").output();
     if !node.is_ok_and(|out| out.status.success()) {
@@ -29,7 +29,7 @@ fn clients(test: &str) -> Option<PathBuf> {
 }
 
 /// Runs `script` with `args`; its standard output, after checking it exited cleanly.
-fn node(folder: &Path, script: &str, args: &[&str]) -> String {
+pub fn node(folder: &Path, script: &str, args: &[&str]) -> String {
     let out = Command::new("node")
         .arg(folder.join(script))
         .args(args)
@@ -68,7 +68,7 @@ fn audit(folder: &Path, server: &Server) -> Vec<Value> {
 #[test]
 fn the_graphql_over_http_audit_passes_every_must_and_should() {
     let test = "clients::the_graphql_over_http_audit_passes_every_must_and_should";
-    let Some(folder) = clients(test) else { return };
+    let Some(folder) = folder(test) else { return };
     let dir = tempfile::tempdir().unwrap();
     // With the response cache (the default), and without it: the executor and the fast path
     // answer every repeated request on the second server, the cache on the first.
@@ -90,7 +90,7 @@ fn the_graphql_over_http_audit_passes_every_must_and_should() {
 #[test]
 fn node_wpapi_discovers_the_api_walks_every_page_and_embeds_companies() {
     let test = "clients::node_wpapi_discovers_the_api_walks_every_page_and_embeds_companies";
-    let Some(folder) = clients(test) else { return };
+    let Some(folder) = folder(test) else { return };
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("site.db"));
     let password = server.admin_password.clone().unwrap();

@@ -145,6 +145,26 @@ async fn a_page_by_number_hands_out_cursors_that_continue_it() {
 }
 
 #[tokio::test]
+async fn page_info_reads_the_total_only_for_has_next_page() {
+    let app = TestApp::demo();
+    // Without `hasNextPage` (or a total) nothing is counted, and the cursors still come.
+    let answer = app
+        .graphql("{ customers(perPage: 1, offset: 99, orderBy: NAME) { pageInfo { startCursor endCursor hasPreviousPage } } }")
+        .await;
+    assert!(answer.get("errors").is_none(), "{answer}");
+    let info = &answer["data"]["customers"]["pageInfo"];
+    assert_eq!(info["startCursor"], info["endCursor"]);
+    assert_eq!(info["hasPreviousPage"], true);
+    let answer = app
+        .graphql("{ customers(perPage: 10, offset: 245) { pageInfo { hasNextPage } } }")
+        .await;
+    assert_eq!(
+        answer["data"]["customers"]["pageInfo"]["hasNextPage"],
+        false
+    );
+}
+
+#[tokio::test]
 async fn cursor_arguments_that_mean_nothing_are_refused_saying_why() {
     let app = TestApp::demo();
     let cursor = |args: &str| {

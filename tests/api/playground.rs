@@ -101,13 +101,22 @@ async fn files_the_playground_does_not_have_are_404() {
     }
 }
 
-/// A headless Chromium to run the playground in: `KBS_TEST_BROWSER`, else `chromium` on the
-/// PATH. Without one the browser test is skipped, except under CI (`.ci/run` installs it).
-fn browser() -> Option<String> {
+/// A headless Chromium to run the playground in, as a path: `KBS_TEST_BROWSER`, else
+/// `chromium` on the PATH. Without one `test` is skipped, except under CI (`.ci/run`
+/// installs it).
+fn browser(test: &str) -> Option<String> {
+    let path_entries = std::env::var_os("PATH").unwrap_or_default();
+    let on_path = |name: &str| {
+        std::env::split_paths(&path_entries)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+            .map(|found| found.display().to_string())
+    };
     let candidates = std::env::var("KBS_TEST_BROWSER")
         .ok()
         .into_iter()
-        .chain(["chromium".to_owned(), "chromium-browser".to_owned()]);
+        .chain(on_path("chromium"))
+        .chain(on_path("chromium-browser"));
     for candidate in candidates {
         let found = std::process::Command::new(&candidate)
             .arg("--version")
@@ -118,7 +127,7 @@ fn browser() -> Option<String> {
         }
     }
     crate::helpers::skip(
-        "playground::the_playground_runs_in_a_browser_and_reaches_the_api",
+        test,
         "no chromium on the PATH (install it, as .ci/run does, or set KBS_TEST_BROWSER)",
     );
     None
@@ -126,7 +135,8 @@ fn browser() -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_playground_runs_in_a_browser_and_reaches_the_api() {
-    let Some(browser) = browser() else {
+    let Some(browser) = browser("playground::the_playground_runs_in_a_browser_and_reaches_the_api")
+    else {
         return;
     };
     let app = TestApp::empty();
@@ -160,7 +170,47 @@ async fn the_playground_runs_in_a_browser_and_reaches_the_api() {
     let dom = String::from_utf8_lossy(&output.stdout);
     // React rendered GraphiQL from the files served above…
     assert!(dom.contains("graphiql-container"), "{dom}");
-    // …and GraphiQL asked this server for the schema and shows its answer (an anonymous
-    // caller may not introspect): page, scripts, endpoint and fetch all work together.
-    assert!(dom.contains("UNAUTHENTICATED"), "{dom}");
+    // …and GraphiQL asked this server for the schema, was refused (an anonymous caller may
+    // not introspect), and says how to sign in instead: page, scripts, endpoint and fetch
+    // all work together.
+    assert!(dom.contains("Sign in to load the schema"), "{dom}");
+    assert!(
+        !dom.contains("Introspection needs a signed-in user"),
+        "{dom}"
+    );
+}
+
+/// As a person uses it: the first view says how to sign in; typing the header in loads the
+/// schema (for completion and the docs) and the default query runs. Driven by playwright-core
+/// (`tests/clients`) in the same Chromium.
+#[test]
+fn signing_in_in_the_playground_loads_the_schema() {
+    let test = "playground::signing_in_in_the_playground_loads_the_schema";
+    let Some(browser) = browser(test) else {
+        return;
+    };
+    let Some(folder) = crate::clients::folder(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = crate::process::Server::start(&dir.path().join("kbs.db"));
+    let admin = crate::helpers::basic("admin", server.admin_password.as_deref().unwrap());
+    let url = format!("http://{}/", server.address);
+    let out = crate::clients::node(&folder, "playground.mjs", &[&url, &admin, &browser]);
+    let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(out.get("error").is_none(), "{out:#}");
+    assert!(
+        out["firstView"].as_str().unwrap().contains("Authorization"),
+        "{out:#}"
+    );
+    assert!(
+        out["documented"].as_str().unwrap().contains("companies"),
+        "{out:#}"
+    );
+    let answer = out["answer"].as_str().unwrap();
+    assert!(
+        answer.contains("\"customers\"") && answer.contains("\"nodes\""),
+        "{out:#}"
+    );
+    assert!(!answer.contains("\"errors\""), "{out:#}");
 }
