@@ -98,15 +98,37 @@ impl CustomerQuery {
                 },
                 ..self.clone()
             };
-            let mut rows = reading.filtered(needle.as_ref());
-            if let Some(from) = &seek.from {
-                rows = rows.filter(reading.beyond(from));
-            }
-            let rows = reading.ordered(rows).limit(seek.count + 1);
-            let mut customers: Vec<Customer> = load(rows, Columns::from(want.fields), conn)?
-                .into_iter()
-                .map(|(customer, _)| customer)
-                .collect();
+            // One more than the page, to know whether more follow.
+            let wanted = seek.count + 1;
+            let read = |conn: &mut DbConnection, beyond: Option<CustomersFilter>, limit: i64| {
+                let mut rows = reading.filtered(needle.as_ref());
+                if let Some(beyond) = beyond {
+                    rows = rows.filter(beyond);
+                }
+                let rows = reading.ordered(rows).limit(limit);
+                let loaded = load(rows, Columns::from(want.fields), conn)?;
+                Ok::<_, diesel::result::Error>(
+                    loaded.into_iter().map(|(c, _)| c).collect::<Vec<_>>(),
+                )
+            };
+            let mut customers: Vec<Customer> = match &seek.from {
+                None => read(conn, None, wanted)?,
+                // The rest of the position's key first (a seek on `(key, id)`), then the keys
+                // past it (a seek on `key`): SQLite seeks a row-value bound on the key alone
+                // and walks the rows sharing it, which at a million customers can be most of
+                // them (everyone without a user, say).
+                Some(from) => match reading.same_key_after(from) {
+                    Some(same_key) => {
+                        let mut rows = read(conn, Some(same_key), wanted)?;
+                        let left = wanted - rows.len() as i64;
+                        if left > 0 {
+                            rows.extend(read(conn, Some(reading.past_key(from)), left)?);
+                        }
+                        rows
+                    }
+                    None => read(conn, Some(reading.past_key(from)), wanted)?,
+                },
+            };
             let more = customers.len() as i64 > seek.count;
             customers.truncate(seek.count.max(0) as usize);
             if seek.direction == Direction::Backward {
@@ -125,39 +147,63 @@ impl CustomerQuery {
         })
     }
 
-    /// "Strictly after `from` in this query's order": a row-value comparison on the order's
-    /// index, `(key, id)`, which SQLite answers by seeking it.
-    fn beyond(&self, from: &Position) -> CustomersFilter {
-        let op = match self.order {
-            SortOrder::Asc => ">",
-            SortOrder::Desc => "<",
-        };
-        let column = match self.order_by {
+    /// The order's key column, for an order other than by id.
+    fn key_column(&self) -> Option<&'static str> {
+        match self.order_by {
             OrderBy::Id => None,
             OrderBy::UserId => Some("customers.user_id"),
             OrderBy::Name => Some("customers.name_lower"),
             OrderBy::Email => Some("customers.email_lower"),
             OrderBy::CompanyId => Some("customers.company_id"),
             OrderBy::Date => Some("customers.date_created"),
-        };
+        }
+    }
+
+    /// `>` or `<`: "after" in this query's direction.
+    fn after_op(&self) -> &'static str {
+        match self.order {
+            SortOrder::Asc => ">",
+            SortOrder::Desc => "<",
+        }
+    }
+
+    /// The rows sharing `from`'s key that come after it (by id); `None` when ordering by id.
+    fn same_key_after(&self, from: &Position) -> Option<CustomersFilter> {
+        let column = self.key_column()?;
+        let op = self.after_op();
         let id = i64::from(from.id);
-        match (column, &from.key) {
-            (Some(column), Key::Number(key)) => Box::new(
-                sql::<Bool>(&format!("({column}, customers.id) {op} ("))
+        let filter: CustomersFilter = match &from.key {
+            Key::Number(key) => Box::new(
+                sql::<Bool>(&format!("{column} = "))
                     .bind::<BigInt, _>(*key)
-                    .sql(", ")
-                    .bind::<BigInt, _>(id)
-                    .sql(")"),
+                    .sql(&format!(" AND customers.id {op} "))
+                    .bind::<BigInt, _>(id),
             ),
-            (Some(column), Key::Text(key)) => Box::new(
-                sql::<Bool>(&format!("({column}, customers.id) {op} ("))
+            Key::Text(key) => Box::new(
+                sql::<Bool>(&format!("{column} = "))
                     .bind::<Text, _>(key.clone())
-                    .sql(", ")
-                    .bind::<BigInt, _>(id)
-                    .sql(")"),
+                    .sql(&format!(" AND customers.id {op} "))
+                    .bind::<BigInt, _>(id),
             ),
-            // By id (or a key of another kind, which the transport refuses before this).
-            _ => Box::new(sql::<Bool>(&format!("customers.id {op} ")).bind::<BigInt, _>(id)),
+            // A key of another kind (which the transport refuses before this): by id alone.
+            Key::None => return None,
+        };
+        Some(filter)
+    }
+
+    /// The rows whose key comes after `from`'s (by id when ordering by id).
+    fn past_key(&self, from: &Position) -> CustomersFilter {
+        let op = self.after_op();
+        match (self.key_column(), &from.key) {
+            (Some(column), Key::Number(key)) => {
+                Box::new(sql::<Bool>(&format!("{column} {op} ")).bind::<BigInt, _>(*key))
+            }
+            (Some(column), Key::Text(key)) => {
+                Box::new(sql::<Bool>(&format!("{column} {op} ")).bind::<Text, _>(key.clone()))
+            }
+            _ => Box::new(
+                sql::<Bool>(&format!("customers.id {op} ")).bind::<BigInt, _>(i64::from(from.id)),
+            ),
         }
     }
 }
