@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::auth::Identity;
 use crate::graphql::cost::Cost;
-use crate::graphql::handlers;
+use crate::graphql::operation;
 use crate::graphql::responses::{self, MediaType};
 use crate::state::AppState;
 
@@ -49,7 +49,7 @@ pub async fn answer(
         if at > 0 {
             body.push(b',');
         }
-        let answered = handlers::answer(state, request, identity.clone(), media).await;
+        let answered = operation::answer(state, request, identity.clone(), media).await;
         match axum::body::to_bytes(answered.into_body(), usize::MAX).await {
             Ok(bytes) => body.extend_from_slice(&bytes),
             Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),

@@ -6,11 +6,9 @@ use axum::response::Response;
 
 use crate::auth::Identity;
 use crate::error::AppError;
-use crate::graphql::companies::CompanyCustomers;
-use crate::graphql::cost::Cost;
 use crate::graphql::incoming::{self, Incoming};
 use crate::graphql::responses::{self, MediaType};
-use crate::graphql::{batch, variables, IntrospectionAllowed};
+use crate::graphql::{batch, operation};
 use crate::state::AppState;
 
 pub async fn execute(State(state): State<AppState>, request: Request) -> Response {
@@ -34,73 +32,10 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         return response;
     }
     match incoming::read(request, media).await {
-        Ok(Incoming::One(request)) => answer(&state, *request, identity, media).await,
+        Ok(Incoming::One(request)) => operation::answer(&state, *request, identity, media).await,
         Ok(Incoming::Batch(requests)) => batch::answer(&state, requests, identity, media).await,
         Err(refusal) => refusal,
     }
-}
-
-/// One GraphQL request, answered by whichever path can: the fast path for a document it has
-/// a plan of, else the executor.
-pub(crate) async fn answer(
-    state: &AppState,
-    mut request: async_graphql::Request,
-    identity: Identity,
-    media: MediaType,
-) -> Response {
-    if let Err(error) = state.persisted.resolve(&mut request) {
-        return responses::executed(async_graphql::Response::from_errors(vec![error]), media);
-    }
-    let parsed = state.documents.get(&request.query);
-    if let Some(parsed) = &parsed {
-        let operation = request.operation_name.as_deref();
-        let cost = Cost::of(&parsed.document, operation, &request.variables);
-        if let Some(refusal) = cost.as_ref().and_then(Cost::refusal) {
-            return responses::refused(StatusCode::BAD_REQUEST, "QUERY_TOO_COSTLY", refusal, media);
-        }
-        let missing = variables::missing(&parsed.document, operation, &request.variables);
-        if !missing.is_empty() {
-            return responses::executed(async_graphql::Response::from_errors(missing), media);
-        }
-        if let Some(plan) = parsed.plan().filter(|_| state.planned) {
-            let answer = plan.answer(&request, &identity, &state.db, &state.reads);
-            if let Some(body) = answer.await {
-                state.documents.planned_answer();
-                return responses::planned(body, media);
-            }
-        }
-        request.set_parsed_query(parsed.document.clone());
-        request = request.data(parsed.clone());
-    }
-    let introspection = IntrospectionAllowed(state.public_schema || identity.is_authenticated());
-    let request = request
-        .data(identity)
-        .data(introspection)
-        .data(CompanyCustomers::loader(state.db.clone()));
-    let response = state.schema.execute(request).await;
-    if response.is_ok() {
-        if let Some(parsed) = parsed {
-            parsed.answered();
-        }
-    }
-    // Reads refused for load or stopped by the deadline: said in HTTP too, so that clients
-    // and proxies back off rather than take the answer as data.
-    let refused =
-        response
-            .errors
-            .iter()
-            .find_map(|error| match error.extensions.as_ref()?.get("code")? {
-                async_graphql::Value::String(code) => AppError::refusal(code),
-                _ => None,
-            });
-    let mut answer = responses::executed(response, media);
-    if let Some((status, retry_after)) = refused {
-        *answer.status_mut() = status;
-        answer
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-    }
-    answer
 }
 
 /// The answer to a body over the limit, for a layer that read the body first.

@@ -1,7 +1,9 @@
 //! The GraphQL transport: schema, resolvers and output types over the query core.
 
+mod args;
 mod batch;
 mod companies;
+mod company;
 pub mod cost;
 mod cursors;
 mod documents;
@@ -9,6 +11,7 @@ mod fast_path;
 pub mod fields;
 pub(crate) mod handlers;
 mod incoming;
+mod operation;
 mod pages;
 mod persisted;
 mod propagation;

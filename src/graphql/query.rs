@@ -10,55 +10,15 @@ use crate::customers::{
     company, Companies, CustomerQuery, Direction, Fields, IdOrEmail, Reads, Want, Window,
 };
 use crate::db::Database;
-use crate::error::AppError;
+use crate::graphql::args::{CustomerOrderByEnum, CustomersArgs, SortOrderEnum};
 use crate::graphql::companies::{
     CompaniesArgs, CompanyObject, CompanyOrderByEnum, CompanyPageObject,
 };
 use crate::graphql::cursors::Paging;
 use crate::graphql::pages::{needs_total, CustomerPageObject, Keyset};
-use crate::graphql::types::{CustomerObject, CustomerOrderByEnum, SortOrderEnum};
+use crate::graphql::types::CustomerObject;
 
 pub struct QueryRoot;
-
-/// The arguments of `customers`, as they arrive (the resolver's and the planned path's).
-#[derive(Default)]
-pub(crate) struct CustomersArgs {
-    pub page: Option<i32>,
-    pub per_page: Option<i32>,
-    pub offset: Option<i32>,
-    pub include: Option<Vec<i32>>,
-    pub exclude: Option<Vec<i32>>,
-    pub user_id: Option<Vec<i32>>,
-    pub email: Option<Vec<String>>,
-    pub name: Option<String>,
-    pub search: Option<String>,
-    pub company: Option<Vec<i32>>,
-    pub order: Option<SortOrderEnum>,
-    pub order_by: Option<CustomerOrderByEnum>,
-}
-
-impl CustomersArgs {
-    pub(crate) fn into_query(self) -> Result<CustomerQuery, AppError> {
-        // An explicit `null` means the default, as an omitted argument does.
-        let window = Window::new(
-            self.page.unwrap_or(1).into(),
-            self.per_page.unwrap_or(10).into(),
-            self.offset.map(i64::from),
-        )?;
-        Ok(CustomerQuery {
-            include: self.include.unwrap_or_default(),
-            exclude: self.exclude.unwrap_or_default(),
-            user_ids: self.user_id.unwrap_or_default(),
-            emails: self.email.unwrap_or_default(),
-            name: self.name,
-            search: self.search,
-            companies: self.company.unwrap_or_default(),
-            order: self.order.map(Into::into).unwrap_or_default(),
-            order_by: self.order_by.map(Into::into).unwrap_or_default(),
-            window,
-        })
-    }
-}
 
 /// Reading customers needs KB Support's `view_ticket_reports` capability: anonymous callers
 /// get `UNAUTHENTICATED`, other roles `FORBIDDEN`, and neither gets any customer data.

@@ -2,63 +2,13 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{Enum, Object, Result, SimpleObject};
+use async_graphql::{Object, Result, SimpleObject};
 
-use crate::customers::{self, Company, Customer};
+use crate::customers::{Company, Customer};
 use crate::error::AppError;
 use crate::graphql::companies::CompanyObject;
 use crate::graphql::fields::{self, AddressField};
 use crate::graphql::scalars::DateTime;
-
-/// A sort direction.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(name = "SortOrder")]
-pub enum SortOrderEnum {
-    /// Smallest first.
-    Asc,
-    /// Largest first (the default).
-    Desc,
-}
-
-impl From<SortOrderEnum> for customers::SortOrder {
-    fn from(order: SortOrderEnum) -> Self {
-        match order {
-            SortOrderEnum::Asc => customers::SortOrder::Asc,
-            SortOrderEnum::Desc => customers::SortOrder::Desc,
-        }
-    }
-}
-
-/// Sort keys. Ties are always broken by id, in the same direction.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(name = "CustomerOrderBy")]
-pub enum CustomerOrderByEnum {
-    /// The customer id.
-    Id,
-    /// The WordPress user id; customers without one sort as 0.
-    UserId,
-    /// The name, case-insensitively, code point by code point; no name sorts as "".
-    Name,
-    /// The primary email, case-insensitively, code point by code point.
-    Email,
-    /// The company id; customers without one sort as 0.
-    CompanyId,
-    /// The creation time.
-    Date,
-}
-
-impl From<CustomerOrderByEnum> for customers::OrderBy {
-    fn from(key: CustomerOrderByEnum) -> Self {
-        match key {
-            CustomerOrderByEnum::Id => customers::OrderBy::Id,
-            CustomerOrderByEnum::UserId => customers::OrderBy::UserId,
-            CustomerOrderByEnum::Name => customers::OrderBy::Name,
-            CustomerOrderByEnum::Email => customers::OrderBy::Email,
-            CustomerOrderByEnum::CompanyId => customers::OrderBy::CompanyId,
-            CustomerOrderByEnum::Date => customers::OrderBy::Date,
-        }
-    }
-}
 
 /// A helpdesk customer.
 pub struct CustomerObject {

@@ -12,9 +12,9 @@ use serde::Serialize;
 use crate::auth::Identity;
 use crate::customers::{Companies, Fields, IdOrEmail, Reads, Want};
 use crate::db::Database;
+use crate::graphql::args::CustomersArgs;
 use crate::graphql::fast_path::write::Body;
 use crate::graphql::fast_path::{PageRead, Plan, Resolved, Root};
-use crate::graphql::query::CustomersArgs;
 
 impl Plan {
     /// The response body for `request`, or `None` when the executor must answer it (and for
