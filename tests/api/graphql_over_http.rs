@@ -235,6 +235,25 @@ async fn a_non_null_field_error_nulls_the_nearest_nullable_parent() {
 }
 
 #[tokio::test]
+async fn a_non_null_field_error_in_a_nested_company_nulls_the_company() {
+    let app = TestApp::semantic();
+    // `Company.customers` is non-null and refuses `perPage: 0`; the customer's `company` is
+    // nullable, so it is the one that becomes null, and the customer keeps its other fields.
+    let answer = app
+        .graphql("{ customer(idOrEmail: \"1\") { id company { id customers(perPage: 0) { totalCount } } email } }")
+        .await;
+    assert_eq!(
+        answer["data"].to_string(),
+        r#"{"customer":{"id":1,"company":null,"email":"alice@example.com"}}"#
+    );
+    assert_eq!(
+        answer["errors"][0]["path"],
+        json!(["customer", "company", "customers"])
+    );
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+#[tokio::test]
 async fn a_refused_nullable_field_is_null_in_its_place() {
     let app = TestApp::semantic();
     let (status, answer) = app
