@@ -12,6 +12,8 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Integer};
 
 use crate::customers::model::CustomerRow;
+use crate::customers::reads::Reads;
+use crate::customers::strategy::Read;
 use crate::customers::{fold_case, Customer, CustomerQuery, OrderBy, Page, SortOrder};
 use crate::db::schema::{company_counts, customers};
 use crate::db::{in_json, Backend, DbConnection};
@@ -22,9 +24,11 @@ impl CustomerQuery {
     pub fn pages_by_company(
         &self,
         conn: &mut DbConnection,
+        reads: &Reads,
         company_ids: &[i32],
         with_total: bool,
     ) -> QueryResult<HashMap<i32, Page>> {
+        reads.took(Read::CompanyPages);
         let query = CustomerQuery {
             companies: Vec::new(),
             ..self.clone()

@@ -14,6 +14,7 @@ use crate::customers::query::{Companies, CustomerQuery, Page, Want};
 use crate::customers::read::{load, Columns};
 use crate::customers::reads::Reads;
 use crate::customers::sql::CustomersFilter;
+use crate::customers::strategy::Read;
 use crate::customers::window::{OrderBy, SortOrder};
 use crate::db::DbConnection;
 
@@ -83,6 +84,7 @@ impl CustomerQuery {
         seek: &Seek,
         want: Want,
     ) -> QueryResult<SeekPage> {
+        reads.took(Read::Keyset);
         conn.transaction(|conn| {
             // The substring index serves when it holds this dataset, as for any page.
             let needle = match self.substrings() {

@@ -55,10 +55,16 @@ pub enum Read {
     FilteredByPair,
     /// Filters in SQL alone (`LIKE` for a needle the index cannot serve or does not hold).
     Scan,
+    /// A page by cursor: the position's key sought on the order's index (`seek.rs`), whatever
+    /// the filters; compared with pages by number in `graphql_cursors`.
+    Keyset,
+    /// Many companies' pages of customers in one read (`company_customers.rs`); compared with
+    /// each company's page alone in `graphql_companies`.
+    CompanyPages,
 }
 
 impl Read {
-    pub const ALL: [Read; 17] = [
+    pub const ALL: [Read; 19] = [
         Read::StoredPage,
         Read::StaleRenderings,
         Read::Unfiltered,
@@ -76,6 +82,8 @@ impl Read {
         Read::FilteredByPhrase,
         Read::FilteredByPair,
         Read::Scan,
+        Read::Keyset,
+        Read::CompanyPages,
     ];
 }
 

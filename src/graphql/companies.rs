@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Enum, Object, Result};
 
-use crate::customers::{self, Company, CustomerQuery, Page, Window};
+use crate::customers::{self, Company, CustomerQuery, Page, Reads, Window};
 use crate::db::Database;
 use crate::error::AppError;
 use crate::graphql::args::SortOrderEnum;
@@ -132,12 +132,13 @@ pub struct CompanyCustomersKey {
 /// a fixed number of statements), however many companies the request shows.
 pub struct CompanyCustomers {
     db: Database,
+    reads: Arc<Reads>,
 }
 
 impl CompanyCustomers {
     /// The loader a request's resolvers share (it batches within the request only).
-    pub fn loader(db: Database) -> DataLoader<CompanyCustomers> {
-        DataLoader::new(CompanyCustomers { db }, tokio::spawn)
+    pub fn loader(db: Database, reads: Arc<Reads>) -> DataLoader<CompanyCustomers> {
+        DataLoader::new(CompanyCustomers { db, reads }, tokio::spawn)
     }
 }
 
@@ -155,12 +156,13 @@ impl Loader<PageKey> for CompanyCustomers {
         let mut pages = HashMap::with_capacity(keys.len());
         for (key, companies) in by_query {
             let read = key.clone();
+            let reads = self.reads.clone();
             let found = self
                 .db
                 .read(move |conn| {
                     Ok(read
                         .query
-                        .pages_by_company(conn, &companies, read.with_total)?)
+                        .pages_by_company(conn, &reads, &companies, read.with_total)?)
                 })
                 .await
                 .map_err(Arc::new)?;

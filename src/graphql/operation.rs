@@ -49,7 +49,10 @@ pub(crate) async fn answer(
     let request = request
         .data(identity)
         .data(introspection)
-        .data(CompanyCustomers::loader(state.db.clone()));
+        .data(CompanyCustomers::loader(
+            state.db.clone(),
+            state.reads.clone(),
+        ));
     let response = state.schema.execute(request).await;
     if response.is_ok() {
         if let Some(parsed) = parsed {

@@ -4,6 +4,8 @@
 
 use serde_json::{json, Value};
 
+use kbs_graphql::customers::Read;
+
 use crate::helpers::{ids_of, TestApp};
 
 #[tokio::test]
@@ -106,6 +108,10 @@ async fn a_companys_customers_are_the_customers_list_of_that_company() {
             );
         }
         assert_eq!(companies.len(), 15);
+        assert!(
+            app.reads.taken(Read::CompanyPages) >= 5,
+            "{args}: not read together"
+        );
         for company in &companies {
             let id = company["id"].as_i64().unwrap();
             let alone = app

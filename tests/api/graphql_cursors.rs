@@ -4,6 +4,8 @@
 
 use serde_json::{json, Value};
 
+use kbs_graphql::customers::Read;
+
 use crate::helpers::{ids_of, TestApp};
 
 const ORDERS: [&str; 6] = ["ID", "USER_ID", "NAME", "EMAIL", "COMPANY_ID", "DATE"];
@@ -73,6 +75,8 @@ async fn by_cursor(app: &TestApp, args: &str) -> (Vec<i64>, Value, Value) {
 async fn walking_by_cursor_forward_and_back_visits_every_customer_once_in_order() {
     for indexed in [true, false] {
         let app = TestApp::demo_reaching_every_read_shared(indexed);
+        let keyset_before = app.reads.taken(Read::Keyset);
+        let mut cursor_pages = 0;
         for filter in FILTERS {
             for order_by in ORDERS {
                 for order in ["ASC", "DESC"] {
@@ -89,6 +93,7 @@ async fn walking_by_cursor_forward_and_back_visits_every_customer_once_in_order(
                         };
                         let (ids, info, total) =
                             by_cursor(app, &arguments(filter, order_by, order, &more)).await;
+                        cursor_pages += 1;
                         assert_eq!(total, json!(expected.len()), "{case}");
                         assert_eq!(info["hasPreviousPage"], after.is_some(), "{case}");
                         forward.extend(ids);
@@ -108,6 +113,7 @@ async fn walking_by_cursor_forward_and_back_visits_every_customer_once_in_order(
                         };
                         let (ids, info, _) =
                             by_cursor(app, &arguments(filter, order_by, order, &more)).await;
+                        cursor_pages += 1;
                         assert_eq!(info["hasNextPage"], before.is_some(), "{case}");
                         let mut page = ids;
                         page.extend(backward);
@@ -121,6 +127,9 @@ async fn walking_by_cursor_forward_and_back_visits_every_customer_once_in_order(
                 }
             }
         }
+        // Every page by cursor was the keyset read (a read stopped at its inline budget runs
+        // again on a blocking thread, and counts twice).
+        assert!(app.reads.taken(Read::Keyset) - keyset_before >= cursor_pages);
     }
 }
 

@@ -223,7 +223,18 @@ fn every_read_serves_its_windows_as_the_model_says() {
     let taken: Vec<Read> = cases.iter().map(|(read, _, _)| *read).collect();
     let untested: Vec<Read> = Read::ALL
         .into_iter()
-        .filter(|read| !taken.contains(read) && ![Read::Scan, Read::StaleRenderings].contains(read))
+        // Pages by cursor and many companies' pages are compared with pages by number where
+        // they are taken (`graphql_cursors`, `graphql_companies`).
+        .filter(|read| {
+            !taken.contains(read)
+                && ![
+                    Read::Scan,
+                    Read::StaleRenderings,
+                    Read::Keyset,
+                    Read::CompanyPages,
+                ]
+                .contains(read)
+        })
         .collect();
     assert!(untested.is_empty(), "no case takes {untested:?}");
 }
