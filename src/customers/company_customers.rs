@@ -4,7 +4,7 @@
 //! when asked — whatever the number of companies, so that a list of companies showing their
 //! customers costs a fixed number of statements, not one per company.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -59,14 +59,7 @@ impl CustomerQuery {
                 .iter()
                 .map(|&id| {
                     let total = totals.as_ref().map(|t| t.get(&id).copied().unwrap_or(0));
-                    let page = Page {
-                        customers: Vec::new(),
-                        total,
-                        window: query.window,
-                        known_companies: HashSet::new(),
-                        companies: HashMap::new(),
-                    };
-                    (id, page)
+                    (id, Page::of(Vec::new(), total, query.window))
                 })
                 .collect();
             for (company, customer) in members {

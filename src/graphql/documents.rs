@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{ExecutableDocument, OperationDefinition};
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
@@ -85,5 +85,23 @@ impl Documents {
         });
         self.parsed.insert(query.to_owned(), parsed.clone());
         Some(parsed)
+    }
+}
+
+/// The operation of `document` a request names (or its only one, when it names none); `None`
+/// when there is no such operation, which the executor reports.
+pub(crate) fn operation<'a>(
+    document: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    let mut operations = document.operations.iter();
+    match name {
+        Some(name) => operations
+            .find(|(n, _)| n.is_some_and(|n| n.as_str() == name))
+            .map(|(_, op)| &op.node),
+        None => {
+            let (_, only) = operations.next()?;
+            operations.next().is_none().then_some(&only.node)
+        }
     }
 }

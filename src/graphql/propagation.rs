@@ -7,11 +7,13 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use async_graphql::parser::types::Field;
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type, TypeKind,
 };
-use async_graphql::parser::types::{Field, OperationDefinition};
 use async_graphql::{Name, PathSegment, Response, Value};
+
+use crate::graphql::documents;
 
 /// Every object field's declared type, by type and field name.
 struct OutputTypes(HashMap<String, HashMap<String, Type>>);
@@ -60,7 +62,7 @@ pub fn propagate(
     if response.errors.iter().all(|e| e.path.is_empty()) {
         return;
     }
-    let Some(operation) = operation(document, operation_name) else {
+    let Some(operation) = documents::operation(document, operation_name) else {
         return;
     };
     if operation.ty != OperationType::Query {
@@ -87,22 +89,6 @@ pub fn propagate(
     }
     for (path, keys) in targets {
         set_null(&mut response.data, &path, &keys);
-    }
-}
-
-fn operation<'a>(
-    document: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'a OperationDefinition> {
-    let mut operations = document.operations.iter();
-    match name {
-        Some(name) => operations
-            .find(|(n, _)| n.is_some_and(|n| n.as_str() == name))
-            .map(|(_, op)| &op.node),
-        None => {
-            let (_, only) = operations.next()?;
-            operations.next().is_none().then_some(&only.node)
-        }
     }
 }
 

@@ -6,25 +6,19 @@
 use async_graphql::parser::types::{ExecutableDocument, VariableDefinition};
 use async_graphql::{ServerError, Value, Variables};
 
+use crate::graphql::documents;
+
 /// The errors of variables the operation requires and the request does not give.
 pub fn missing(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
     variables: &Variables,
 ) -> Vec<ServerError> {
-    let mut operations = document.operations.iter();
-    let operation = match operation_name {
-        Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
-        // Several operations and no name: the executor says so.
-        None => operations
-            .next()
-            .filter(|_| document.operations.iter().count() == 1),
-    };
-    let Some((_, operation)) = operation else {
+    // No such operation (or several and no name): the executor says so.
+    let Some(operation) = documents::operation(document, operation_name) else {
         return Vec::new();
     };
     operation
-        .node
         .variable_definitions
         .iter()
         .filter(|definition| is_missing(&definition.node, variables))
