@@ -24,15 +24,35 @@ fn fingerprint(list: &CustomerQuery) -> String {
     )
 }
 
+/// The cursors of one list: its fingerprint (a hash of its filters and order) taken once,
+/// for every cursor of a page.
+pub struct ListCursors {
+    fingerprint: String,
+}
+
+impl ListCursors {
+    pub fn of(list: &CustomerQuery) -> ListCursors {
+        ListCursors {
+            fingerprint: fingerprint(list),
+        }
+    }
+
+    /// The cursor of `position` in the list.
+    pub fn encode(&self, position: &Position) -> String {
+        let key = match &position.key {
+            Key::None => Value::Null,
+            Key::Number(n) => json!(n),
+            Key::Text(t) => json!(t),
+        };
+        let text = json!([1, self.fingerprint, key, position.id]).to_string();
+        URL_SAFE_NO_PAD.encode(text)
+    }
+}
+
 /// The cursor of `position` in `list`.
-pub fn encode(list: &CustomerQuery, position: &Position) -> String {
-    let key = match &position.key {
-        Key::None => Value::Null,
-        Key::Number(n) => json!(n),
-        Key::Text(t) => json!(t),
-    };
-    let text = json!([1, fingerprint(list), key, position.id]).to_string();
-    URL_SAFE_NO_PAD.encode(text)
+#[cfg(test)]
+fn encode(list: &CustomerQuery, position: &Position) -> String {
+    ListCursors::of(list).encode(position)
 }
 
 /// The position a cursor (given as `argument`) names in `list`; a client's mistake otherwise.

@@ -2,12 +2,13 @@
 //! view of the same page (edges with cursors, and `pageInfo`), by number or by cursor.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use async_graphql::{Object, Result};
 
 use crate::customers::{Company, CustomerQuery, Page};
 use crate::error::AppError;
-use crate::graphql::cursors;
+use crate::graphql::cursors::ListCursors;
 use crate::graphql::types::CustomerObject;
 
 /// Whether a page's selection needs its total: `totalCount` and `totalPages` always, and,
@@ -35,6 +36,8 @@ pub struct CustomerPageObject {
     list: CustomerQuery,
     /// Set when the page was read by cursor.
     keyset: Option<Keyset>,
+    /// The list's cursors, made when a cursor is first asked for.
+    cursors: OnceLock<ListCursors>,
 }
 
 impl CustomerPageObject {
@@ -53,6 +56,7 @@ impl CustomerPageObject {
             nodes,
             list,
             keyset,
+            cursors: OnceLock::new(),
         }
     }
 
@@ -82,7 +86,8 @@ impl CustomerPageObject {
     }
 
     fn cursor(&self, node: &CustomerObject) -> String {
-        cursors::encode(&self.list, &self.list.position_of(&node.customer))
+        let cursors = self.cursors.get_or_init(|| ListCursors::of(&self.list));
+        cursors.encode(&self.list.position_of(&node.customer))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Writing a planned answer: `{"data": …}` as async-graphql writes it, each field's value
 //! and null rule from `graphql/fields.rs`.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use async_graphql::{Name, ScalarType};
@@ -8,7 +9,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 
 use crate::customers::{Company, Customer, CustomerQuery, Page};
-use crate::graphql::cursors;
+use crate::graphql::cursors::ListCursors;
 use crate::graphql::fast_path::{
     EdgeField, InfoField, Leaf, PageField, Plan, Resolved, Root, Selected,
 };
@@ -44,6 +45,7 @@ impl Serialize for Data<'_, '_> {
                         page: &read.page,
                         companies: &read.companies,
                         list: &read.list,
+                        cursors: OnceCell::new(),
                     },
                 )?,
                 (Root::Customer { fields, .. }, Resolved::Customer(customer, companies)) => map
@@ -81,11 +83,14 @@ struct PageOut<'a> {
     companies: &'a HashMap<i32, Company>,
     /// The list the page is of: what its cursors name.
     list: &'a CustomerQuery,
+    /// The list's cursors, made when a cursor is first written.
+    cursors: OnceCell<ListCursors>,
 }
 
 impl PageOut<'_> {
     fn cursor(&self, customer: &Customer) -> String {
-        cursors::encode(self.list, &self.list.position_of(customer))
+        let cursors = self.cursors.get_or_init(|| ListCursors::of(self.list));
+        cursors.encode(&self.list.position_of(customer))
     }
 }
 
