@@ -13,6 +13,7 @@ use diesel::sql_types::{BigInt, Bool, Integer};
 
 use crate::customers::model::CustomerRow;
 use crate::customers::reads::Reads;
+use crate::customers::seek::{Direction, Seek, SeekPage};
 use crate::customers::strategy::Read;
 use crate::customers::{fold_case, Customer, CustomerQuery, OrderBy, Page, SortOrder};
 use crate::db::schema::{company_counts, customers};
@@ -21,17 +22,31 @@ use crate::db::{in_json, Backend, DbConnection};
 impl CustomerQuery {
     /// The page this query (whose own `companies` filter is ignored) picks among each
     /// company's customers, by company id; a company with no such customers has an empty page.
+    /// With `seek`, each page is the keyset page it asks for among that company's customers
+    /// (and `more` says whether more lie beyond it; without, `more` is false).
     pub fn pages_by_company(
         &self,
         conn: &mut DbConnection,
         reads: &Reads,
         company_ids: &[i32],
+        seek: Option<&Seek>,
         with_total: bool,
-    ) -> QueryResult<HashMap<i32, Page>> {
+    ) -> QueryResult<HashMap<i32, SeekPage>> {
         reads.took(Read::CompanyPages);
         let query = CustomerQuery {
             companies: Vec::new(),
             ..self.clone()
+        };
+        // Backwards: the order reversed, read from the position, put back after.
+        let reading = match seek {
+            Some(seek) if seek.direction == Direction::Backward => CustomerQuery {
+                order: match query.order {
+                    SortOrder::Asc => SortOrder::Desc,
+                    SortOrder::Desc => SortOrder::Asc,
+                },
+                ..query.clone()
+            },
+            _ => query.clone(),
         };
         let mut ids: Vec<i32> = company_ids.iter().copied().filter(|&id| id != 0).collect();
         ids.sort_unstable();
@@ -39,7 +54,7 @@ impl CustomerQuery {
         conn.transaction(|conn| {
             let members: Vec<(i32, i32)> = PagesOfCompanies {
                 companies: serde_json::to_string(&ids).expect("ids serialize"),
-                page: query.page_of_one_company(),
+                page: reading.page_of_one_company(seek),
             }
             .load(conn)?;
             let member_ids: Vec<i32> = members.iter().map(|&(_, customer)| customer).collect();
@@ -69,21 +84,46 @@ impl CustomerQuery {
                     page.customers.push(customer);
                 }
             }
-            for page in pages.values_mut() {
-                query.sort(&mut page.customers);
-            }
-            Ok(pages)
+            Ok(pages
+                .into_iter()
+                .map(|(id, mut page)| {
+                    query.sort(&mut page.customers);
+                    let more = seek.is_some_and(|seek| {
+                        let more = page.customers.len() as i64 > seek.count;
+                        // The one past the page, read to know that more follow.
+                        let beyond = match seek.direction {
+                            Direction::Forward => page.customers.len().checked_sub(1),
+                            Direction::Backward => more.then_some(0),
+                        };
+                        if let (true, Some(beyond)) = (more, beyond) {
+                            page.customers.remove(beyond);
+                        }
+                        more
+                    });
+                    (id, SeekPage { page, more })
+                })
+                .collect())
         })
     }
 
     /// The ids of one company's page, that company being the outer statement's `companies`
-    /// row: the filters, the order and the window of a page of customers.
-    fn page_of_one_company(&self) -> impl QueryFragment<Backend> + '_ {
+    /// row: the filters, the order and the window of a page of customers; with `seek`, the
+    /// customers past its position (one more than it asks for, to know whether more follow).
+    fn page_of_one_company(&self, seek: Option<&Seek>) -> impl QueryFragment<Backend> + '_ {
         let correlated = sql::<Bool>("customers.company_id = companies.id");
-        let filtered = self.filtered(None).filter(correlated);
+        let mut filtered = self.filtered(None).filter(correlated);
+        let (limit, offset) = match seek {
+            None => (self.window.per_page, self.window.offset),
+            Some(seek) => {
+                if let Some(from) = &seek.from {
+                    filtered = filtered.filter(self.beyond(from));
+                }
+                (seek.count + 1, 0)
+            }
+        };
         self.ordered(filtered)
-            .limit(self.window.per_page)
-            .offset(self.window.offset)
+            .limit(limit)
+            .offset(offset)
             .select(customers::id)
     }
 

@@ -53,6 +53,7 @@ pub struct Seek {
 
 /// A keyset page: its customers in the list's order, and whether more lie beyond them in the
 /// direction read.
+#[derive(Clone)]
 pub struct SeekPage {
     pub page: Page,
     pub more: bool,
@@ -191,6 +192,15 @@ impl CustomerQuery {
             Key::None => return None,
         };
         Some(filter)
+    }
+
+    /// The rows after `from` in this query's order, as one condition (for a statement that
+    /// cannot be split in two, as each company's page within one).
+    pub(crate) fn beyond(&self, from: &Position) -> CustomersFilter {
+        match self.same_key_after(from) {
+            Some(same_key) => Box::new(same_key.or(self.past_key(from))),
+            None => self.past_key(from),
+        }
     }
 
     /// The rows whose key comes after `from`'s (by id when ordering by id).

@@ -3,8 +3,9 @@
 
 use async_graphql::Enum;
 
-use crate::customers::{self, CustomerQuery, Window};
+use crate::customers::{self, CustomerQuery, Seek, Window};
 use crate::error::AppError;
+use crate::graphql::cursors::Paging;
 
 /// A sort direction.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -56,7 +57,9 @@ impl From<CustomerOrderByEnum> for customers::OrderBy {
     }
 }
 
-/// The arguments of `customers`, as they arrive (the resolver's and the planned path's).
+/// The arguments of `customers` (and of a company's customers), as they arrive (the
+/// resolvers' and the planned path's): an argument left out is `None`, whatever its default,
+/// since paging by cursor refuses `page` and `perPage` only when they were given.
 #[derive(Default)]
 pub(crate) struct CustomersArgs {
     pub page: Option<i32>,
@@ -71,10 +74,37 @@ pub(crate) struct CustomersArgs {
     pub company: Option<Vec<i32>>,
     pub order: Option<SortOrderEnum>,
     pub order_by: Option<CustomerOrderByEnum>,
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
 }
 
 impl CustomersArgs {
-    pub(crate) fn into_query(self) -> Result<CustomerQuery, AppError> {
+    /// The list the arguments name, and the keyset page they ask for when they page by
+    /// cursor (the list's window is then one page of `first` or `last`).
+    pub(crate) fn into_request(mut self) -> Result<(CustomerQuery, Option<Seek>), AppError> {
+        let paging = Paging {
+            page: self.page,
+            per_page: self.per_page,
+            offset: self.offset,
+            first: self.first,
+            after: self.after.take(),
+            last: self.last,
+            before: self.before.take(),
+        };
+        let query = self.into_query()?;
+        let Some(seek) = paging.seek(&query)? else {
+            return Ok((query, None));
+        };
+        let list = CustomerQuery {
+            window: Window::new(1, seek.count.max(1), None)?,
+            ..query
+        };
+        Ok((list, Some(seek)))
+    }
+
+    fn into_query(self) -> Result<CustomerQuery, AppError> {
         // An explicit `null` means the default, as an omitted argument does.
         let window = Window::new(
             self.page.unwrap_or(1).into(),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Enum, Object, Result};
 
-use crate::customers::{self, Company, CustomerQuery, Page, Reads, Window};
+use crate::customers::{self, Company, CustomerQuery, Reads, Seek, SeekPage, Window};
 use crate::db::Database;
 use crate::error::AppError;
 use crate::graphql::args::SortOrderEnum;
@@ -123,7 +123,9 @@ pub struct CompanyObject(pub Company);
 /// Which page of a company's customers a request wants.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct CompanyCustomersKey {
+    /// The arguments' list, without the company (which the loader's key gives).
     pub(crate) query: CustomerQuery,
+    pub(crate) seek: Option<Seek>,
     pub(crate) with_total: bool,
 }
 
@@ -145,10 +147,10 @@ impl CompanyCustomers {
 type PageKey = (Arc<CompanyCustomersKey>, i32);
 
 impl Loader<PageKey> for CompanyCustomers {
-    type Value = Page;
+    type Value = SeekPage;
     type Error = Arc<AppError>;
 
-    async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Page>, Self::Error> {
+    async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, SeekPage>, Self::Error> {
         let mut by_query: HashMap<Arc<CompanyCustomersKey>, Vec<i32>> = HashMap::new();
         for (query, company) in keys {
             by_query.entry(query.clone()).or_default().push(*company);
@@ -160,9 +162,13 @@ impl Loader<PageKey> for CompanyCustomers {
             let found = self
                 .db
                 .read(move |conn| {
-                    Ok(read
-                        .query
-                        .pages_by_company(conn, &reads, &companies, read.with_total)?)
+                    Ok(read.query.pages_by_company(
+                        conn,
+                        &reads,
+                        &companies,
+                        read.seek.as_ref(),
+                        read.with_total,
+                    )?)
                 })
                 .await
                 .map_err(Arc::new)?;

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::graphql::args::{CustomerOrderByEnum, CustomersArgs, SortOrderEnum};
 use crate::graphql::companies::{CompanyCustomers, CompanyCustomersKey, CompanyObject};
 use crate::graphql::fields::{self, CompanyField};
-use crate::graphql::pages::{needs_total, CustomerPageObject};
+use crate::graphql::pages::{self, needs_total, CustomerPageObject};
 use crate::graphql::scalars::DateTime;
 
 /// A company customers belong to (a company post on the site).
@@ -86,10 +86,29 @@ impl CompanyObject {
             default_with = "Some(CustomerOrderByEnum::Id)"
         )]
         order_by: Option<CustomerOrderByEnum>,
+        #[graphql(
+            desc = "Page by cursor: this many customers (0..100, default 10) after `after`, or from the start."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Page by cursor: the customers after this cursor (an edge's `cursor` or `pageInfo.endCursor`)."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "Page by cursor: this many customers (0..100, default 10) before `before`, or up to the end."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Page by cursor: the customers before this cursor (an edge's `cursor` or `pageInfo.startCursor`)."
+        )]
+        before: Option<String>,
     ) -> Result<CustomerPageObject> {
-        let query = CustomersArgs {
-            page,
-            per_page,
+        let given = super::query::given_arguments(ctx)?;
+        let was_given = |name: &str| given.iter().any(|g| g == name);
+        // Its cursors name places in `customers(company: [id], …)`, the same list.
+        let (list, seek) = CustomersArgs {
+            page: page.filter(|_| was_given("page")),
+            per_page: per_page.filter(|_| was_given("perPage")),
             offset,
             include,
             exclude,
@@ -97,30 +116,43 @@ impl CompanyObject {
             email,
             name,
             search,
-            company: None,
+            company: Some(vec![self.0.id]),
             order,
             order_by,
+            first,
+            after,
+            last,
+            before,
         }
-        .into_query()?;
-        let with_total = needs_total(&ctx.look_ahead(), false);
-        // Its cursors name places in `customers(company: [id], …)`, the same list.
-        let list = CustomerQuery {
-            companies: vec![self.0.id],
-            ..query.clone()
+        .into_request()?;
+        let with_total = needs_total(&ctx.look_ahead(), seek.is_some());
+        // One key for every company's page with these arguments, so that they load together.
+        let query = CustomerQuery {
+            companies: Vec::new(),
+            ..list.clone()
         };
         let key = (
-            Arc::new(CompanyCustomersKey { query, with_total }),
+            Arc::new(CompanyCustomersKey {
+                query,
+                seek,
+                with_total,
+            }),
             self.0.id,
         );
         let loader = ctx.data::<DataLoader<CompanyCustomers>>()?;
-        let loaded = loader.load_one(key).await;
-        let page = loaded
+        let loaded = loader.load_one(key.clone()).await;
+        let read = loaded
             .map_err(|e| async_graphql::Error::from(&*e))?
             .ok_or_else(|| {
                 AppError::internal("a company's page of customers was asked for and not read")
             })?;
+        let keyset = key
+            .0
+            .seek
+            .as_ref()
+            .map(|seek| pages::keyset(seek, read.more));
         // Each customer's company is this one.
         let companies = HashMap::from([(self.0.id, self.0.clone())]);
-        Ok(CustomerPageObject::new(page, &companies, list, None))
+        Ok(CustomerPageObject::new(read.page, &companies, list, keyset))
     }
 }

@@ -2,11 +2,12 @@
 //! view of the same page (edges with cursors, and `pageInfo`), by number or by cursor.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::{Object, Result};
 
-use crate::customers::{Company, CustomerQuery, Page};
+use crate::customers::{Company, CustomerQuery, Direction, Page, Reads, Seek, Want};
+use crate::db::Database;
 use crate::error::AppError;
 use crate::graphql::cursors::ListCursors;
 use crate::graphql::types::CustomerObject;
@@ -26,6 +27,63 @@ pub(crate) fn needs_total(look: &async_graphql::Lookahead<'_>, by_cursor: bool) 
 pub struct Keyset {
     pub has_next_page: bool,
     pub has_previous_page: bool,
+}
+
+/// The page a request asks for (`list` and `seek` as `CustomersArgs::into_request` gives
+/// them): by number, or by cursor with what the seek learnt of the page's neighbours. The
+/// resolver and the fast path both read pages here.
+pub(crate) async fn read(
+    db: &Database,
+    reads: &Arc<Reads>,
+    list: CustomerQuery,
+    seek: Option<Seek>,
+    want: Want,
+) -> Result<(Page, Option<Keyset>), AppError> {
+    let reads = reads.clone();
+    let Some(seek) = seek else {
+        let page = db
+            .read(move |conn| Ok(list.page(conn, &reads, want)?))
+            .await?;
+        return Ok((page, None));
+    };
+    let (read, seek) = db
+        .read(move |conn| Ok((list.seek(conn, &reads, &seek, want)?, seek.clone())))
+        .await?;
+    Ok((read.page, Some(keyset(&seek, read.more))))
+}
+
+/// What a keyset page knows of its neighbours, `more` being whether customers lie beyond it
+/// in the direction read: paged forward, customers precede it when it started after a
+/// cursor; backward, they follow it when it ended before one.
+pub(crate) fn keyset(seek: &Seek, more: bool) -> Keyset {
+    let from = seek.from.is_some();
+    match seek.direction {
+        Direction::Forward => Keyset {
+            has_next_page: more,
+            has_previous_page: from,
+        },
+        Direction::Backward => Keyset {
+            has_next_page: from,
+            has_previous_page: more,
+        },
+    }
+}
+
+/// Whether customers follow the page: from the seek when read by cursor, else from the total
+/// (`None` when it was not counted).
+pub(crate) fn has_next(page: &Page, keyset: Option<Keyset>) -> Option<bool> {
+    match keyset {
+        Some(keyset) => Some(keyset.has_next_page),
+        None => page.has_next_page(),
+    }
+}
+
+/// Whether customers precede the page.
+pub(crate) fn has_previous(page: &Page, keyset: Option<Keyset>) -> bool {
+    match keyset {
+        Some(keyset) => keyset.has_previous_page,
+        None => page.has_previous_page(),
+    }
 }
 
 /// A page of customers with its totals.
@@ -69,20 +127,13 @@ impl CustomerPageObject {
     }
 
     fn next(&self) -> Result<bool, AppError> {
-        match self.keyset {
-            Some(keyset) => Ok(keyset.has_next_page),
-            None => {
-                self.total()?;
-                Ok(self.page.has_next_page().unwrap_or_default())
-            }
-        }
+        // Counted whenever the field is selected on a page by number (`needs_total`).
+        has_next(&self.page, self.keyset)
+            .ok_or_else(|| AppError::internal("total requested but not counted"))
     }
 
     fn previous(&self) -> bool {
-        match self.keyset {
-            Some(keyset) => keyset.has_previous_page,
-            None => self.page.has_previous_page(),
-        }
+        has_previous(&self.page, self.keyset)
     }
 
     fn cursor(&self, node: &CustomerObject) -> String {

@@ -6,19 +6,28 @@ use std::sync::Arc;
 use async_graphql::{Context, Object, Result, ID};
 
 use crate::auth::Identity;
-use crate::customers::{
-    company, Companies, CustomerQuery, Direction, Fields, IdOrEmail, Reads, Want, Window,
-};
+use crate::customers::{company, Companies, Fields, IdOrEmail, Reads, Want};
 use crate::db::Database;
 use crate::graphql::args::{CustomerOrderByEnum, CustomersArgs, SortOrderEnum};
 use crate::graphql::companies::{
     CompaniesArgs, CompanyObject, CompanyOrderByEnum, CompanyPageObject,
 };
-use crate::graphql::cursors::Paging;
-use crate::graphql::pages::{needs_total, CustomerPageObject, Keyset};
+use crate::graphql::pages::{self, needs_total, CustomerPageObject};
 use crate::graphql::types::CustomerObject;
 
 pub struct QueryRoot;
+
+/// The arguments the request gave a field, not their defaults: paging by cursor refuses
+/// `page` and `perPage` only when they were given.
+pub(crate) fn given_arguments(ctx: &Context<'_>) -> Result<Vec<String>> {
+    Ok(ctx
+        .field()
+        .arguments()
+        .map_err(|e| async_graphql::Error::new(e.message))?
+        .into_iter()
+        .map(|(name, _)| name.to_string())
+        .collect())
+}
 
 /// Reading customers needs KB Support's `view_ticket_reports` capability: anonymous callers
 /// get `UNAUTHENTICATED`, other roles `FORBIDDEN`, and neither gets any customer data.
@@ -82,28 +91,11 @@ impl QueryRoot {
         )]
         before: Option<String>,
     ) -> Result<CustomerPageObject> {
-        // The arguments the request gave, not their defaults: paging by cursor refuses
-        // `page` and `perPage` only when they were given.
-        let given: Vec<String> = ctx
-            .field()
-            .arguments()
-            .map_err(|e| async_graphql::Error::new(e.message))?
-            .into_iter()
-            .map(|(name, _)| name.to_string())
-            .collect();
+        let given = given_arguments(ctx)?;
         let was_given = |name: &str| given.iter().any(|g| g == name);
-        let paging = Paging {
+        let (list, seek) = CustomersArgs {
             page: page.filter(|_| was_given("page")),
             per_page: per_page.filter(|_| was_given("perPage")),
-            offset,
-            first,
-            after,
-            last,
-            before,
-        };
-        let query = CustomersArgs {
-            page,
-            per_page,
             offset,
             include,
             exclude,
@@ -114,60 +106,27 @@ impl QueryRoot {
             company,
             order,
             order_by,
+            first,
+            after,
+            last,
+            before,
         }
-        .into_query()?;
-        let seek = paging.seek(&query)?;
+        .into_request()?;
         let look = ctx.look_ahead();
         let with_total = needs_total(&look, seek.is_some());
         let with_companies = look.field("nodes").field("company").exists()
             || look.field("edges").field("node").field("company").exists();
-        let db = ctx.data::<Database>()?;
-        let reads = ctx.data::<Arc<Reads>>()?.clone();
         let companies = if with_companies {
             Companies::Read
         } else {
             Companies::Not
         };
         let want = Want::rows(Fields::All, with_total).with_companies(companies);
-        let Some(seek) = seek else {
-            let list = query.clone();
-            let mut page = db
-                .read(move |conn| Ok(query.page(conn, &reads, want)?))
-                .await?;
-            let companies = std::mem::take(&mut page.companies);
-            return Ok(CustomerPageObject::new(page, &companies, list, None));
-        };
-        // Paged by cursor: the page's size is `first` or `last`.
-        let list = CustomerQuery {
-            window: Window::new(1, seek.count.max(1), None)?,
-            ..query
-        };
-        let reading = list.clone();
-        let read_seek = seek.clone();
-        let keyset_page = db
-            .read(move |conn| Ok(reading.seek(conn, &reads, &read_seek, want)?))
-            .await?;
-        let forward = seek.direction == Direction::Forward;
-        let keyset = Keyset {
-            has_next_page: if forward {
-                keyset_page.more
-            } else {
-                seek.from.is_some()
-            },
-            has_previous_page: if forward {
-                seek.from.is_some()
-            } else {
-                keyset_page.more
-            },
-        };
-        let mut page = keyset_page.page;
+        let db = ctx.data::<Database>()?;
+        let reads = ctx.data::<Arc<Reads>>()?;
+        let (mut page, keyset) = pages::read(db, reads, list.clone(), seek, want).await?;
         let companies = std::mem::take(&mut page.companies);
-        Ok(CustomerPageObject::new(
-            page,
-            &companies,
-            list,
-            Some(keyset),
-        ))
+        Ok(CustomerPageObject::new(page, &companies, list, keyset))
     }
 
     /// One customer by numeric id or by email (primary or additional, case-insensitive);

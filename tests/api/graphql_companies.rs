@@ -75,6 +75,11 @@ async fn a_company_is_found_by_id_or_null() {
 
 /// Every company's page of customers, through `Company.customers(ARGS)`, against the same
 /// page through `customers(company: [id], ARGS)`.
+/// What the comparisons of a company's page with the customers list select: the cursors
+/// too, which name the same list.
+const PAGE: &str = "totalCount hasNextPage hasPreviousPage nodes { id company { id } } \
+                    edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }";
+
 #[tokio::test]
 async fn a_companys_customers_are_the_customers_list_of_that_company() {
     let app = TestApp::demo();
@@ -89,6 +94,11 @@ async fn a_companys_customers_are_the_customers_list_of_that_company() {
         "search: \"a\", perPage: 4",
         "name: \"o\", orderBy: NAME",
         "include: [1, 2, 3, 40, 41, 42, 43, 44, 45], exclude: [41]",
+        // By cursor, from either end.
+        "first: 2",
+        "first: 3, orderBy: NAME, order: ASC",
+        "last: 3, orderBy: EMAIL, order: ASC",
+        "last: 2, search: \"a\"",
     ] {
         // Three companies a request: a filtered total is a count per company, which the cost
         // bound counts as such.
@@ -96,7 +106,7 @@ async fn a_companys_customers_are_the_customers_list_of_that_company() {
         for page in 1..=5 {
             let nested = app
                 .graphql(&format!(
-                    "{{ companies(perPage: 3, page: {page}, orderBy: ID, order: ASC) {{ nodes {{ id customers({args}) {{ totalCount hasNextPage nodes {{ id company {{ id }} }} }} }} }} }}"
+                    "{{ companies(perPage: 3, page: {page}, orderBy: ID, order: ASC) {{ nodes {{ id customers({args}) {{ {PAGE} }} }} }} }}"
                 ))
                 .await;
             assert!(nested.get("errors").is_none(), "{args}: {nested}");
@@ -116,7 +126,7 @@ async fn a_companys_customers_are_the_customers_list_of_that_company() {
             let id = company["id"].as_i64().unwrap();
             let alone = app
                 .graphql(&format!(
-                    "{{ customers(company: [{id}], {args}) {{ totalCount hasNextPage nodes {{ id company {{ id }} }} }} }}"
+                    "{{ customers(company: [{id}], {args}) {{ {PAGE} }} }}"
                 ))
                 .await;
             assert_eq!(
@@ -125,6 +135,48 @@ async fn a_companys_customers_are_the_customers_list_of_that_company() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn a_companys_customers_are_walked_by_cursor_and_its_cursors_are_its_own() {
+    let app = TestApp::demo();
+    let company = |id: i64, args: &str| {
+        let app = &app;
+        let query = format!(
+            "{{ company(id: {id}) {{ customers({args}) {{ nodes {{ id }} pageInfo {{ hasNextPage endCursor }} }} }} }}"
+        );
+        async move {
+            let answer = app.graphql(&query).await;
+            answer["data"]["company"]["customers"].clone()
+        }
+    };
+    let expected = ids_of(
+        &app.graphql(
+            "{ customers(company: [1], perPage: 100, orderBy: NAME, order: ASC) { nodes { id } } }",
+        )
+        .await["data"]["customers"]["nodes"],
+    );
+    assert!(expected.len() > 4, "{expected:?}");
+    let mut walked = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = company(1, &format!("first: 3, orderBy: NAME, order: ASC{after}")).await;
+        walked.extend(ids_of(&page["nodes"]));
+        if page["pageInfo"]["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = format!(", after: {}", page["pageInfo"]["endCursor"]);
+    }
+    assert_eq!(walked, expected);
+    // Company 1's cursor names company 1's list: company 2 refuses it, saying why.
+    let answer = app
+        .graphql(&format!(
+            "{{ company(id: 2) {{ customers(first: 3, orderBy: NAME, order: ASC{after}) {{ nodes {{ id }} }} }} }}"
+        ))
+        .await;
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let message = answer["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("another list"), "{message}");
 }
 
 #[tokio::test]
@@ -145,7 +197,8 @@ async fn a_list_of_companies_with_their_customers_costs_statements_by_its_shape(
         format!(
             "{{ companies(perPage: {companies}) {{ totalCount nodes {{ id name \
              customers(perPage: 3, orderBy: NAME) {{ totalCount nodes {{ id company {{ name }} }} }} \
-             first: customers(perPage: 1) {{ nodes {{ id }} }} }} }} }}"
+             first: customers(perPage: 1) {{ nodes {{ id }} }} \
+             byCursor: customers(first: 2, orderBy: EMAIL) {{ edges {{ cursor }} pageInfo {{ hasNextPage }} }} }} }} }}"
         )
     };
     let two = statements(shape(2)).await;

@@ -300,3 +300,75 @@ async fn requests_a_plan_cannot_answer_get_the_executors_errors() {
         "only answers without error teach plans"
     );
 }
+
+#[tokio::test]
+async fn pages_by_cursor_are_planned_as_the_executor_answers_them() {
+    let pair = Pair::new();
+    let admin = pair.planned.admin.clone();
+    let info = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }";
+    let first = pair
+        .agree_planned(
+            Some(&admin),
+            json!({"query": format!("{{ customers(first: 2, orderBy: NAME, order: ASC) {{ edges {{ cursor node {{ id name }} }} {info} }} }}")}),
+        )
+        .await;
+    let end = first["data"]["customers"]["pageInfo"]["endCursor"].clone();
+    assert!(end.is_string(), "{first}");
+    // Onward and back by variables, with the summary columns, every column and companies,
+    // the total, and pages by number beside them in one document.
+    let query = format!(
+        "query Walk($after: String, $before: String, $first: Int, $last: Int) {{ \
+           forward: customers(first: $first, after: $after, orderBy: NAME, order: ASC) {{ \
+             nodes {{ id email company {{ name }} }} totalCount perPage hasNextPage {info} }} \
+           back: customers(last: $last, before: $before, orderBy: NAME, order: ASC) {{ \
+             edges {{ cursor node {{ id notes phone {{ primary }} address {{ city }} }} }} hasPreviousPage {info} }} \
+           numbered: customers(perPage: 2) {{ nodes {{ id }} {info} }} }}"
+    );
+    let mut by_id = Value::Null;
+    for variables in [
+        json!({"after": end, "before": end, "first": 3, "last": 1}),
+        json!({"after": null, "before": null}),
+        json!({"after": end, "before": null, "first": 0, "last": 100}),
+    ] {
+        let answer = pair
+            .agree_planned(
+                Some(&admin),
+                json!({"query": query, "variables": variables}),
+            )
+            .await;
+        assert!(answer.get("errors").is_none(), "{answer}");
+        by_id = answer["data"]["numbered"]["pageInfo"]["endCursor"].clone();
+    }
+    // Refusals stay the executor's: a cursor of another list (by id), a size out of range,
+    // a cursor that is not one; paging both ways at once, `perPage` with `first`, `page`
+    // with `after`.
+    for variables in [
+        json!({"after": by_id, "before": null}),
+        json!({"after": "bm90IGEgY3Vyc29y", "before": null}),
+        json!({"after": null, "before": null, "first": 101}),
+        json!({"after": null, "before": null, "last": -1}),
+    ] {
+        let answer = pair
+            .agree(
+                Some(&admin),
+                json!({"query": query, "variables": variables}),
+            )
+            .await;
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{variables}: {answer}"
+        );
+    }
+    for refused in [
+        format!("{{ customers(first: 2, after: {end}) {{ nodes {{ id }} }} }}"),
+        "{ customers(first: 2, perPage: 2) { nodes { id } } }".to_owned(),
+        "{ customers(after: \"x\", page: 2) { nodes { id } } }".to_owned(),
+        format!("{{ customers(first: 2, before: {end}) {{ nodes {{ id }} }} }}"),
+    ] {
+        let answer = pair.agree(Some(&admin), json!({"query": refused})).await;
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{refused}: {answer}"
+        );
+    }
+}

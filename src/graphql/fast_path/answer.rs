@@ -15,6 +15,7 @@ use crate::db::Database;
 use crate::graphql::args::CustomersArgs;
 use crate::graphql::fast_path::write::Body;
 use crate::graphql::fast_path::{PageRead, Plan, Resolved, Root};
+use crate::graphql::pages;
 
 impl Plan {
     /// The response body for `request`, or `None` when the executor must answer it (and for
@@ -39,33 +40,36 @@ impl Plan {
                 Root::Customers {
                     arguments,
                     summary,
-                    with_total,
+                    counts,
+                    next,
                     with_companies,
                     ..
                 } => {
                     identity.require_customer_access().ok()?;
-                    let query = customers_args(arguments, &variables)?.into_query().ok()?;
-                    let (with_total, with_companies) = (*with_total, *with_companies);
+                    let (list, seek) =
+                        customers_args(arguments, &variables)?.into_request().ok()?;
+                    // As the resolver decides (`pages::needs_total`): by cursor, the seek
+                    // knows whether a page follows.
+                    let with_total = *counts || (*next && seek.is_none());
                     let fields = if *summary {
                         Fields::Summary
                     } else {
                         Fields::All
                     };
-                    let companies = if with_companies {
+                    let companies = if *with_companies {
                         Companies::Read
                     } else {
                         Companies::Not
                     };
                     let want = Want::rows(fields, with_total).with_companies(companies);
-                    let reads = reads.clone();
-                    let list = query.clone();
-                    let read = db.read(move |conn| Ok(query.page(conn, &reads, want)?));
-                    let mut page = read.await.ok()?;
+                    let read = pages::read(db, reads, list.clone(), seek, want);
+                    let (mut page, keyset) = read.await.ok()?;
                     let companies = std::mem::take(&mut page.companies);
                     Resolved::Page(Box::new(PageRead {
                         page,
                         companies,
                         list,
+                        keyset,
                     }))
                 }
                 Root::Customer {
@@ -150,6 +154,10 @@ fn customers_args(
             "company" => args.company = parse(value, variables)?,
             "order" => args.order = parse(value, variables)?,
             "orderBy" => args.order_by = parse(value, variables)?,
+            "first" => args.first = parse(value, variables)?,
+            "after" => args.after = parse(value, variables)?,
+            "last" => args.last = parse(value, variables)?,
+            "before" => args.before = parse(value, variables)?,
             _ => return None,
         }
     }

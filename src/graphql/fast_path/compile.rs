@@ -193,14 +193,6 @@ impl Plan {
                 let field = group[0];
                 let root = match field.name.node.as_str() {
                     "__typename" => Root::Typename,
-                    // Pages by cursor are the executor's.
-                    "customers"
-                        if field.arguments.iter().any(|(name, _)| {
-                            matches!(name.node.as_str(), "first" | "after" | "last" | "before")
-                        }) =>
-                    {
-                        return None
-                    }
                     "customers" => {
                         let fields = page_fields(&group, document)?;
                         Root::Customers {
@@ -209,7 +201,8 @@ impl Plan {
                                 .iter()
                                 .map(|(name, value)| (name.node.clone(), value.node.clone()))
                                 .collect(),
-                            with_total: fields.iter().any(|(_, field)| field.needs_total()),
+                            counts: fields.iter().any(|(_, field)| field.counts()),
+                            next: fields.iter().any(|(_, field)| field.next()),
                             summary: fields.iter().all(|(_, field)| {
                                 field.customers().iter().all(|customer| {
                                     customer.iter().all(|(_, field)| field.in_summary())

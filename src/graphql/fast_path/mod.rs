@@ -25,6 +25,7 @@ use async_graphql_value::{ConstValue, Value};
 
 use crate::customers::{Company, Customer, CustomerQuery, Page};
 use crate::graphql::fields::{AddressField, CompanyField, CustomerField, PhoneField};
+use crate::graphql::pages::Keyset;
 
 /// What one request's root field becomes.
 #[derive(Debug)]
@@ -35,8 +36,11 @@ enum Root {
         fields: Vec<(Name, PageField)>,
         /// Whether the customers' summary columns are all the fields need.
         summary: bool,
-        /// Whether a field needs the total (which costs a count when filtered).
-        with_total: bool,
+        /// Whether a field shows the total (`totalCount`, `totalPages`), which costs a count
+        /// when filtered.
+        counts: bool,
+        /// Whether a field shows `hasNextPage`, which needs the total on a page by number.
+        next: bool,
         /// Whether a field needs the customers' companies (another read).
         with_companies: bool,
     },
@@ -78,10 +82,15 @@ impl PageField {
         }
     }
 
-    /// Whether it reads the page's total (a page by number knows its next page from it).
-    fn needs_total(&self) -> bool {
+    /// Whether it shows the list's total.
+    fn counts(&self) -> bool {
+        matches!(self, PageField::TotalCount | PageField::TotalPages)
+    }
+
+    /// Whether it shows whether a page follows (which a page by number knows from the total).
+    fn next(&self) -> bool {
         match self {
-            PageField::TotalCount | PageField::TotalPages | PageField::HasNextPage => true,
+            PageField::HasNextPage => true,
             PageField::PageInfo(fields) => fields
                 .iter()
                 .any(|(_, leaf)| *leaf == Leaf::Field(InfoField::HasNextPage)),
@@ -176,12 +185,13 @@ pub struct Plan {
     roots: Vec<(Name, Root)>,
 }
 
-/// A page read for a plan: its rows, the companies they show by id, and the list it is of
-/// (which its cursors name).
+/// A page read for a plan: its rows, the companies they show by id, the list it is of
+/// (which its cursors name), and what it knows of its neighbours when read by cursor.
 struct PageRead {
     page: Page,
     companies: HashMap<i32, Company>,
     list: CustomerQuery,
+    keyset: Option<Keyset>,
 }
 
 /// A root's data: the page or customer, and the companies its fields show, by id.

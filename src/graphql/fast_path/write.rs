@@ -14,6 +14,7 @@ use crate::graphql::fast_path::{
     EdgeField, InfoField, Leaf, PageField, Plan, Resolved, Root, Selected,
 };
 use crate::graphql::fields::{self, AddressField, CompanyField, CustomerField, PhoneField};
+use crate::graphql::pages::{self, Keyset};
 
 /// `{"data": {...}}`, as async-graphql writes a response without errors.
 pub(super) struct Body<'a> {
@@ -45,6 +46,7 @@ impl Serialize for Data<'_, '_> {
                         page: &read.page,
                         companies: &read.companies,
                         list: &read.list,
+                        keyset: read.keyset,
                         cursors: OnceCell::new(),
                     },
                 )?,
@@ -83,11 +85,21 @@ struct PageOut<'a> {
     companies: &'a HashMap<i32, Company>,
     /// The list the page is of: what its cursors name.
     list: &'a CustomerQuery,
+    /// What the page knows of its neighbours when read by cursor.
+    keyset: Option<Keyset>,
     /// The list's cursors, made when a cursor is first written.
     cursors: OnceCell<ListCursors>,
 }
 
 impl PageOut<'_> {
+    fn next(&self) -> Option<bool> {
+        pages::has_next(self.page, self.keyset)
+    }
+
+    fn previous(&self) -> bool {
+        pages::has_previous(self.page, self.keyset)
+    }
+
     fn cursor(&self, customer: &Customer) -> String {
         let cursors = self.cursors.get_or_init(|| ListCursors::of(self.list));
         cursors.encode(&self.list.position_of(customer))
@@ -111,8 +123,8 @@ impl Serialize for PageOut<'_> {
             PageField::TotalPages => map.serialize_entry(key, &page.total_pages()),
             PageField::Page => map.serialize_entry(key, &page.window.page),
             PageField::PerPage => map.serialize_entry(key, &page.window.per_page),
-            PageField::HasNextPage => map.serialize_entry(key, &page.has_next_page()),
-            PageField::HasPreviousPage => map.serialize_entry(key, &page.has_previous_page()),
+            PageField::HasNextPage => map.serialize_entry(key, &self.next()),
+            PageField::HasPreviousPage => map.serialize_entry(key, &self.previous()),
             PageField::Edges(fields) => map.serialize_entry(key, &EdgesOut { fields, page: self }),
             PageField::PageInfo(fields) => {
                 map.serialize_entry(key, &InfoOut { fields, page: self })
@@ -175,9 +187,9 @@ impl Serialize for InfoOut<'_> {
         let cursor = |customer: Option<&Customer>| customer.map(|c| self.page.cursor(c));
         selection_map(serializer, self.fields, |map, key, leaf| match leaf {
             Leaf::Typename => map.serialize_entry(key, "PageInfo"),
-            Leaf::Field(InfoField::HasNextPage) => map.serialize_entry(key, &page.has_next_page()),
+            Leaf::Field(InfoField::HasNextPage) => map.serialize_entry(key, &self.page.next()),
             Leaf::Field(InfoField::HasPreviousPage) => {
-                map.serialize_entry(key, &page.has_previous_page())
+                map.serialize_entry(key, &self.page.previous())
             }
             Leaf::Field(InfoField::StartCursor) => {
                 map.serialize_entry(key, &cursor(page.customers.first()))
