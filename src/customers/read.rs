@@ -9,7 +9,7 @@ use crate::customers::derived::search_index::{self, Needle};
 use crate::customers::derived::stored_json::{self, with_own_json, OwnJsonRow};
 use crate::customers::derived::{self, company_positions};
 use crate::customers::find::companies_of;
-use crate::customers::model::{Customer, CustomerRow, SummaryRow};
+use crate::customers::model::{Company, Customer, CustomerRow, SummaryRow};
 use crate::customers::query::{BoxedCustomers, Companies, CustomerQuery, Fields, Page, Want};
 use crate::customers::reads::Reads;
 use crate::customers::sql::company_known;
@@ -17,7 +17,7 @@ use crate::customers::strategy::{
     ascending, choose, choose_in_snapshot, filtered_read, needs_snapshot, Count, Read, Route,
 };
 use crate::customers::window::{OrderBy, SortOrder, Window};
-use crate::db::schema::{customers, dataset};
+use crate::db::schema::{companies, customers, dataset};
 use crate::db::{in_json, DbConnection};
 
 /// Which columns of the customers a page reads.
@@ -154,7 +154,12 @@ impl CustomerQuery {
         columns: Columns,
     ) -> QueryResult<Page> {
         if let Some(Route::StoredPage | Route::Unfiltered) = choose(self, want) {
-            if let Some(page) = self.unfiltered_page(conn, columns)? {
+            let page = if want.companies == Companies::Read {
+                self.unfiltered_with_companies(conn, columns)?
+            } else {
+                self.unfiltered_page(conn, columns)?
+            };
+            if let Some(page) = page {
                 reads.took(Read::Unfiltered);
                 return Ok(page);
             }
@@ -166,7 +171,11 @@ impl CustomerQuery {
                     reads.took(Read::PastTheEnd);
                     return Ok(Page::from_rows(Vec::new(), Some(total), self.window));
                 }
-                self.by_route(conn, reads, true, columns)
+                let mut page = self.by_route(conn, reads, true, columns)?;
+                if want.companies == Companies::Read {
+                    page.companies = companies_of(conn, &page.customers)?;
+                }
+                Ok(page)
             });
         }
         if !needs_snapshot(self, want, reads.thresholds()) {
@@ -236,6 +245,62 @@ impl CustomerQuery {
         };
         let rows = rows.into_iter().map(|(row, _)| row).collect();
         Ok(Some(Page::from_rows(rows, total, self.window)))
+    }
+
+    /// An unfiltered page in id order with its companies, in one statement: each row carries
+    /// its company (a left join) and the total, where reading the companies after the rows
+    /// takes a second statement and a transaction around both. `None` past the end, as
+    /// [`CustomerQuery::unfiltered_page`].
+    fn unfiltered_with_companies(
+        &self,
+        conn: &mut DbConnection,
+        columns: Columns,
+    ) -> QueryResult<Option<Page>> {
+        let total = dataset::table.select(dataset::customers).single_value();
+        let joined = customers::table
+            .left_join(companies::table.on(companies::id.eq(customers::company_id)));
+        macro_rules! rows {
+            ($ordered:expr) => {{
+                let window = $ordered
+                    .offset(self.window.offset)
+                    .limit(self.window.per_page);
+                let company = Option::<Company>::as_select();
+                match columns {
+                    Columns::Summary => window
+                        .select((SummaryRow::as_select(), company, total))
+                        .load::<(SummaryRow, Option<Company>, Option<i64>)>(conn)?
+                        .into_iter()
+                        .map(|(row, company, total)| Ok((row.into_customer(), company, total)))
+                        .collect::<QueryResult<Vec<_>>>()?,
+                    // The companies read, whether each exists is known too.
+                    Columns::All | Columns::AllKnowingCompany => window
+                        .select((CustomerRow::as_select(), company, total))
+                        .load::<(CustomerRow, Option<Company>, Option<i64>)>(conn)?
+                        .into_iter()
+                        .map(|(row, company, total)| Ok((row.into_customer()?, company, total)))
+                        .collect::<QueryResult<Vec<_>>>()?,
+                    Columns::OwnJson => unreachable!("renderings never read companies this way"),
+                }
+            }};
+        }
+        let rows: Vec<(Customer, Option<Company>, Option<i64>)> = match self.order {
+            SortOrder::Desc => rows!(joined.order(customers::id.desc())),
+            SortOrder::Asc => rows!(joined.order(customers::id.asc())),
+        };
+        let Some(total) = rows.first().map(|(_, _, total)| *total) else {
+            return Ok(None);
+        };
+        let mut companies = HashMap::new();
+        let mut customers = Vec::with_capacity(rows.len());
+        for (customer, company, _) in rows {
+            if let Some(company) = company {
+                companies.insert(company.id, company);
+            }
+            customers.push((customer, false));
+        }
+        let mut page = Page::from_rows(customers, total, self.window);
+        page.companies = companies;
+        Ok(Some(page))
     }
 
     /// Reads the page by the route [`choose_in_snapshot`] picks, with its total when asked.

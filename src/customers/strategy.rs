@@ -144,10 +144,15 @@ pub(crate) enum Route {
 
 /// The single-statement route a page takes before anything is read, if any: `None` when it
 /// is read in a snapshot ([`needs_snapshot`], [`choose_in_snapshot`]). A page with its
-/// companies never takes one: they are read in its snapshot.
+/// companies takes one in id order only (its rows joined to their companies); in any other
+/// order, and with renderings, they are read in its snapshot.
 pub(crate) fn choose(query: &CustomerQuery, want: &Want) -> Option<Route> {
-    if !want.total || !query.is_unfiltered() || want.companies == Companies::Read {
+    if !want.total || !query.is_unfiltered() {
         return None;
+    }
+    if want.companies == Companies::Read {
+        let joined = !want.renderings && query.order_by == OrderBy::Id;
+        return joined.then_some(Route::Unfiltered);
     }
     if want.renderings && query.order_by == OrderBy::Id {
         Some(Route::StoredPage)
@@ -298,16 +303,23 @@ mod tests {
     }
 
     #[test]
-    fn an_unfiltered_page_with_its_total_is_one_statement_unless_it_reads_companies() {
+    fn an_unfiltered_page_with_its_total_is_one_statement_with_companies_in_id_order_only() {
         assert_eq!(choose(&query(|_| {}), &want(true)), Some(Route::Unfiltered));
         assert_eq!(choose(&query(|_| {}), &want(false)), None);
         let with_companies = want(true).with_companies(Companies::Read);
-        assert_eq!(choose(&query(|_| {}), &with_companies), None);
+        assert_eq!(
+            choose(&query(|_| {}), &with_companies),
+            Some(Route::Unfiltered)
+        );
+        let by_name = query(|q| q.order_by = OrderBy::Name);
+        assert_eq!(choose(&by_name, &with_companies), None);
         assert!(needs_snapshot(
-            &query(|_| {}),
+            &by_name,
             &with_companies,
             &Thresholds::default()
         ));
+        let embedded = Want::rendered().with_companies(Companies::Read);
+        assert_eq!(choose(&query(|_| {}), &embedded), None);
         let filtered = query(|q| q.include = vec![1]);
         assert_eq!(choose(&filtered, &want(true)), None);
     }

@@ -102,8 +102,10 @@ diesel::table! {
     }
 }
 
-// A page's rows carry the unfiltered total as a subquery column.
+// A page's rows carry the unfiltered total as a subquery column (joined to their companies,
+// too).
 diesel::allow_tables_to_appear_in_same_query!(dataset, customers);
+diesel::allow_tables_to_appear_in_same_query!(dataset, companies);
 
 diesel::table! {
     search_index (id) {

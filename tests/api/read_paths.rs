@@ -239,6 +239,33 @@ fn every_read_serves_its_windows_as_the_model_says() {
     assert!(untested.is_empty(), "no case takes {untested:?}");
 }
 
+/// An unfiltered page in id order reads its companies joined to its rows, one statement
+/// (`Read::Unfiltered`), where any other page reads them after its rows in its snapshot: the
+/// same page and the same companies either way.
+#[test]
+fn an_unfiltered_page_reads_its_companies_with_its_rows_as_a_snapshot_reads_them() {
+    use SortOrder::{Asc, Desc};
+    let app = TestApp::demo_reaching_every_read(true);
+    for (order, offset) in [(Desc, 0), (Asc, 37), (Desc, 243), (Asc, 250)] {
+        let joined = q("", OrderBy::Id, order, offset, 10);
+        // Excluding an id no customer has: every customer, through the general path.
+        let general = CustomerQuery {
+            exclude: vec![0],
+            ..joined.clone()
+        };
+        let before = app.reads.taken(Read::Unfiltered);
+        let one_statement = app.page(&joined, Columns::WithCompanies, true);
+        let expected_read = if offset >= 250 { 0 } else { 1 };
+        assert_eq!(app.reads.taken(Read::Unfiltered), before + expected_read);
+        let in_snapshot = app.page(&general, Columns::WithCompanies, true);
+        assert_eq!(one_statement, in_snapshot, "{joined:?}");
+        assert!(
+            offset >= 250 || !one_statement.companies.is_empty(),
+            "a page with no company proves little: {joined:?}"
+        );
+    }
+}
+
 /// An import lands after the derived data was built: until it is built again, REST pages are
 /// not pasted from the renderings (which lack the new customer), nor deep company pages read
 /// from the positions.
@@ -319,7 +346,11 @@ fn every_total_comes_from_where_it_is_kept() {
             q("search: an", Id, Asc, 5, 10),
             Columns::Summary,
         ),
-        (Count::Kept, q("", Id, Desc, 0, 10), Columns::WithCompanies),
+        (
+            Count::Kept,
+            q("", Name, Desc, 0, 10),
+            Columns::WithCompanies,
+        ),
         (
             Count::FromTheIndex,
             q("search: example", Id, Asc, 30, 10),
