@@ -12,6 +12,7 @@ mod reads;
 mod seek;
 mod sql;
 pub mod strategy;
+mod unfiltered;
 mod window;
 
 pub use companies::{company, CompanyOrderBy, CompanyPage, CompanyQuery};

@@ -9,15 +9,15 @@ use crate::customers::derived::search_index::{self, Needle};
 use crate::customers::derived::stored_json::{self, with_own_json, OwnJsonRow};
 use crate::customers::derived::{self, company_positions};
 use crate::customers::find::companies_of;
-use crate::customers::model::{Company, Customer, CustomerRow, SummaryRow};
+use crate::customers::model::{Customer, CustomerRow, SummaryRow};
 use crate::customers::query::{BoxedCustomers, Companies, CustomerQuery, Fields, Page, Want};
 use crate::customers::reads::Reads;
 use crate::customers::sql::company_known;
 use crate::customers::strategy::{
     ascending, choose, choose_in_snapshot, filtered_read, needs_snapshot, Count, Read, Route,
 };
-use crate::customers::window::{OrderBy, SortOrder, Window};
-use crate::db::schema::{companies, customers, dataset};
+use crate::customers::window::Window;
+use crate::db::schema::customers;
 use crate::db::{in_json, DbConnection};
 
 /// Which columns of the customers a page reads.
@@ -34,7 +34,7 @@ pub(super) enum Columns {
 }
 
 /// [`OwnJsonRow`]'s columns.
-type OwnJsonColumns = (
+pub(super) type OwnJsonColumns = (
     customers::id,
     customers::user_id,
     customers::company_id,
@@ -42,7 +42,7 @@ type OwnJsonColumns = (
     stored_json::OwnJson,
 );
 
-fn own_json_columns() -> OwnJsonColumns {
+pub(super) fn own_json_columns() -> OwnJsonColumns {
     (
         customers::id,
         customers::user_id,
@@ -63,7 +63,7 @@ impl From<Fields> for Columns {
 
 /// A page's rows: each customer, and whether its company is known to exist (always `false`
 /// unless [`Columns::AllKnowingCompany`] read it).
-type Rows = Vec<(Customer, bool)>;
+pub(super) type Rows = Vec<(Customer, bool)>;
 
 pub(super) fn load(
     query: BoxedCustomers<'_>,
@@ -99,7 +99,7 @@ pub(super) fn load(
 }
 
 impl Page {
-    fn from_rows(rows: Rows, total: Option<i64>, window: Window) -> Page {
+    pub(super) fn from_rows(rows: Rows, total: Option<i64>, window: Window) -> Page {
         let known_companies = rows
             .iter()
             .filter(|(_, known)| *known)
@@ -188,119 +188,6 @@ impl CustomerQuery {
             }
             Ok(page)
         })
-    }
-
-    /// An unfiltered page whose rows carry the total (kept by the import) as one more column:
-    /// one statement is one snapshot, so no transaction to open (diesel parses `BEGIN` and
-    /// `COMMIT` anew each time). `None` for a page past the end, which has no row to carry it.
-    fn unfiltered_page(
-        &self,
-        conn: &mut DbConnection,
-        columns: Columns,
-    ) -> QueryResult<Option<Page>> {
-        let total = dataset::table.select(dataset::customers).single_value();
-        // Each arm its own statement type. In id order (every list's default) the type is
-        // static, and diesel finds its prepared statement by it; a boxed query's is found by
-        // its SQL text, written out on every execution.
-        macro_rules! rows {
-            ($ordered:expr) => {{
-                let window = $ordered
-                    .offset(self.window.offset)
-                    .limit(self.window.per_page);
-                match columns {
-                    Columns::All => window
-                        .select((CustomerRow::as_select(), total))
-                        .load::<(CustomerRow, Option<i64>)>(conn)?
-                        .into_iter()
-                        .map(|(row, total)| Ok(((row.into_customer()?, false), total)))
-                        .collect::<QueryResult<Vec<_>>>()?,
-                    Columns::Summary => window
-                        .select((SummaryRow::as_select(), total))
-                        .load::<(SummaryRow, Option<i64>)>(conn)?
-                        .into_iter()
-                        .map(|(row, total)| ((row.into_customer(), false), total))
-                        .collect(),
-                    Columns::AllKnowingCompany => window
-                        .select((CustomerRow::as_select(), company_known(), total))
-                        .load::<(CustomerRow, bool, Option<i64>)>(conn)?
-                        .into_iter()
-                        .map(|(row, known, total)| Ok(((row.into_customer()?, known), total)))
-                        .collect::<QueryResult<Vec<_>>>()?,
-                    Columns::OwnJson => window
-                        .select((own_json_columns(), total))
-                        .load::<(OwnJsonRow, Option<i64>)>(conn)?
-                        .into_iter()
-                        .map(|(row, total)| Ok(((with_own_json(row)?, false), total)))
-                        .collect::<QueryResult<Vec<_>>>()?,
-                }
-            }};
-        }
-        let rows: Vec<((Customer, bool), Option<i64>)> = match (self.order_by, self.order) {
-            (OrderBy::Id, SortOrder::Desc) => rows!(customers::table.order(customers::id.desc())),
-            (OrderBy::Id, SortOrder::Asc) => rows!(customers::table.order(customers::id.asc())),
-            _ => rows!(self.ordered(customers::table.into_boxed())),
-        };
-        let Some(total) = rows.first().map(|(_, total)| *total) else {
-            return Ok(None);
-        };
-        let rows = rows.into_iter().map(|(row, _)| row).collect();
-        Ok(Some(Page::from_rows(rows, total, self.window)))
-    }
-
-    /// An unfiltered page in id order with its companies, in one statement: each row carries
-    /// its company (a left join) and the total, where reading the companies after the rows
-    /// takes a second statement and a transaction around both. `None` past the end, as
-    /// [`CustomerQuery::unfiltered_page`].
-    fn unfiltered_with_companies(
-        &self,
-        conn: &mut DbConnection,
-        columns: Columns,
-    ) -> QueryResult<Option<Page>> {
-        let total = dataset::table.select(dataset::customers).single_value();
-        let joined = customers::table
-            .left_join(companies::table.on(companies::id.eq(customers::company_id)));
-        macro_rules! rows {
-            ($ordered:expr) => {{
-                let window = $ordered
-                    .offset(self.window.offset)
-                    .limit(self.window.per_page);
-                let company = Option::<Company>::as_select();
-                match columns {
-                    Columns::Summary => window
-                        .select((SummaryRow::as_select(), company, total))
-                        .load::<(SummaryRow, Option<Company>, Option<i64>)>(conn)?
-                        .into_iter()
-                        .map(|(row, company, total)| Ok((row.into_customer(), company, total)))
-                        .collect::<QueryResult<Vec<_>>>()?,
-                    // The companies read, whether each exists is known too.
-                    Columns::All | Columns::AllKnowingCompany => window
-                        .select((CustomerRow::as_select(), company, total))
-                        .load::<(CustomerRow, Option<Company>, Option<i64>)>(conn)?
-                        .into_iter()
-                        .map(|(row, company, total)| Ok((row.into_customer()?, company, total)))
-                        .collect::<QueryResult<Vec<_>>>()?,
-                    Columns::OwnJson => unreachable!("renderings never read companies this way"),
-                }
-            }};
-        }
-        let rows: Vec<(Customer, Option<Company>, Option<i64>)> = match self.order {
-            SortOrder::Desc => rows!(joined.order(customers::id.desc())),
-            SortOrder::Asc => rows!(joined.order(customers::id.asc())),
-        };
-        let Some(total) = rows.first().map(|(_, _, total)| *total) else {
-            return Ok(None);
-        };
-        let mut companies = HashMap::new();
-        let mut customers = Vec::with_capacity(rows.len());
-        for (customer, company, _) in rows {
-            if let Some(company) = company {
-                companies.insert(company.id, company);
-            }
-            customers.push((customer, false));
-        }
-        let mut page = Page::from_rows(customers, total, self.window);
-        page.companies = companies;
-        Ok(Some(page))
     }
 
     /// Reads the page by the route [`choose_in_snapshot`] picks, with its total when asked.

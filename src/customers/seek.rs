@@ -3,8 +3,9 @@
 //! page a hundred thousand rows deep costs what the first one does. Positions are what cursors
 //! carry; how a cursor is written is the transport's business.
 
-use diesel::dsl::sql;
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Text};
 
 use crate::customers::derived;
@@ -16,7 +17,8 @@ use crate::customers::reads::Reads;
 use crate::customers::sql::CustomersFilter;
 use crate::customers::strategy::Read;
 use crate::customers::window::{OrderBy, SortOrder};
-use crate::db::DbConnection;
+use crate::db::schema::customers;
+use crate::db::{Backend, DbConnection};
 
 /// A customer's place in a list's order: its order key (folded, for names and emails), then
 /// its id, which breaks ties.
@@ -173,25 +175,17 @@ impl CustomerQuery {
     /// The rows sharing `from`'s key that come after it (by id); `None` when ordering by id.
     fn same_key_after(&self, from: &Position) -> Option<CustomersFilter> {
         let column = self.key_column()?;
-        let op = self.after_op();
-        let id = i64::from(from.id);
-        let filter: CustomersFilter = match &from.key {
-            Key::Number(key) => Box::new(
-                sql::<Bool>(&format!("{column} = "))
-                    .bind::<BigInt, _>(*key)
-                    .sql(&format!(" AND customers.id {op} "))
-                    .bind::<BigInt, _>(id),
-            ),
-            Key::Text(key) => Box::new(
-                sql::<Bool>(&format!("{column} = "))
-                    .bind::<Text, _>(key.clone())
-                    .sql(&format!(" AND customers.id {op} "))
-                    .bind::<BigInt, _>(id),
-            ),
+        let key = match &from.key {
             // A key of another kind (which the transport refuses before this): by id alone.
             Key::None => return None,
+            key => key.clone(),
         };
-        Some(filter)
+        Some(Box::new(Bound::SameKey {
+            column,
+            key,
+            op: self.after_op(),
+            id: i64::from(from.id),
+        }))
     }
 
     /// The rows after `from` in this query's order, as one condition (for a statement that
@@ -206,16 +200,90 @@ impl CustomerQuery {
     /// The rows whose key comes after `from`'s (by id when ordering by id).
     fn past_key(&self, from: &Position) -> CustomersFilter {
         let op = self.after_op();
-        match (self.key_column(), &from.key) {
-            (Some(column), Key::Number(key)) => {
-                Box::new(sql::<Bool>(&format!("{column} {op} ")).bind::<BigInt, _>(*key))
+        Box::new(match (self.key_column(), &from.key) {
+            (Some(column), key @ (Key::Number(_) | Key::Text(_))) => Bound::PastKey {
+                column,
+                op,
+                key: key.clone(),
+            },
+            _ => Bound::PastKey {
+                column: "customers.id",
+                op,
+                key: Key::Number(i64::from(from.id)),
+            },
+        })
+    }
+}
+
+/// A seek's bound on the order's key: fixed SQL text per column and direction, the values
+/// bound, so that the statements holding it stay prepared (diesel prepares a statement with a
+/// `sql` literal in it anew on every execution).
+#[derive(Debug, Clone)]
+enum Bound {
+    /// `column = key AND customers.id op id`.
+    SameKey {
+        column: &'static str,
+        key: Key,
+        op: &'static str,
+        id: i64,
+    },
+    /// `column op key`.
+    PastKey {
+        column: &'static str,
+        op: &'static str,
+        key: Key,
+    },
+}
+
+fn bind_key<'b>(out: &mut AstPass<'_, 'b, Backend>, key: &'b Key) -> QueryResult<()> {
+    match key {
+        Key::Number(n) => out.push_bind_param::<BigInt, _>(n),
+        Key::Text(t) => out.push_bind_param::<Text, _>(t),
+        Key::None => unreachable!("bounds are built from keys"),
+    }
+}
+
+impl QueryFragment<Backend> for Bound {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Backend>) -> QueryResult<()> {
+        match self {
+            Bound::SameKey {
+                column,
+                key,
+                op,
+                id,
+            } => {
+                out.push_sql(column);
+                out.push_sql(" = ");
+                bind_key(&mut out, key)?;
+                out.push_sql(" AND customers.id ");
+                out.push_sql(op);
+                out.push_sql(" ");
+                out.push_bind_param::<BigInt, _>(id)
             }
-            (Some(column), Key::Text(key)) => {
-                Box::new(sql::<Bool>(&format!("{column} {op} ")).bind::<Text, _>(key.clone()))
+            Bound::PastKey { column, op, key } => {
+                out.push_sql(column);
+                out.push_sql(" ");
+                out.push_sql(op);
+                out.push_sql(" ");
+                bind_key(&mut out, key)
             }
-            _ => Box::new(
-                sql::<Bool>(&format!("customers.id {op} ")).bind::<BigInt, _>(i64::from(from.id)),
-            ),
         }
     }
 }
+
+impl Expression for Bound {
+    type SqlType = Bool;
+}
+
+impl QueryId for Bound {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl ValidGrouping<()> for Bound {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl AppearsOnTable<customers::table> for Bound {}
+
+impl SelectableExpression<customers::table> for Bound {}
