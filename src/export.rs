@@ -190,6 +190,10 @@ fn write_atomically(
     partial.push(".partial");
     let partial = std::path::PathBuf::from(partial);
     let result = (|| {
+        // A folder named for the output that does not exist yet is made, as `mkdir -p` would.
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)?;
+        }
         let mut out = BufWriter::new(File::create(&partial)?);
         let count = fill(&mut out)?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;

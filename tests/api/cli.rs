@@ -87,7 +87,11 @@ fn import_and_export_through_the_cli_round_trip() {
         .unwrap()
         .status;
     assert!(status.success());
-    let (c, k) = (dir.path().join("c.jsonl"), dir.path().join("k.jsonl"));
+    // Into folders that do not exist yet: they are made.
+    let (c, k) = (
+        dir.path().join("out").join("c.jsonl"),
+        dir.path().join("out/more").join("k.jsonl"),
+    );
     let output = kbs()
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .args(["export", "--customers"])
@@ -417,4 +421,62 @@ fn check_names_what_is_damaged_and_changes_nothing() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(!missing.exists(), "check creates no file");
+}
+
+#[test]
+fn boolean_variables_take_the_usual_spellings_and_a_bad_value_names_its_variable() {
+    for value in ["1", "0", "true", "FALSE", "yes", "no", "on", "off"] {
+        let output = kbs()
+            .env("KBS_NO_DEMO_DATA", value)
+            .env("KBS_PUBLIC_SCHEMA", value)
+            .arg("schema")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{value}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    for (variable, value) in [("KBS_NO_DEMO_DATA", "maybe"), ("KBS_LISTEN", "nowhere")] {
+        let output = kbs().env(variable, value).arg("schema").output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("set by the environment variable {variable}"))
+                && stderr.contains(value),
+            "{stderr}"
+        );
+    }
+    // Written on the command line, the flag is the one named.
+    let output = kbs()
+        .args(["serve", "--listen", "nowhere"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--listen") && !stderr.contains("environment"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_public_url_without_its_scheme_is_refused_before_anything_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = kbs()
+        .arg("--database")
+        .arg(dir.path().join("kbs.db"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--public-url",
+            "help.example.com",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("https://help.example.com"), "{stderr}");
+    assert!(!dir.path().join("kbs.db").exists(), "nothing is created");
 }
