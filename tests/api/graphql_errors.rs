@@ -144,12 +144,25 @@ async fn an_oversized_body_is_refused_with_413() {
     let app = TestApp::semantic();
     let padding = " ".repeat(128 * 1024);
     let body = format!("{{\"query\": \"{{ customers {{ totalCount }} }}{padding}\"}}");
-    let request = Request::post("/graphql")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body))
-        .unwrap();
-    let (status, _, _) = app.send(request).await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Its length declared (refused before the handler) or not (refused as it is read): the
+    // same JSON error either way.
+    for declared in [true, false] {
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if declared {
+            request = request.header(header::CONTENT_LENGTH, body.len());
+        }
+        let (status, _, answer) = app
+            .send(request.body(Body::from(body.clone())).unwrap())
+            .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        let answer: Value = serde_json::from_slice(&answer)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&answer)));
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE",
+            "declared: {declared}"
+        );
+    }
 }
 
 #[tokio::test]
