@@ -16,9 +16,28 @@ use crate::sync::SyncOptions;
 use crate::{dates, export, import};
 
 pub fn import(database: &str, args: &ImportArgs) -> Result<(), BoxError> {
-    let db = Database::open(database, 1)?.writable()?;
+    // The inputs first, and a database this import creates is removed again when it fails:
+    // a failed import leaves no empty database behind.
     let customers = open_input(&args.customers)?;
     let companies = args.companies.as_deref().map(open_input).transpose()?;
+    let path = crate::db::sqlite_path(database).to_owned();
+    let created = !std::path::Path::new(&path).exists();
+    let imported = import_into(database, customers, companies, args);
+    if imported.is_err() && created {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    }
+    imported
+}
+
+fn import_into(
+    database: &str,
+    customers: import::Input<'static>,
+    companies: Option<import::Input<'static>>,
+    args: &ImportArgs,
+) -> Result<(), BoxError> {
+    let db = Database::open(database, 1)?.writable()?;
     let progress = ImportProgress::new();
     let started = Instant::now();
     let result = import::import_with_progress(
@@ -107,7 +126,7 @@ fn open_input(path: &Path) -> Result<import::Input<'static>, BoxError> {
 }
 
 pub fn export(database: &str, args: &ExportArgs) -> Result<(), BoxError> {
-    let db = Database::open(database, 1)?;
+    let db = Database::open_existing(database, 1)?;
     let summary = export::export(&mut *db.pool.get()?, &args.customers, &args.companies)?;
     eprintln!(
         "exported {} customers to {} and {} companies to {}",
@@ -185,10 +204,11 @@ pub async fn sync(database: &str, args: &SyncArgs) -> Result<(), BoxError> {
 }
 
 pub fn users(database: &str, command: &UsersCommand) -> Result<(), BoxError> {
-    let mut db = Database::open(database, 1)?;
-    if !matches!(command, UsersCommand::List) {
-        db = db.writable()?;
-    }
+    let db = if matches!(command, UsersCommand::List) {
+        Database::open_existing(database, 1)?
+    } else {
+        Database::open(database, 1)?.writable()?
+    };
     let conn = &mut *db.pool.get()?;
     match command {
         UsersCommand::Add {
@@ -238,7 +258,8 @@ pub fn users(database: &str, command: &UsersCommand) -> Result<(), BoxError> {
 }
 
 pub fn app_passwords(database: &str, command: &AppPasswordsCommand) -> Result<(), BoxError> {
-    let mut db = Database::open(database, 1)?;
+    // A user's passwords are in an existing database, whatever the command.
+    let mut db = Database::open_existing(database, 1)?;
     if !matches!(command, AppPasswordsCommand::List { .. }) {
         db = db.writable()?;
     }

@@ -41,6 +41,12 @@ pub fn run(cli: Cli) -> Result<(), BoxError> {
         }
         Some(Command::Check) => {
             let path = db::sqlite_path(database);
+            if !std::path::Path::new(path).is_file() {
+                return Err(format!(
+                    "cannot check {path}: no such file (check --database or DATABASE_URL)"
+                )
+                .into());
+            }
             let findings = check::check(path)?;
             print!("{}", findings.report(path));
             if findings.is_healthy() {

@@ -1,5 +1,6 @@
 //! Opening the database: file creation, migrations, per-connection settings and the pool.
 
+use std::path::Path;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -76,6 +77,13 @@ impl Database {
             path: path.clone(),
             reason,
         };
+        // SQLite says only "unable to open database file".
+        if Path::new(&path).is_dir() {
+            return Err(fail(
+                "it is a folder: give the path of the database file in it (as folder/kbs.db)"
+                    .to_owned(),
+            ));
+        }
         if let Access::ReadOnly(why) = access::of(&path) {
             return Database::open_read_only(path.clone(), why, pool_size).map_err(fail);
         }
@@ -198,6 +206,23 @@ fn pool(url: &str, size: u32, statements: Arc<AtomicU64>) -> Result<Pool, r2d2::
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(ConnectionSettings { statements }))
         .build(ConnectionManager::new(url))
+}
+
+impl Database {
+    /// [`Database::open`] for commands that read what is there (`export`, listing users): a
+    /// missing file is refused, where opening would create an empty one and read nothing.
+    pub fn open_existing(url: &str, pool_size: u32) -> Result<Database, OpenError> {
+        let path = sqlite_path(url);
+        if !Path::new(path).exists() {
+            return Err(OpenError {
+                path: path.to_owned(),
+                reason: "no such file: check --database (or DATABASE_URL); `serve`, `import` \
+                         and `users add` create a database, commands that read one do not"
+                    .to_owned(),
+            });
+        }
+        Database::open(url, pool_size)
+    }
 }
 
 /// Shorthand for [`Database::open`].

@@ -117,12 +117,22 @@ pub fn import_with_progress(
                 }
                 None => 0,
             };
+            let file = customers.name.clone();
             let customers_written =
                 load_file::<Customers>(conn, customers, options, &mut outcome, progress)?;
             if outcome.total > 0 {
                 return Err(ImportError::Invalid {
                     problems: outcome.listed,
                     total: outcome.total,
+                });
+            }
+            // An empty file is more likely a failed export than a wish: refused (the
+            // transaction rolled back) when nothing at all was read, and whenever it would
+            // replace the stored customers with none.
+            if customers_written == 0 && (companies_written == 0 || options.replace) {
+                return Err(ImportError::NoCustomers {
+                    file,
+                    replace: options.replace,
                 });
             }
             let started = std::time::Instant::now();

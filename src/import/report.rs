@@ -38,6 +38,12 @@ pub enum ImportError {
     #[error("{file}: {source}")]
     Read { file: String, source: ReadError },
     #[error(
+        "{file} holds no customers: nothing was imported ({}is it the file you meant, or an \
+         export that failed?)",
+        if *replace { "`--replace` would delete every stored customer; " } else { "" }
+    )]
+    NoCustomers { file: String, replace: bool },
+    #[error(
         "the disk is full (database or disk is full): nothing was imported; free space on the \
          database's file system (an import needs room for its data twice over while it runs) \
          and import again"

@@ -137,25 +137,8 @@ fn a_bad_import_names_the_lines_exits_1_and_writes_nothing() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("bad.jsonl: line 2: email:"), "{stderr}");
-
-    let exported = dir.path().join("out.jsonl");
-    let status = kbs()
-        .arg("--database")
-        .arg(&db)
-        .arg("export")
-        .arg("--customers")
-        .arg(&exported)
-        .arg("--companies")
-        .arg(dir.path().join("k.jsonl"))
-        .output()
-        .unwrap()
-        .status;
-    assert!(status.success());
-    assert_eq!(
-        std::fs::read_to_string(&exported).unwrap(),
-        "",
-        "line 1 was not kept"
-    );
+    // Line 1 was not kept: nothing was written, not even the database it would have created.
+    assert!(!db.exists());
 }
 
 #[test]
@@ -479,4 +462,79 @@ fn a_public_url_without_its_scheme_is_refused_before_anything_starts() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("https://help.example.com"), "{stderr}");
     assert!(!dir.path().join("kbs.db").exists(), "nothing is created");
+}
+
+#[test]
+fn commands_that_read_a_database_refuse_a_missing_one_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo.db");
+    for args in [
+        &["export", "--customers", "c.jsonl", "--companies", "k.jsonl"][..],
+        &["users", "list"],
+        &["app-passwords", "list", "admin"],
+        &["check"],
+    ] {
+        let output = run(&missing, args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("no such file"), "{args:?}: {stderr}");
+        assert!(!missing.exists(), "{args:?} created the database");
+    }
+    // A folder where the file should be: said so, not "unable to open database file".
+    let output = run(dir.path(), &["users", "list"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("it is a folder"), "{stderr}");
+}
+
+#[test]
+fn an_import_that_fails_or_holds_nothing_leaves_no_database_and_changes_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bad, empty) = (dir.path().join("bad.jsonl"), dir.path().join("empty.jsonl"));
+    std::fs::write(&bad, "{\"id\": 1}\n").unwrap();
+    std::fs::write(&empty, "\n").unwrap();
+    let new = dir.path().join("new.db");
+    for file in [&bad, &empty] {
+        let output = run(&new, &["import", "--customers", file.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(!new.exists(), "a failed import left {}", new.display());
+    }
+    let stderr = String::from_utf8_lossy(
+        &run(&new, &["import", "--customers", empty.to_str().unwrap()]).stderr,
+    )
+    .into_owned();
+    assert!(
+        stderr.contains("holds no customers: nothing was imported"),
+        "{stderr}"
+    );
+    // An empty file never replaces a dataset.
+    let db = dir.path().join("kbs.db");
+    assert!(run(&db, &["import", "--customers", "data/customers.jsonl"])
+        .status
+        .success());
+    let output = run(
+        &db,
+        &[
+            "import",
+            "--replace",
+            "--customers",
+            empty.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let exported = dir.path().join("out.jsonl");
+    let output = run(
+        &db,
+        &[
+            "export",
+            "--customers",
+            exported.to_str().unwrap(),
+            "--companies",
+            dir.path().join("k.jsonl").to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success());
+    assert_eq!(
+        std::fs::read(&exported).unwrap(),
+        std::fs::read("data/customers.jsonl").unwrap()
+    );
 }
