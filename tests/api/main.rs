@@ -42,5 +42,6 @@ mod sync_database;
 mod sync_database_messages;
 mod sync_messages;
 mod sync_recorded;
+mod toolchain;
 mod transports_agree;
 mod zero_dates;
