@@ -38,6 +38,9 @@ async fn the_list_and_single_routes_answer_in_every_spelling() {
     ] {
         assert_eq!(app.rest_json(uri).await["id"], 3, "{uri}");
     }
+    // `/wp-json` itself is lower case, as WordPress's rewrite rule: any other is not the API.
+    let (status, _, _) = app.rest("/WP-JSON/kbs/v1/customers").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
