@@ -4,53 +4,14 @@
 //! clients objects that contradict their generated types; this puts the nulls where the spec
 //! says, from the errors' paths, the document and the schema's field types.
 
-use std::collections::HashMap;
-use std::sync::LazyLock;
-
 use async_graphql::parser::types::Field;
 use async_graphql::parser::types::{
-    BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type, TypeKind,
+    BaseType, ExecutableDocument, OperationType, SelectionSet, Type,
 };
 use async_graphql::{Name, PathSegment, Response, Value};
 
 use crate::graphql::documents;
-
-/// Every object field's declared type, by type and field name.
-struct OutputTypes(HashMap<String, HashMap<String, Type>>);
-
-impl OutputTypes {
-    fn from_sdl(sdl: &str) -> OutputTypes {
-        let document = async_graphql::parser::parse_schema(sdl).expect("our own SDL parses");
-        let mut types = HashMap::new();
-        for definition in document.definitions {
-            let async_graphql::parser::types::TypeSystemDefinition::Type(definition) = definition
-            else {
-                continue;
-            };
-            let TypeKind::Object(object) = definition.node.kind else {
-                continue;
-            };
-            let fields = object
-                .fields
-                .into_iter()
-                .map(|f| (f.node.name.node.to_string(), f.node.ty.node))
-                .collect();
-            types.insert(definition.node.name.node.to_string(), fields);
-        }
-        OutputTypes(types)
-    }
-
-    fn field(&self, parent: &str, name: &str) -> Option<Type> {
-        if name == "__typename" {
-            return Type::new("String!");
-        }
-        self.0.get(parent)?.get(name).cloned()
-    }
-}
-
-/// The schema is the same for the life of the process: its types are read once.
-static TYPES: LazyLock<OutputTypes> =
-    LazyLock::new(|| OutputTypes::from_sdl(&super::sdl::printed()));
+use crate::graphql::selections::{collect, named, TYPES};
 
 /// Puts the nulls of `response`'s field errors where the spec says, for the operation of
 /// `document` that ran.
@@ -150,44 +111,6 @@ fn walk(
         }
     }
     Some(steps)
-}
-
-/// The fields `set` selects on an object of type `parent`, fragments spread in, in order.
-fn collect<'a>(
-    document: &'a ExecutableDocument,
-    set: &'a SelectionSet,
-    parent: &str,
-    fields: &mut Vec<&'a Field>,
-) {
-    for selection in &set.items {
-        match &selection.node {
-            Selection::Field(field) => fields.push(&field.node),
-            Selection::InlineFragment(fragment) => {
-                let applies = fragment
-                    .node
-                    .type_condition
-                    .as_ref()
-                    .is_none_or(|c| c.node.on.node.as_str() == parent);
-                if applies {
-                    collect(document, &fragment.node.selection_set.node, parent, fields);
-                }
-            }
-            Selection::FragmentSpread(spread) => {
-                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                    if fragment.node.type_condition.node.on.node.as_str() == parent {
-                        collect(document, &fragment.node.selection_set.node, parent, fields);
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn named(ty: &Type) -> &str {
-    match &ty.base {
-        BaseType::Named(name) => name.as_str(),
-        BaseType::List(item) => named(item),
-    }
 }
 
 /// Sets the value at `path` to null; a key the executor left out goes back in its place

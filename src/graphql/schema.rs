@@ -1,6 +1,6 @@
 //! Building the schema, and the extensions that give every error an `extensions.code`, put
-//! field errors' nulls where the spec says (`propagation`), and keep introspection for
-//! signed-in users.
+//! an answer's keys in the document's order (`key_order`) and field errors' nulls where the
+//! spec says (`propagation`), and keep introspection for signed-in users.
 
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use crate::customers::Reads;
 use crate::db::Database;
 use crate::graphql::documents::Parsed;
 use crate::graphql::query::QueryRoot;
-use crate::graphql::{propagation, sdl, syntax};
+use crate::graphql::{key_order, propagation, sdl, syntax};
 
 pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
@@ -166,8 +166,9 @@ impl Extension for ErrorCodes {
             .into_iter()
             .map(|e| with_code(e, "BAD_USER_INPUT"))
             .collect();
-        // Before the error list is cut short, so that every error's null is placed.
         if let Some(parsed) = ctx.data_opt::<Arc<Parsed>>() {
+            key_order::in_document_order(&mut response, &parsed.document, operation_name);
+            // Before the error list is cut short, so that every error's null is placed.
             propagation::propagate(&mut response, &parsed.document, operation_name);
         }
         response

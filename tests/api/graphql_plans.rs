@@ -372,3 +372,34 @@ async fn pages_by_cursor_are_planned_as_the_executor_answers_them() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_executor_keys_its_answer_in_document_order_however_its_reads_finish() {
+    let pair = Pair::new();
+    let admin = pair.planned.admin.clone();
+    // With both connections taken for a moment, each root's read waits on a blocking thread
+    // and they finish in whatever order they get one.
+    let aliases: Vec<String> = (0..10).map(|n| format!("a{n}")).collect();
+    let query = format!(
+        "{{ {} }}",
+        aliases
+            .iter()
+            .map(|a| format!("{a}: customers(last: 3, orderBy: NAME) {{ nodes {{ id }} }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    for _ in 0..5 {
+        let held: Vec<_> = (0..2)
+            .map(|_| pair.planned.db.pool.get().unwrap())
+            .collect();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            drop(held);
+        });
+        let (_, _, body) = Pair::send(&pair.executor, Some(&admin), &json!({"query": query})).await;
+        release.join().unwrap();
+        let answer: Value = serde_json::from_slice(&body).unwrap();
+        let keys: Vec<&String> = answer["data"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, aliases.iter().collect::<Vec<_>>());
+    }
+}
