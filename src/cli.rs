@@ -9,11 +9,13 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::auth::{self, NewUser};
-use crate::config::{AppPasswordsCommand, ExportArgs, ImportArgs, SyncArgs, UsersCommand};
+use crate::config::{
+    AppPasswordsCommand, BackupArgs, ExportArgs, ImportArgs, SyncArgs, UsersCommand,
+};
 use crate::db::Database;
 use crate::server::BoxError;
 use crate::sync::SyncOptions;
-use crate::{dates, export, import};
+use crate::{backup, dates, export, import};
 
 pub fn import(database: &str, args: &ImportArgs) -> Result<(), BoxError> {
     // The inputs first, and a database this import creates is removed again when it fails:
@@ -123,6 +125,17 @@ impl import::Progress for ImportProgress {
 
 fn open_input(path: &Path) -> Result<import::Input<'static>, BoxError> {
     import::Input::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()).into())
+}
+
+pub fn backup(database: &str, args: &BackupArgs) -> Result<(), BoxError> {
+    let copy = backup::backup(database, &args.to)?;
+    eprintln!(
+        "backed up {database} (dataset version {}, {} customers) to {}",
+        copy.version,
+        copy.customers,
+        args.to.display()
+    );
+    Ok(())
 }
 
 pub fn export(database: &str, args: &ExportArgs) -> Result<(), BoxError> {

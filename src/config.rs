@@ -44,6 +44,9 @@ pub enum Command {
     /// derived data holds the stored dataset, and every stored REST rendering against its
     /// checksum. Exits 1 when something is damaged.
     Check,
+    /// Write a consistent copy of the database to a new file, while servers and imports go on
+    /// (SQLite's `VACUUM INTO`: one read transaction, so the copy holds one dataset whole).
+    Backup(BackupArgs),
     /// Pull a live KB Support site's customers (and their companies) over its REST API and
     /// import them, all or nothing.
     Sync(SyncArgs),
@@ -352,6 +355,13 @@ impl ServeArgs {
             shutdown_grace: Duration::from_secs(self.shutdown_grace),
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The copy's path; it must not exist yet (its folders are made when missing).
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
 }
 
 #[derive(Debug, Args)]

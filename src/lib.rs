@@ -2,6 +2,7 @@
 //! from one query core on embedded SQLite.
 
 pub mod auth;
+pub mod backup;
 pub mod cache;
 pub mod check;
 mod cli;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> Result<(), BoxError> {
                 Err(format!("{path} is damaged (see above)").into())
             }
         }
+        Some(Command::Backup(args)) => cli::backup(database, args),
         Some(Command::Import(args)) => cli::import(database, args),
         Some(Command::Export(args)) => cli::export(database, args),
         Some(Command::Sync(args)) => tokio::runtime::Builder::new_multi_thread()

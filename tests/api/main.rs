@@ -2,6 +2,7 @@
 //! temporary database.
 
 mod auth;
+mod backup;
 mod cache;
 mod cli;
 mod clients;
