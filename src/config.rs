@@ -10,6 +10,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::auth::Role;
+use crate::client_address::TrustedProxies;
 use crate::connections::ConnectionLimits;
 
 /// A GraphQL server (with a KB Support-compatible REST adapter) for a helpdesk's customers,
@@ -158,6 +159,12 @@ pub struct ServeArgs {
     /// signed-in ticket manager).
     #[arg(long, env = "KBS_PUBLIC_SCHEMA", value_parser = BoolishValueParser::new())]
     pub public_schema: bool,
+
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` headers name the client (for the
+    /// failed-sign-in limit and the fairness of costly reads): comma-separated networks or
+    /// addresses, as `127.0.0.1,10.0.0.0/8`. Headers from any other peer are ignored.
+    #[arg(long, env = "KBS_TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse)]
+    pub trusted_proxies: TrustedProxies,
 
     /// Public base URL for links in REST answers (scheme, host, optional path prefix);
     /// `http://<listen address>` when unset.

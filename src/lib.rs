@@ -6,6 +6,7 @@ pub mod backup;
 pub mod cache;
 pub mod check;
 mod cli;
+pub mod client_address;
 pub mod config;
 pub mod connections;
 pub mod customers;

@@ -1,10 +1,9 @@
 //! The one place that maps paths to handlers, and the layers every request passes through.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -27,6 +26,7 @@ use tracing::Level;
 
 use crate::auth::{self, Identity};
 use crate::cache;
+use crate::client_address::{self, ClientAddress};
 use crate::db::ReadScope;
 use crate::graphql::handlers as graphql;
 use crate::health;
@@ -79,8 +79,8 @@ async fn bound_reads(State(state): State<AppState>, request: Request, next: Next
         _ => None,
     };
     let address = || {
-        let ConnectInfo(address) = request.extensions().get::<ConnectInfo<SocketAddr>>()?;
-        Some(format!("address {}", address.ip()))
+        let ClientAddress(address) = request.extensions().get::<ClientAddress>()?;
+        Some(format!("address {address}"))
     };
     let scope = ReadScope {
         deadline: Instant::now() + limit,
@@ -113,6 +113,10 @@ pub fn app(state: AppState) -> Router {
         .route("/", any(rest::root))
         .route_layer(
             ServiceBuilder::new()
+                .layer(middleware::from_fn_with_state(
+                    state.proxies.clone(),
+                    client_address::middleware,
+                ))
                 .layer(middleware::from_fn_with_state(
                     state.auth.clone(),
                     auth::middleware,

@@ -81,6 +81,7 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
     let state = state
         .with_site(site)
         .with_cors(CorsOrigins::parse(&args.cors_origins))
+        .with_trusted_proxies(args.trusted_proxies.clone())
         .with_public_schema(args.public_schema)
         .with_response_cache(args.response_cache_mib * 1024 * 1024)
         .with_failure_limit(FailureLimit {

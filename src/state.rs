@@ -1,6 +1,8 @@
 //! What every handler shares.
 
 use std::sync::Arc;
+
+use crate::client_address::TrustedProxies;
 use std::time::Duration;
 
 use crate::auth::{Authenticator, FailureLimit};
@@ -50,6 +52,8 @@ pub struct Shared {
     pub reads: Arc<Reads>,
     /// Set when shutdown starts.
     pub draining: Arc<Draining>,
+    /// The proxies whose forwarding headers name the client (`--trusted-proxies`).
+    pub proxies: Arc<TrustedProxies>,
 }
 
 /// The response cache's default bound.
@@ -94,6 +98,7 @@ impl AppState {
             persisted: Arc::new(graphql::Persisted::default()),
             planned: true,
             draining: Arc::default(),
+            proxies: Arc::default(),
         }))
     }
 
@@ -115,6 +120,12 @@ impl AppState {
 
     pub fn with_site(mut self, site: Site) -> AppState {
         self.settings().site = Arc::new(site);
+        self
+    }
+
+    /// Forwarding headers from these proxies name the client (`--trusted-proxies`).
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> AppState {
+        self.settings().proxies = Arc::new(proxies);
         self
     }
 

@@ -2,12 +2,14 @@
 //! of verified credentials, and a limit on failures per client address.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
+
+use crate::client_address::ClientAddress;
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -307,10 +309,12 @@ pub async fn middleware(
     mut request: Request,
     next: Next,
 ) -> Response {
+    // The client the forwarding headers name when a trusted proxy sent them (see
+    // `client_address`), else the peer.
     let client = request
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+        .get::<ClientAddress>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |client| client.0);
     // Taken before any read it vouches for: a commit landing during one changes it again.
     let mark = authenticator.db.commits.mark();
     let header = request.headers().get(header::AUTHORIZATION);

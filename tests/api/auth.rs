@@ -386,6 +386,64 @@ async fn repeated_failures_from_one_address_are_refused_for_a_while() {
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_failures_count_against_the_client_it_names_and_no_one_else() {
+    let limit = FailureLimit {
+        max_failures: 2,
+        window: std::time::Duration::from_secs(60),
+    };
+    let proxies = kbs_graphql::client_address::TrustedProxies::parse("10.0.0.0/8").unwrap();
+    let app = TestApp::with_state(|state| {
+        state
+            .with_failure_limit(limit)
+            .with_trusted_proxies(proxies)
+    });
+    let wrong = basic("admin", &auth::AppPassword::generate().to_string());
+    let via_proxy = |client: &'static str, authorization: &str| {
+        let mut request = from(&app, [10, 0, 0, 1], Some(authorization));
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", header::HeaderValue::from_static(client));
+        request
+    };
+    for _ in 0..2 {
+        app.send(via_proxy("203.0.113.5", &wrong)).await;
+    }
+    let (status, _, _) = app.send(via_proxy("203.0.113.5", &app.admin)).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the named client is throttled"
+    );
+    // Another client behind the same proxy is not.
+    let (status, _, _) = app.send(via_proxy("203.0.113.6", &app.admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    // An untrusted peer's header names no one: its own address is what counts.
+    let mut spoofed = from(&app, [198, 51, 100, 7], Some(&wrong));
+    spoofed.headers_mut().insert(
+        "x-forwarded-for",
+        header::HeaderValue::from_static("203.0.113.6"),
+    );
+    for _ in 0..2 {
+        let mut again = from(&app, [198, 51, 100, 7], Some(&wrong));
+        *again.headers_mut() = spoofed.headers().clone();
+        app.send(again).await;
+    }
+    let (status, _, _) = app.send(via_proxy("203.0.113.6", &app.admin)).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a spoofed header throttled someone else"
+    );
+    // (A credential not verified before: a verified one keeps working, see below.)
+    let (status, _, _) = app.send(from(&app, [198, 51, 100, 7], Some(&wrong))).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the spoofer itself is throttled"
+    );
+}
+
+#[tokio::test]
 async fn a_verified_credential_keeps_working_from_a_throttled_address() {
     // The cache answers before the throttle: a user who signed in is not locked out by
     // someone else guessing from behind the same address.
