@@ -5,13 +5,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::BoolishValueParser;
-use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::auth::Role;
 use crate::client_address::TrustedProxies;
 use crate::connections::ConnectionLimits;
+
+mod values;
 
 /// A GraphQL server (with a KB Support-compatible REST adapter) for a helpdesk's customers,
 /// on an embedded SQLite database.
@@ -105,7 +107,7 @@ pub enum AppPasswordsCommand {
 pub struct ServeArgs {
     /// Address and port to listen on: an IP address or a host name (`localhost:8080`) and a
     /// port; `:8080` alone listens on every IPv4 interface.
-    #[arg(long, env = "KBS_LISTEN", default_value = "127.0.0.1:8080", value_parser = parse_listen)]
+    #[arg(long, env = "KBS_LISTEN", default_value = "127.0.0.1:8080", value_parser = values::parse_listen)]
     pub listen: SocketAddr,
 
     /// Database connections in the pool (SQLite reads run in parallel, one per connection).
@@ -168,11 +170,11 @@ pub struct ServeArgs {
 
     /// Public base URL for links in REST answers (scheme, host, optional path prefix);
     /// `http://<listen address>` when unset.
-    #[arg(long, env = "KBS_PUBLIC_URL", value_parser = parse_public_url)]
+    #[arg(long, env = "KBS_PUBLIC_URL", value_parser = values::parse_public_url)]
     pub public_url: Option<String>,
 
     /// The site's time zone for REST dates, as a UTC offset (`+02:00`, `-05:30`, `UTC`).
-    #[arg(long, env = "KBS_TIMEZONE", default_value = "UTC", value_parser = parse_offset)]
+    #[arg(long, env = "KBS_TIMEZONE", default_value = "UTC", value_parser = values::parse_offset)]
     pub timezone: chrono::FixedOffset,
 
     /// Browser origins allowed to read answers (CORS), comma-separated; `*` echoes any
@@ -205,7 +207,7 @@ impl Cli {
         let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
         let matches = match command.try_get_matches_from_mut(args.iter().cloned()) {
             Ok(matches) => matches,
-            Err(error) => return Err(naming_the_variable(&mut command, error, &args)),
+            Err(error) => return Err(values::naming_the_variable(&mut command, error, &args)),
         };
         if let Some((subcommand, _)) = matches.subcommand() {
             if let Some(flag) = serve_flag_given(&command, &matches) {
@@ -221,62 +223,6 @@ impl Cli {
     }
 }
 
-/// A refused value that came from an environment variable, not the command line, is said to
-/// be that variable's: clap names the flag alone, which the operator did not write.
-fn naming_the_variable(
-    command: &mut clap::Command,
-    error: clap::Error,
-    args: &[std::ffi::OsString],
-) -> clap::Error {
-    if !matches!(
-        error.kind(),
-        ErrorKind::InvalidValue | ErrorKind::ValueValidation
-    ) {
-        return error;
-    }
-    let Some(ContextValue::String(invalid)) = error.get(ContextKind::InvalidArg) else {
-        return error;
-    };
-    // `--listen <LISTEN>`: the flag's long name.
-    let long = invalid
-        .trim_start_matches('-')
-        .split([' ', '='])
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let written = args.iter().any(|arg| {
-        let arg = arg.to_string_lossy();
-        arg == format!("--{long}") || arg.starts_with(&format!("--{long}="))
-    });
-    let variable = command
-        .get_arguments()
-        .chain(
-            command
-                .get_subcommands()
-                .flat_map(|sub| sub.get_arguments()),
-        )
-        .find(|arg| arg.get_long() == Some(long.as_str()))
-        .and_then(|arg| arg.get_env())
-        .map(|name| name.to_string_lossy().into_owned());
-    match variable {
-        Some(variable) if !written && std::env::var_os(&variable).is_some() => {
-            let said = error.to_string();
-            let first = said.lines().next().unwrap_or_default();
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            let accepted = if first.ends_with("not a boolean") {
-                " (one of 1, 0, true, false, yes, no, on, off)"
-            } else {
-                ""
-            };
-            command.error(
-                error.kind(),
-                format!("{first}{accepted}, set by the environment variable {variable}"),
-            )
-        }
-        _ => error,
-    }
-}
-
 /// The first of `serve`'s flags (the top level's own, not the global ones) written on the
 /// command line.
 fn serve_flag_given(command: &clap::Command, matches: &ArgMatches) -> Option<String> {
@@ -285,68 +231,6 @@ fn serve_flag_given(command: &clap::Command, matches: &ArgMatches) -> Option<Str
         .filter(|arg| !arg.is_global_set())
         .find(|arg| matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine))
         .and_then(|arg| arg.get_long().map(str::to_owned))
-}
-
-/// `HOST:PORT`, the host an IP address or a name (resolved once, at start), or `:PORT` for
-/// every IPv4 interface.
-fn parse_listen(text: &str) -> Result<SocketAddr, String> {
-    use std::net::ToSocketAddrs;
-    if let Ok(address) = text.parse() {
-        return Ok(address);
-    }
-    let (host, port) = text
-        .rsplit_once(':')
-        .ok_or("expected HOST:PORT, as 127.0.0.1:8080 or localhost:8080")?;
-    let port: u16 = port
-        .parse()
-        .map_err(|_| format!("`{port}` is not a port (0 to 65535)"))?;
-    if host.is_empty() {
-        return Ok(SocketAddr::from(([0, 0, 0, 0], port)));
-    }
-    (host, port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve `{host}`: {e}"))?
-        .next()
-        .ok_or_else(|| format!("`{host}` resolves to no address"))
-}
-
-/// An absolute `http` or `https` URL, as the links in answers need: a host without its
-/// scheme would make every link relative to the client's own page.
-fn parse_public_url(text: &str) -> Result<String, String> {
-    let url = url::Url::parse(text).map_err(|e| {
-        format!(
-            "{e}: give the scheme and host, as https://help.example.com (a path prefix may follow)"
-        )
-    })?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(
-            "give an http or https URL with a host, as https://help.example.com".to_owned(),
-        );
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err("a base URL has no query or fragment".to_owned());
-    }
-    Ok(text.to_owned())
-}
-
-/// `UTC`, `Z` or `±HH:MM`.
-fn parse_offset(text: &str) -> Result<chrono::FixedOffset, String> {
-    if matches!(text, "UTC" | "utc" | "Z" | "z" | "") {
-        return Ok(chrono::FixedOffset::east_opt(0).expect("zero offset"));
-    }
-    let bad = || format!("{text:?} is not a UTC offset such as +02:00, -05:30 or UTC");
-    let (sign, rest) = match text.as_bytes().first() {
-        Some(b'+') => (1, &text[1..]),
-        Some(b'-') => (-1, &text[1..]),
-        _ => return Err(bad()),
-    };
-    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
-    let hours: i32 = hours.parse().map_err(|_| bad())?;
-    let minutes: i32 = minutes.parse().map_err(|_| bad())?;
-    if hours > 14 || minutes > 59 {
-        return Err(bad());
-    }
-    chrono::FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60)).ok_or_else(bad)
 }
 
 impl ServeArgs {
@@ -447,47 +331,4 @@ pub struct ExportArgs {
     /// Where to write the companies (JSON Lines).
     #[arg(long)]
     pub companies: PathBuf,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{parse_listen, parse_public_url};
-
-    #[test]
-    fn a_public_url_needs_its_scheme_and_host() {
-        for good in ["https://help.example.com", "http://10.0.0.5:8080/kb/"] {
-            assert_eq!(parse_public_url(good).unwrap(), good);
-        }
-        for bad in [
-            "help.example.com",
-            "ftp://help.example.com",
-            "https://",
-            "https://help.example.com/?x=1",
-        ] {
-            assert!(parse_public_url(bad).is_err(), "{bad}");
-        }
-        assert!(parse_public_url("help.example.com")
-            .unwrap_err()
-            .contains("https://help.example.com"));
-    }
-
-    #[test]
-    fn listen_takes_addresses_host_names_and_a_bare_port() {
-        assert_eq!(
-            parse_listen("127.0.0.1:8080").unwrap().to_string(),
-            "127.0.0.1:8080"
-        );
-        assert_eq!(parse_listen("[::1]:80").unwrap().to_string(), "[::1]:80");
-        let local = parse_listen("localhost:8080").unwrap();
-        assert!(local.ip().is_loopback() && local.port() == 8080, "{local}");
-        assert_eq!(parse_listen(":9090").unwrap().to_string(), "0.0.0.0:9090");
-        for (bad, says) in [
-            ("nowhere", "HOST:PORT"),
-            ("localhost:http", "not a port"),
-            ("localhost:70000", "not a port"),
-        ] {
-            let error = parse_listen(bad).unwrap_err();
-            assert!(error.contains(says), "{bad}: {error}");
-        }
-    }
 }
