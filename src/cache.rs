@@ -16,6 +16,7 @@ use quick_cache::Weighter;
 
 use crate::auth::Identity;
 use crate::db::{CommitMark, Database, DbConnection};
+use crate::request_log::Operation;
 
 /// An answer as it went out the first time.
 struct Stored {
@@ -24,6 +25,8 @@ struct Stored {
     headers: HeaderMap,
     body: Bytes,
     etag: HeaderValue,
+    /// The GraphQL operation it answered, for the request log of each hit.
+    operation: Option<Operation>,
 }
 
 /// Entries weigh their bytes, so the bound is on memory, not on a count: what they really
@@ -226,6 +229,9 @@ fn answer(stored: &Stored, method: &Method, request_headers: &HeaderMap) -> Resp
     if conditional {
         response.headers_mut().remove(header::CONTENT_LENGTH);
     }
+    if let Some(operation) = &stored.operation {
+        response.extensions_mut().insert(operation.clone());
+    }
     response
 }
 
@@ -313,6 +319,7 @@ pub async fn middleware(State(layer): State<Layer>, request: Request, next: Next
     let stored = Arc::new(Stored {
         status: response_parts.status,
         etag,
+        operation: response_parts.extensions.get::<Operation>().cloned(),
         headers,
         // A copy of exactly its length: the serializer's buffer grows by doubling, so the
         // answer's own allocation can hold twice what the entry weighs.

@@ -1,16 +1,13 @@
 //! Who is on the other end of a request: the peer's address, or, when the peer is a proxy the
 //! operator trusts (`--trusted-proxies`), the address the proxies say they forward for
 //! (`Forwarded`, else `X-Forwarded-For`), read from the nearest hop outward past every trusted
-//! proxy. A header sent by anyone else changes nothing: the failed-sign-in limit and the
-//! fairness of costly reads count the address this gives.
+//! proxy. A header sent by anyone else changes nothing: the failed-sign-in limit, the
+//! fairness of costly reads and the request log use the address this gives (the request log's
+//! middleware puts it in each request's extensions).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
-use axum::middleware::Next;
-use axum::response::Response;
 use ipnet::IpNet;
 
 /// The request's client, as [`TrustedProxies::client`] found it.
@@ -38,7 +35,8 @@ impl TrustedProxies {
             .map(TrustedProxies)
     }
 
-    fn trusts(&self, address: IpAddr) -> bool {
+    /// Whether `address` is one of the trusted proxies.
+    pub fn trusts(&self, address: IpAddr) -> bool {
         // An IPv4 peer on a dual-stack socket arrives as `::ffff:a.b.c.d`.
         let address = address.to_canonical();
         self.0.iter().any(|net| net.contains(&address))
@@ -107,21 +105,6 @@ fn node(text: &str) -> Option<IpAddr> {
     text.strip_prefix('[')
         .and_then(|rest| rest.split_once(']'))
         .and_then(|(address, _)| address.parse().ok())
-}
-
-/// Puts the request's [`ClientAddress`] in its extensions.
-pub async fn middleware(
-    State(proxies): State<Arc<TrustedProxies>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-    let client = proxies.client(peer, request.headers());
-    request.extensions_mut().insert(ClientAddress(client));
-    next.run(request).await
 }
 
 #[cfg(test)]

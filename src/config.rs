@@ -24,6 +24,17 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_URL", default_value = "kbs.db", global = true)]
     pub database: String,
 
+    /// How log lines are written to stderr: `text` (one readable line each) or `json` (one
+    /// JSON object each, for a log collector).
+    #[arg(
+        long,
+        env = "KBS_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
     /// What to do; `serve` when omitted.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -31,6 +42,13 @@ pub struct Cli {
     /// Without a subcommand, the binary serves and takes `serve`'s flags directly.
     #[command(flatten)]
     pub serve: ServeArgs,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,6 +19,7 @@ pub mod graphql;
 pub mod health;
 pub mod import;
 pub mod playground;
+pub mod request_log;
 pub mod rest;
 pub mod router;
 pub mod server;

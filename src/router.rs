@@ -20,17 +20,15 @@ use tower_http::cors::{AllowCredentials, AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tower_http::LatencyUnit;
-use tracing::Level;
 
 use crate::auth::{self, Identity};
 use crate::cache;
-use crate::client_address::{self, ClientAddress};
+use crate::client_address::ClientAddress;
 use crate::db::ReadScope;
 use crate::graphql::handlers as graphql;
 use crate::health;
 use crate::playground;
+use crate::request_log;
 use crate::rest::handlers as rest;
 use crate::rest::CorsOrigins;
 use crate::state::AppState;
@@ -92,6 +90,7 @@ async fn bound_reads(State(state): State<AppState>, request: Request, next: Next
 
 pub fn app(state: AppState) -> Router {
     let limits = state.limits;
+    let proxies = state.proxies.clone();
     // Browser apps on other origins call GraphQL; the REST adapter sends WordPress's own
     // CORS headers instead (see rest::response).
     // Each `layer` call boxes every route once more, and axum clones a route's boxes for
@@ -113,10 +112,6 @@ pub fn app(state: AppState) -> Router {
         .route("/", any(rest::root))
         .route_layer(
             ServiceBuilder::new()
-                .layer(middleware::from_fn_with_state(
-                    state.proxies.clone(),
-                    client_address::middleware,
-                ))
                 .layer(middleware::from_fn_with_state(
                     state.auth.clone(),
                     auth::middleware,
@@ -152,18 +147,12 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
         .layer(
             ServiceBuilder::new()
-                // Outermost, so the logged status is the one the client got. One line per
-                // request.
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                        .on_request(())
-                        .on_response(
-                            DefaultOnResponse::new()
-                                .level(Level::INFO)
-                                .latency_unit(LatencyUnit::Micros),
-                        ),
-                )
+                // Outermost, so the logged status is the one the client got: one line per
+                // request, with its id and client (see `request_log`).
+                .layer(middleware::from_fn_with_state(
+                    proxies,
+                    request_log::middleware,
+                ))
                 // A panic in a handler becomes a 500 for that request, not a dropped
                 // connection.
                 .layer(CatchPanicLayer::new())

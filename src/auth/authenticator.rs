@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{Request, State};
 
 use crate::client_address::ClientAddress;
+use crate::request_log::SignedIn;
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -320,11 +321,20 @@ pub async fn middleware(
     let header = request.headers().get(header::AUTHORIZATION);
     match authenticator.identify(header, client, mark).await {
         Ok(identity) => {
+            let signed_in = match &identity {
+                Identity::User(principal) => Some(SignedIn(principal.login.as_str().into())),
+                _ => None,
+            };
             request.extensions_mut().insert(identity);
             if let Some(mark) = mark {
                 request.extensions_mut().insert(mark);
             }
-            next.run(request).await
+            let mut response = next.run(request).await;
+            // For the request's log line.
+            if let Some(signed_in) = signed_in {
+                response.extensions_mut().insert(signed_in);
+            }
+            response
         }
         Err(error) => {
             error.log();

@@ -10,6 +10,7 @@ use crate::auth::Identity;
 use crate::graphql::cost::Cost;
 use crate::graphql::operation;
 use crate::graphql::responses::{self, MediaType};
+use crate::request_log::Operation;
 use crate::state::AppState;
 
 pub async fn answer(
@@ -44,17 +45,26 @@ pub async fn answer(
         return responses::refused(StatusCode::BAD_REQUEST, "QUERY_TOO_COSTLY", message, media);
     }
     let mut body = Vec::with_capacity(1024 * requests.len());
+    let mut names = Vec::with_capacity(requests.len());
     body.push(b'[');
     for (at, request) in requests.into_iter().enumerate() {
         if at > 0 {
             body.push(b',');
         }
         let answered = operation::answer(state, request, identity.clone(), media).await;
+        let name = answered.extensions().get::<Operation>();
+        names.push(name.map_or("-".into(), |name| name.0.to_string()));
         match axum::body::to_bytes(answered.into_body(), usize::MAX).await {
             Ok(bytes) => body.extend_from_slice(&bytes),
             Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         }
     }
     body.push(b']');
-    ([(header::CONTENT_TYPE, media.content_type())], body).into_response()
+    let mut response = ([(header::CONTENT_TYPE, media.content_type())], body).into_response();
+    // For the request's log line: the batch's operations, in order.
+    let names = format!("[{}]", names.join(","));
+    response
+        .extensions_mut()
+        .insert(Operation(names.as_str().into()));
+    response
 }

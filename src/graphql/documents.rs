@@ -105,3 +105,18 @@ pub(crate) fn operation<'a>(
         }
     }
 }
+
+/// The name of the operation a request runs: the one it names, else the document's only
+/// operation's, when that has one (for the request log).
+pub(crate) fn operation_name(document: &ExecutableDocument, given: Option<&str>) -> Option<String> {
+    if let Some(given) = given {
+        return Some(given.to_owned());
+    }
+    let mut operations = document.operations.iter();
+    let (name, _) = operations.next()?;
+    operations
+        .next()
+        .is_none()
+        .then(|| name.map(|n| n.to_string()))
+        .flatten()
+}

@@ -5,12 +5,16 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 
+use std::sync::Arc;
+
 use crate::auth::Identity;
 use crate::error::AppError;
 use crate::graphql::companies::CompanyCustomers;
 use crate::graphql::cost::Cost;
+use crate::graphql::documents::{self, Parsed};
 use crate::graphql::responses::{self, MediaType};
 use crate::graphql::{variables, IntrospectionAllowed};
+use crate::request_log::Operation;
 use crate::state::AppState;
 
 /// One GraphQL request, answered by whichever path can: the fast path for a document it has
@@ -25,6 +29,27 @@ pub(crate) async fn answer(
         return responses::executed(async_graphql::Response::from_errors(vec![error]), media);
     }
     let parsed = state.documents.get(&request.query);
+    let given = request.operation_name.as_deref();
+    let name = match &parsed {
+        Some(parsed) => documents::operation_name(&parsed.document, given),
+        None => given.map(str::to_owned),
+    };
+    let mut response = run(state, request, identity, media, parsed).await;
+    // For the request's log line.
+    if let Some(name) = name {
+        response.extensions_mut().insert(Operation(Arc::from(name)));
+    }
+    response
+}
+
+/// [`answer`] once the request's document is looked up.
+async fn run(
+    state: &AppState,
+    mut request: async_graphql::Request,
+    identity: Identity,
+    media: MediaType,
+    parsed: Option<Arc<Parsed>>,
+) -> Response {
     if let Some(parsed) = &parsed {
         let operation = request.operation_name.as_deref();
         let cost = Cost::of(&parsed.document, operation, &request.variables);

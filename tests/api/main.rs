@@ -31,6 +31,7 @@ mod playground;
 mod process;
 mod read_only;
 mod read_paths;
+mod request_log;
 mod rest_companies;
 mod rest_discovery;
 mod rest_routes;

@@ -102,6 +102,12 @@ impl Server {
             if let Some(rest) = line.split("address=").nth(1) {
                 server.address = rest.split_whitespace().next().unwrap().to_owned();
             }
+            // The same line written as JSON (`--log-format json`).
+            if let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) {
+                if let Some(address) = json["address"].as_str() {
+                    server.address = address.to_owned();
+                }
+            }
             if let Some(password) = line.trim().strip_prefix("password:") {
                 server.admin_password = Some(password.trim().to_owned());
             }

@@ -42,7 +42,7 @@ fn a_fresh_start_creates_the_database_loads_the_demo_and_serves() {
         log.contains("status=200"),
         "one line per request with its status: {log}"
     );
-    assert!(log.contains("latency="), "{log}");
+    assert!(log.contains("latency_us="), "{log}");
     let secret: String = password.chars().filter(|c| *c != ' ').collect();
     assert!(
         !log.contains(&password) && !log.contains(&secret) && !log.contains("argon2"),
