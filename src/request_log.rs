@@ -3,15 +3,19 @@
 //! comes from a trusted proxy's `X-Request-Id` (`--trusted-proxies`), else is made here, and
 //! goes back in the answer's `X-Request-Id`; the client is as `client_address` finds it.
 
+use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::body::HttpBody;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderName, HeaderValue};
-use axum::middleware::Next;
+use axum::body::{Body, HttpBody};
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
+use futures_util::future::BoxFuture;
+use tower::{Layer, Service};
 
 use crate::client_address::{ClientAddress, TrustedProxies};
 
@@ -26,6 +30,21 @@ pub struct SignedIn(pub Arc<str>);
 /// operation's name), put in the answer's extensions by the GraphQL transport.
 #[derive(Debug, Clone)]
 pub struct Operation(pub Arc<str>);
+
+/// A new request id: this process's random 64 bits, then a count of its requests. Unique
+/// across processes and restarts without a system call per request (a random UUID each took
+/// one, a few percent of a small page's time).
+fn new_id() -> HeaderValue {
+    static PROCESS: LazyLock<u64> = LazyLock::new(|| uuid::Uuid::new_v4().as_u64_pair().0);
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let n = COUNT.fetch_add(1, Ordering::Relaxed);
+    HeaderValue::from_str(&format!("{:016x}-{n:016x}", *PROCESS)).expect("hex is ASCII")
+}
+
+/// Whether request lines are written (`RUST_LOG`): what only they show is not gathered else.
+pub fn logged() -> bool {
+    tracing::enabled!(target: "kbs_graphql::request", tracing::Level::INFO)
+}
 
 /// An id a proxy may hand on: 1 to 128 visible ASCII characters.
 fn acceptable(id: &HeaderValue) -> bool {
@@ -49,39 +68,99 @@ fn transport(request: &Request) -> &'static str {
     }
 }
 
-/// Gives the request its id and client, answers it, and logs the line.
-pub async fn middleware(
-    State(proxies): State<Arc<TrustedProxies>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-    let client = proxies.client(peer, request.headers());
-    let given = request
-        .headers()
-        .get(&REQUEST_ID)
-        .filter(|id| proxies.trusts(peer) && acceptable(id))
-        .cloned();
-    let id = given.unwrap_or_else(|| {
-        HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).expect("a UUID is ASCII")
-    });
-    request.headers_mut().insert(REQUEST_ID.clone(), id.clone());
-    request.extensions_mut().insert(ClientAddress(client));
-    let (method, uri, transport) = (
-        request.method().clone(),
-        request.uri().clone(),
-        transport(&request),
-    );
-    let mut response = next.run(request).await;
+/// The layer every request passes first and every answer last: it gives the request its id
+/// and client, logs the line, and answers a GraphQL body declared over the limit with the
+/// GraphQL error (tower-http's limit answers it in plain text before any handler runs).
+/// A service of its own rather than a `from_fn` middleware, which clones the whole stack
+/// under it for every request.
+#[derive(Clone)]
+pub struct RequestLogLayer {
+    pub proxies: Arc<TrustedProxies>,
+}
+
+impl<S> Layer<S> for RequestLogLayer {
+    type Service = RequestLog<S>;
+
+    fn layer(&self, inner: S) -> RequestLog<S> {
+        RequestLog {
+            inner,
+            proxies: self.proxies.clone(),
+        }
+    }
+}
+
+/// [`RequestLogLayer`]'s service.
+#[derive(Clone)]
+pub struct RequestLog<S> {
+    inner: S,
+    proxies: Arc<TrustedProxies>,
+}
+
+impl<S, B> Service<Request> for RequestLog<S>
+where
+    S: Service<Request, Response = axum::http::Response<B>, Error = Infallible>,
+    S::Future: Send + 'static,
+    B: HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let started = Instant::now();
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+        let client = self.proxies.client(peer, request.headers());
+        let given = request
+            .headers()
+            .get(&REQUEST_ID)
+            .filter(|id| self.proxies.trusts(peer) && acceptable(id))
+            .cloned();
+        let id = given.unwrap_or_else(new_id);
+        request.headers_mut().insert(REQUEST_ID.clone(), id.clone());
+        request.extensions_mut().insert(ClientAddress(client));
+        let transport = transport(&request);
+        let logged = logged().then(|| (request.method().clone(), request.uri().clone()));
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            let mut response = answer.await?.map(Body::new);
+            if transport == "graphql" && response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                let json = response
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|value| value.to_str().ok())
+                    .is_some_and(|value| value.contains("json"));
+                if !json {
+                    response = crate::graphql::handlers::too_large();
+                }
+            }
+            if let Some((method, uri)) = logged {
+                log(&response, &id, client, &method, &uri, transport, started);
+            }
+            response.headers_mut().insert(REQUEST_ID.clone(), id);
+            Ok(response)
+        })
+    }
+}
+
+fn log(
+    response: &Response,
+    id: &HeaderValue,
+    client: IpAddr,
+    method: &Method,
+    uri: &Uri,
+    transport: &str,
+    started: Instant,
+) {
     let user = response.extensions().get::<SignedIn>().map(|u| u.0.clone());
-    let operation = response
-        .extensions()
-        .get::<Operation>()
-        .map(|o| o.0.clone());
+    let operation = response.extensions().get::<Operation>().map(|o| o.0.clone());
     let bytes = response
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -101,6 +180,4 @@ pub async fn middleware(
         latency_us = started.elapsed().as_micros() as u64,
         "request"
     );
-    response.headers_mut().insert(REQUEST_ID.clone(), id);
-    response
 }

@@ -28,7 +28,7 @@ use crate::db::ReadScope;
 use crate::graphql::handlers as graphql;
 use crate::health;
 use crate::playground;
-use crate::request_log;
+use crate::request_log::RequestLogLayer;
 use crate::rest::handlers as rest;
 use crate::rest::CorsOrigins;
 use crate::state::AppState;
@@ -149,10 +149,7 @@ pub fn app(state: AppState) -> Router {
             ServiceBuilder::new()
                 // Outermost, so the logged status is the one the client got: one line per
                 // request, with its id and client (see `request_log`).
-                .layer(middleware::from_fn_with_state(
-                    proxies,
-                    request_log::middleware,
-                ))
+                .layer(RequestLogLayer { proxies })
                 // A panic in a handler becomes a 500 for that request, not a dropped
                 // connection.
                 .layer(CatchPanicLayer::new())
@@ -164,25 +161,6 @@ pub fn app(state: AppState) -> Router {
                 ))
                 // The timeout answers with a body of the inner service's type, made empty.
                 .layer(MapResponseLayer::new(IntoResponse::into_response))
-                .layer(middleware::from_fn(graphql_too_large))
                 .layer(RequestBodyLimitLayer::new(limits.max_body_bytes)),
         )
-}
-
-/// A body declared longer than the limit is refused by tower-http before any handler runs,
-/// in plain text; a GraphQL client gets the JSON error (`PAYLOAD_TOO_LARGE`) that a longer
-/// body sent in chunks gets from the handler.
-async fn graphql_too_large(request: Request, next: Next) -> Response {
-    let graphql = request.uri().path() == "/graphql";
-    let response = next.run(request).await;
-    let plain = !response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.contains("json"));
-    if graphql && plain && response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        graphql::too_large()
-    } else {
-        response
-    }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{Request, State};
 
 use crate::client_address::ClientAddress;
-use crate::request_log::SignedIn;
+use crate::request_log::{self, SignedIn};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -322,7 +322,9 @@ pub async fn middleware(
     match authenticator.identify(header, client, mark).await {
         Ok(identity) => {
             let signed_in = match &identity {
-                Identity::User(principal) => Some(SignedIn(principal.login.as_str().into())),
+                Identity::User(principal) if request_log::logged() => {
+                    Some(SignedIn(principal.login.as_str().into()))
+                }
                 _ => None,
             };
             request.extensions_mut().insert(identity);
