@@ -76,6 +76,8 @@ fn transport(request: &Request) -> &'static str {
 #[derive(Clone)]
 pub struct RequestLogLayer {
     pub proxies: Arc<TrustedProxies>,
+    /// GraphQL's answer to a body over the limit (the transport's own shape).
+    pub graphql_too_large: fn() -> Response,
 }
 
 impl<S> Layer<S> for RequestLogLayer {
@@ -85,6 +87,7 @@ impl<S> Layer<S> for RequestLogLayer {
         RequestLog {
             inner,
             proxies: self.proxies.clone(),
+            graphql_too_large: self.graphql_too_large,
         }
     }
 }
@@ -94,6 +97,7 @@ impl<S> Layer<S> for RequestLogLayer {
 pub struct RequestLog<S> {
     inner: S,
     proxies: Arc<TrustedProxies>,
+    graphql_too_large: fn() -> Response,
 }
 
 impl<S, B> Service<Request> for RequestLog<S>
@@ -129,6 +133,7 @@ where
         let transport = transport(&request);
         let logged = logged().then(|| (request.method().clone(), request.uri().clone()));
         let answer = self.inner.call(request);
+        let too_large = self.graphql_too_large;
         Box::pin(async move {
             let mut response = answer.await?.map(Body::new);
             if transport == "graphql" && response.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -138,7 +143,7 @@ where
                     .and_then(|value| value.to_str().ok())
                     .is_some_and(|value| value.contains("json"));
                 if !json {
-                    response = crate::graphql::handlers::too_large();
+                    response = too_large();
                 }
             }
             if let Some((method, uri)) = logged {
@@ -160,7 +165,10 @@ fn log(
     started: Instant,
 ) {
     let user = response.extensions().get::<SignedIn>().map(|u| u.0.clone());
-    let operation = response.extensions().get::<Operation>().map(|o| o.0.clone());
+    let operation = response
+        .extensions()
+        .get::<Operation>()
+        .map(|o| o.0.clone());
     let bytes = response
         .headers()
         .get(header::CONTENT_LENGTH)

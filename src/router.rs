@@ -149,7 +149,10 @@ pub fn app(state: AppState) -> Router {
             ServiceBuilder::new()
                 // Outermost, so the logged status is the one the client got: one line per
                 // request, with its id and client (see `request_log`).
-                .layer(RequestLogLayer { proxies })
+                .layer(RequestLogLayer {
+                    proxies,
+                    graphql_too_large: graphql::too_large,
+                })
                 // A panic in a handler becomes a 500 for that request, not a dropped
                 // connection.
                 .layer(CatchPanicLayer::new())
