@@ -13,7 +13,7 @@ use diesel::sql_types::{BigInt, Bool, Integer};
 
 use crate::customers::model::CustomerRow;
 use crate::customers::reads::Reads;
-use crate::customers::seek::{Direction, Seek, SeekPage};
+use crate::customers::seek::{Seek, SeekPage};
 use crate::customers::strategy::Read;
 use crate::customers::{fold_case, Customer, CustomerQuery, OrderBy, Page, SortOrder};
 use crate::db::schema::{company_counts, customers};
@@ -37,17 +37,7 @@ impl CustomerQuery {
             companies: Vec::new(),
             ..self.clone()
         };
-        // Backwards: the order reversed, read from the position, put back after.
-        let reading = match seek {
-            Some(seek) if seek.direction == Direction::Backward => CustomerQuery {
-                order: match query.order {
-                    SortOrder::Asc => SortOrder::Desc,
-                    SortOrder::Desc => SortOrder::Asc,
-                },
-                ..query.clone()
-            },
-            _ => query.clone(),
-        };
+        let reading = seek.map_or_else(|| query.clone(), |seek| seek.reading(&query));
         let mut ids: Vec<i32> = company_ids.iter().copied().filter(|&id| id != 0).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -87,19 +77,17 @@ impl CustomerQuery {
             Ok(pages
                 .into_iter()
                 .map(|(id, mut page)| {
-                    query.sort(&mut page.customers);
-                    let more = seek.is_some_and(|seek| {
-                        let more = page.customers.len() as i64 > seek.count;
-                        // The one past the page, read to know that more follow.
-                        let beyond = match seek.direction {
-                            Direction::Forward => page.customers.len().checked_sub(1),
-                            Direction::Backward => more.then_some(0),
-                        };
-                        if let (true, Some(beyond)) = (more, beyond) {
-                            page.customers.remove(beyond);
+                    // In the order read, then as a keyset page finishes.
+                    reading.sort(&mut page.customers);
+                    let more = match seek {
+                        Some(seek) => {
+                            let (customers, more) =
+                                seek.finish(std::mem::take(&mut page.customers));
+                            page.customers = customers;
+                            more
                         }
-                        more
-                    });
+                        None => false,
+                    };
                     (id, SeekPage { page, more })
                 })
                 .collect())

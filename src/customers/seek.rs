@@ -53,6 +53,33 @@ pub struct Seek {
     pub count: i64,
 }
 
+impl Seek {
+    /// The query a keyset page of `list` is read with: backward, the list's order reversed,
+    /// read from the position (and put back by [`Seek::finish`]).
+    pub(crate) fn reading(&self, list: &CustomerQuery) -> CustomerQuery {
+        let order = match (self.direction, list.order) {
+            (Direction::Forward, order) => order,
+            (Direction::Backward, SortOrder::Asc) => SortOrder::Desc,
+            (Direction::Backward, SortOrder::Desc) => SortOrder::Asc,
+        };
+        CustomerQuery {
+            order,
+            ..list.clone()
+        }
+    }
+
+    /// The page from `rows`, read in [`Seek::reading`]'s order with one more than the page
+    /// when more follow: the page in the list's order, and whether more follow.
+    pub(crate) fn finish(&self, mut rows: Vec<Customer>) -> (Vec<Customer>, bool) {
+        let more = rows.len() as i64 > self.count;
+        rows.truncate(self.count.max(0) as usize);
+        if self.direction == Direction::Backward {
+            rows.reverse();
+        }
+        (rows, more)
+    }
+}
+
 /// A keyset page: its customers in the list's order, and whether more lie beyond them in the
 /// direction read.
 #[derive(Clone)]
@@ -94,15 +121,7 @@ impl CustomerQuery {
                 Some(Some(needle)) if derived::is_current(conn)? => Some(needle),
                 _ => None,
             };
-            // Backwards: the list's order reversed, read from the position, put back after.
-            let reading = CustomerQuery {
-                order: match (seek.direction, self.order) {
-                    (Direction::Forward, order) => order,
-                    (Direction::Backward, SortOrder::Asc) => SortOrder::Desc,
-                    (Direction::Backward, SortOrder::Desc) => SortOrder::Asc,
-                },
-                ..self.clone()
-            };
+            let reading = seek.reading(self);
             // One more than the page, to know whether more follow.
             let wanted = seek.count + 1;
             let read = |conn: &mut DbConnection, beyond: Option<CustomersFilter>, limit: i64| {
@@ -116,7 +135,7 @@ impl CustomerQuery {
                     loaded.into_iter().map(|(c, _)| c).collect::<Vec<_>>(),
                 )
             };
-            let mut customers: Vec<Customer> = match &seek.from {
+            let customers: Vec<Customer> = match &seek.from {
                 None => read(conn, None, wanted)?,
                 // The rest of the position's key first (a seek on `(key, id)`), then the keys
                 // past it (a seek on `key`): SQLite seeks a row-value bound on the key alone
@@ -134,11 +153,7 @@ impl CustomerQuery {
                     None => read(conn, Some(reading.past_key(from)), wanted)?,
                 },
             };
-            let more = customers.len() as i64 > seek.count;
-            customers.truncate(seek.count.max(0) as usize);
-            if seek.direction == Direction::Backward {
-                customers.reverse();
-            }
+            let (customers, more) = seek.finish(customers);
             let total = if want.total {
                 Some(self.total(conn, reads, needle.as_ref())?)
             } else {
