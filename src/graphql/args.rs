@@ -1,7 +1,7 @@
 //! The arguments a page of customers takes, as they arrive (the resolvers' and the fast
 //! path's), with the enums they name.
 
-use async_graphql::Enum;
+use async_graphql::{Context, Enum};
 
 use crate::customers::{self, CustomerQuery, Seek, Window};
 use crate::error::AppError;
@@ -81,6 +81,23 @@ pub(crate) struct CustomersArgs {
 }
 
 impl CustomersArgs {
+    /// A resolver's arguments as the request gave them: `page` and `perPage` arrive with their
+    /// defaults, and paging by cursor refuses them only when the request gave them.
+    pub(crate) fn given_only(mut self, ctx: &Context<'_>) -> async_graphql::Result<Self> {
+        let given = ctx
+            .field()
+            .arguments()
+            .map_err(|e| async_graphql::Error::new(e.message))?;
+        let was_given = |name: &str| given.iter().any(|(given, _)| given.as_str() == name);
+        if !was_given("page") {
+            self.page = None;
+        }
+        if !was_given("perPage") {
+            self.per_page = None;
+        }
+        Ok(self)
+    }
+
     /// The list the arguments name, and the keyset page they ask for when they page by
     /// cursor (the list's window is then one page of `first` or `last`).
     pub(crate) fn into_request(mut self) -> Result<(CustomerQuery, Option<Seek>), AppError> {

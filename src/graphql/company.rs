@@ -103,12 +103,10 @@ impl CompanyObject {
         )]
         before: Option<String>,
     ) -> Result<CustomerPageObject> {
-        let given = super::query::given_arguments(ctx)?;
-        let was_given = |name: &str| given.iter().any(|g| g == name);
         // Its cursors name places in `customers(company: [id], …)`, the same list.
         let (list, seek) = CustomersArgs {
-            page: page.filter(|_| was_given("page")),
-            per_page: per_page.filter(|_| was_given("perPage")),
+            page,
+            per_page,
             offset,
             include,
             exclude,
@@ -124,6 +122,7 @@ impl CompanyObject {
             last,
             before,
         }
+        .given_only(ctx)?
         .into_request()?;
         let with_total = needs_total(&ctx.look_ahead(), seek.is_some());
         // One key for every company's page with these arguments, so that they load together.

@@ -17,18 +17,6 @@ use crate::graphql::types::CustomerObject;
 
 pub struct QueryRoot;
 
-/// The arguments the request gave a field, not their defaults: paging by cursor refuses
-/// `page` and `perPage` only when they were given.
-pub(crate) fn given_arguments(ctx: &Context<'_>) -> Result<Vec<String>> {
-    Ok(ctx
-        .field()
-        .arguments()
-        .map_err(|e| async_graphql::Error::new(e.message))?
-        .into_iter()
-        .map(|(name, _)| name.to_string())
-        .collect())
-}
-
 /// Reading customers needs KB Support's `view_ticket_reports` capability: anonymous callers
 /// get `UNAUTHENTICATED`, other roles `FORBIDDEN`, and neither gets any customer data.
 struct CustomerAccess;
@@ -91,11 +79,9 @@ impl QueryRoot {
         )]
         before: Option<String>,
     ) -> Result<CustomerPageObject> {
-        let given = given_arguments(ctx)?;
-        let was_given = |name: &str| given.iter().any(|g| g == name);
         let (list, seek) = CustomersArgs {
-            page: page.filter(|_| was_given("page")),
-            per_page: per_page.filter(|_| was_given("perPage")),
+            page,
+            per_page,
             offset,
             include,
             exclude,
@@ -111,6 +97,7 @@ impl QueryRoot {
             last,
             before,
         }
+        .given_only(ctx)?
         .into_request()?;
         let look = ctx.look_ahead();
         let with_total = needs_total(&look, seek.is_some());
