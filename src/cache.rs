@@ -95,6 +95,13 @@ impl ResponseCache {
         self.hits.load(Ordering::Relaxed)
     }
 
+    /// The bytes the kept answers weigh (bodies, headers and keys), and how many there are.
+    pub fn held(&self) -> (u64, usize) {
+        self.entries
+            .as_ref()
+            .map_or((0, 0), |entries| (entries.weight(), entries.len()))
+    }
+
     /// Requests looked up in memory and not found there so far.
     pub fn misses(&self) -> u64 {
         self.misses.load(Ordering::Relaxed)

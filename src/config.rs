@@ -128,6 +128,12 @@ pub struct ServeArgs {
     #[arg(long, env = "KBS_LISTEN", default_value = "127.0.0.1:8080", value_parser = values::parse_listen)]
     pub listen: SocketAddr,
 
+    /// Also serve `/metrics` (Prometheus' text format) on this address, without sign-in: for
+    /// a scraper on a private interface (`127.0.0.1:9090`, `10.0.0.5:9090`). On the main
+    /// port `/metrics` is for signed-in administrators only.
+    #[arg(long, env = "KBS_METRICS_LISTEN", value_parser = values::parse_listen)]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Database connections in the pool (SQLite reads run in parallel, one per connection).
     #[arg(long, env = "KBS_POOL_SIZE", default_value_t = 4)]
     pub pool_size: u32,

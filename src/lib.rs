@@ -18,6 +18,7 @@ pub mod export;
 pub mod graphql;
 pub mod health;
 pub mod import;
+pub mod metrics;
 pub mod playground;
 pub mod request_log;
 pub mod rest;

@@ -1,4 +1,4 @@
-//! One log line per request: its id, the client, the signed-in user, the transport, the
+//! One log line per request, and its count in the metrics: its id, the client, the signed-in user, the transport, the
 //! GraphQL operation, the status, the body's bytes and the time to the answer's head. The id
 //! comes from a trusted proxy's `X-Request-Id` (`--trusted-proxies`), else is made here, and
 //! goes back in the answer's `X-Request-Id`; the client is as `client_address` finds it.
@@ -18,6 +18,7 @@ use futures_util::future::BoxFuture;
 use tower::{Layer, Service};
 
 use crate::client_address::{ClientAddress, TrustedProxies};
+use crate::metrics::{Answered, Endpoint, Metrics};
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -52,22 +53,6 @@ fn acceptable(id: &HeaderValue) -> bool {
     (1..=128).contains(&bytes.len()) && bytes.iter().all(|b| b.is_ascii_graphic())
 }
 
-fn transport(request: &Request) -> &'static str {
-    let path = request.uri().path();
-    if path == "/graphql" {
-        "graphql"
-    } else if path.starts_with("/wp-json")
-        || request
-            .uri()
-            .query()
-            .is_some_and(|q| q.contains("rest_route="))
-    {
-        "rest"
-    } else {
-        "other"
-    }
-}
-
 /// The layer every request passes first and every answer last: it gives the request its id
 /// and client, logs the line, and answers a GraphQL body declared over the limit with the
 /// GraphQL error (tower-http's limit answers it in plain text before any handler runs).
@@ -76,6 +61,7 @@ fn transport(request: &Request) -> &'static str {
 #[derive(Clone)]
 pub struct RequestLogLayer {
     pub proxies: Arc<TrustedProxies>,
+    pub metrics: Arc<Metrics>,
     /// GraphQL's answer to a body over the limit (the transport's own shape).
     pub graphql_too_large: fn() -> Response,
 }
@@ -87,6 +73,7 @@ impl<S> Layer<S> for RequestLogLayer {
         RequestLog {
             inner,
             proxies: self.proxies.clone(),
+            metrics: self.metrics.clone(),
             graphql_too_large: self.graphql_too_large,
         }
     }
@@ -97,6 +84,7 @@ impl<S> Layer<S> for RequestLogLayer {
 pub struct RequestLog<S> {
     inner: S,
     proxies: Arc<TrustedProxies>,
+    metrics: Arc<Metrics>,
     graphql_too_large: fn() -> Response,
 }
 
@@ -130,12 +118,14 @@ where
         let id = given.unwrap_or_else(new_id);
         request.headers_mut().insert(REQUEST_ID.clone(), id.clone());
         request.extensions_mut().insert(ClientAddress(client));
-        let transport = transport(&request);
+        let endpoint = Endpoint::of(request.uri());
         let logged = logged().then(|| (request.method().clone(), request.uri().clone()));
         let answer = self.inner.call(request);
         let too_large = self.graphql_too_large;
+        let metrics = self.metrics.clone();
         Box::pin(async move {
             let mut response = answer.await?.map(Body::new);
+            let transport = endpoint.transport;
             if transport == "graphql" && response.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 let json = response
                     .headers()
@@ -146,6 +136,14 @@ where
                     response = too_large();
                 }
             }
+            let extensions = response.extensions();
+            metrics.answered(&Answered {
+                endpoint,
+                status: response.status().as_u16(),
+                latency: started.elapsed(),
+                operation: extensions.get::<Operation>().map(|o| &o.0),
+                signed_in: extensions.get::<SignedIn>().is_some(),
+            });
             if let Some((method, uri)) = logged {
                 log(&response, &id, client, &method, &uri, transport, started);
             }

@@ -27,6 +27,7 @@ use crate::client_address::ClientAddress;
 use crate::db::ReadScope;
 use crate::graphql::handlers as graphql;
 use crate::health;
+use crate::metrics::endpoint as metrics;
 use crate::playground;
 use crate::request_log::RequestLogLayer;
 use crate::rest::handlers as rest;
@@ -91,6 +92,7 @@ async fn bound_reads(State(state): State<AppState>, request: Request, next: Next
 pub fn app(state: AppState) -> Router {
     let limits = state.limits;
     let proxies = state.proxies.clone();
+    let state_metrics = state.metrics.clone();
     // Browser apps on other origins call GraphQL; the REST adapter sends WordPress's own
     // CORS headers instead (see rest::response).
     // Each `layer` call boxes every route once more, and axum clones a route's boxes for
@@ -126,8 +128,16 @@ pub fn app(state: AppState) -> Router {
                 ))
                 .layer(middleware::from_fn_with_state(state.clone(), bound_reads)),
         );
+    // Administrators read the metrics here (`--metrics-listen` serves them without sign-in).
+    let metrics = Router::new()
+        .route("/metrics", get(metrics::for_administrators))
+        .route_layer(middleware::from_fn_with_state(
+            state.auth.clone(),
+            auth::middleware,
+        ));
     Router::new()
         .merge(identified)
+        .merge(metrics)
         // A WordPress page's header that leads clients to the API (`WPAPI.discover`).
         .route(
             "/graphiql",
@@ -151,6 +161,7 @@ pub fn app(state: AppState) -> Router {
                 // request, with its id and client (see `request_log`).
                 .layer(RequestLogLayer {
                     proxies,
+                    metrics: state_metrics,
                     graphql_too_large: graphql::too_large,
                 })
                 // A panic in a handler becomes a 500 for that request, not a dropped

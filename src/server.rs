@@ -1,6 +1,7 @@
 //! Running the HTTP server: open the database, seed it, bind, serve until a signal.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
@@ -43,10 +44,11 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
     }
     // Substring filters scan until the index holds the stored dataset; it is built (and
     // rebuilt after every import, by any process) in the background.
+    let builds = Arc::new(derived::Builds::default());
     let bootstrap = if db.read_only.is_some() {
         None
     } else {
-        derived::spawn_builder(db.clone(), crate::rest::own_parts)?;
+        derived::spawn_builder(db.clone(), crate::rest::own_parts, builds.clone())?;
         db.run(|conn| auth::bootstrap_admin(conn).map_err(AppError::internal))
             .await?
     };
@@ -54,6 +56,14 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let address = listener.local_addr()?;
+    let metrics_listener = match args.metrics_listen {
+        Some(at) => Some(
+            TcpListener::bind(at)
+                .await
+                .map_err(|e| format!("cannot listen on {at} (--metrics-listen): {e}"))?,
+        ),
+        None => None,
+    };
     let limits = Limits {
         request_timeout: args.request_timeout(),
         max_body_bytes: args.max_body_bytes,
@@ -82,6 +92,7 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
         .with_site(site)
         .with_cors(CorsOrigins::parse(&args.cors_origins))
         .with_trusted_proxies(args.trusted_proxies.clone())
+        .with_builds(builds)
         .with_public_schema(args.public_schema)
         .with_response_cache(args.response_cache_mib * 1024 * 1024)
         .with_failure_limit(FailureLimit {
@@ -91,6 +102,17 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
     let shutdown = shutdown_signal()?;
     let draining = state.draining.clone();
     let db = state.db.clone();
+    if let Some(listener) = metrics_listener {
+        let at = listener.local_addr()?;
+        tracing::info!("metrics without sign-in at http://{at}/metrics");
+        let metrics = crate::metrics::endpoint::private_router(state.clone());
+        // Plain axum: a scraper needs none of the main port's connection limits or drain.
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, metrics).await {
+                tracing::error!(%error, "the metrics listener stopped");
+            }
+        });
+    }
     let app = router::app(state);
     tracing::info!(%address, database = database_url, "listening: GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
     connections::serve(listener, app, args.connection_limits(), draining, shutdown).await;

@@ -8,9 +8,11 @@ use std::time::Duration;
 use crate::auth::{Authenticator, FailureLimit};
 use crate::cache::ResponseCache;
 use crate::connections::Draining;
+use crate::customers::derived::Builds;
 use crate::customers::{Reads, Thresholds};
 use crate::db::Database;
 use crate::graphql::{self, AppSchema};
+use crate::metrics::Metrics;
 use crate::rest::{CorsOrigins, Site};
 
 /// Cloned for every request, by every layer that holds it (axum's `State`): one reference
@@ -54,6 +56,10 @@ pub struct Shared {
     pub draining: Arc<Draining>,
     /// The proxies whose forwarding headers name the client (`--trusted-proxies`).
     pub proxies: Arc<TrustedProxies>,
+    /// What was answered and how fast, for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// What the derived data's background builder has done (nothing, where none runs).
+    pub builds: Arc<Builds>,
 }
 
 /// The response cache's default bound.
@@ -99,6 +105,8 @@ impl AppState {
             planned: true,
             draining: Arc::default(),
             proxies: Arc::default(),
+            metrics: Arc::default(),
+            builds: Arc::default(),
         }))
     }
 
@@ -157,6 +165,12 @@ impl AppState {
         let settings = self.settings();
         settings.schema = graphql::build(settings.db.clone(), reads.clone());
         settings.reads = reads;
+        self
+    }
+
+    /// The background builder that reports in `builds` keeps the derived data current.
+    pub fn with_builds(mut self, builds: Arc<Builds>) -> AppState {
+        self.settings().builds = builds;
         self
     }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{Request, State};
 
 use crate::client_address::ClientAddress;
-use crate::request_log::{self, SignedIn};
+use crate::request_log::SignedIn;
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -71,6 +71,10 @@ pub struct Authenticator {
     checker: Mutex<Option<DbConnection>>,
     /// argon2 verifications run so far.
     verifications: AtomicU64,
+    /// Sign-ins refused: credentials that did not verify, and those not checked because their
+    /// address had failed too often (for the metrics).
+    failed: AtomicU64,
+    throttled: AtomicU64,
     /// At most one argon2 verification per core at a time, whatever the request rate.
     hashing: Semaphore,
 }
@@ -100,6 +104,8 @@ impl Authenticator {
             failures: Mutex::new(HashMap::new()),
             checker: Mutex::new(None),
             verifications: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
             hashing: Semaphore::new(cores),
         }
     }
@@ -107,6 +113,16 @@ impl Authenticator {
     /// How many times argon2 has run (the cache and single-flight keep this low).
     pub fn verifications(&self) -> u64 {
         self.verifications.load(Ordering::Relaxed)
+    }
+
+    /// Credentials sent that did not verify (any shape), so far.
+    pub fn failed_sign_ins(&self) -> u64 {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    /// Credentials not checked because their address had failed too often, so far.
+    pub fn throttled_sign_ins(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
     }
 
     /// Who sent `header`. Missing, malformed or wrong credentials are simply anonymous.
@@ -122,6 +138,7 @@ impl Authenticator {
         };
         // Not shaped like an application password: refused without any hashing.
         let Some(secret) = passwords::normalize(&sent) else {
+            self.failed.fetch_add(1, Ordering::Relaxed);
             return Ok(Identity::Anonymous);
         };
         let key = cache_key(&login, &secret);
@@ -129,6 +146,7 @@ impl Authenticator {
             return Ok(identity);
         }
         if let Some(retry_after_secs) = self.blocked_for(client) {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
             return Ok(Identity::Throttled { retry_after_secs });
         }
         let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
@@ -158,6 +176,7 @@ impl Authenticator {
                 Ok(Identity::User(principal))
             }
             None => {
+                self.failed.fetch_add(1, Ordering::Relaxed);
                 self.record_failure(client);
                 Ok(Identity::Anonymous)
             }
@@ -322,9 +341,7 @@ pub async fn middleware(
     match authenticator.identify(header, client, mark).await {
         Ok(identity) => {
             let signed_in = match &identity {
-                Identity::User(principal) if request_log::logged() => {
-                    Some(SignedIn(principal.login.as_str().into()))
-                }
+                Identity::User(principal) => Some(SignedIn(principal.login.as_str().into())),
                 _ => None,
             };
             request.extensions_mut().insert(identity);
@@ -332,7 +349,7 @@ pub async fn middleware(
                 request.extensions_mut().insert(mark);
             }
             let mut response = next.run(request).await;
-            // For the request's log line.
+            // For the request's log line and metrics.
             if let Some(signed_in) = signed_in {
                 response.extensions_mut().insert(signed_in);
             }

@@ -7,6 +7,7 @@ pub mod deadline;
 pub mod full;
 mod in_list;
 mod pool;
+mod read_stats;
 pub mod schema;
 
 pub use admission::{ReadScope, INLINE_BUDGET};
@@ -14,6 +15,7 @@ pub use commits::{CommitMark, CommitWatch};
 pub use in_list::{in_json, name_matches, search_matches, FtsTable, InList, SearchMatch};
 pub(crate) use pool::SQLITE_CONNECTION_PRAGMAS;
 pub use pool::{open, sqlite_path, Database, DbConnection, OpenError, Pool, PooledConnection};
+pub use read_stats::{ReadCounts, ReadStats};
 
 /// The backend of [`DbConnection`]: what boxed queries are built for.
 pub type Backend = <DbConnection as diesel::Connection>::Backend;
@@ -52,4 +54,27 @@ pub fn dataset_version(conn: &mut DbConnection) -> diesel::QueryResult<i64> {
     schema::dataset::table
         .select(schema::dataset::version)
         .first(conn)
+}
+
+/// What the `dataset` row says of the stored dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatasetState {
+    pub version: i64,
+    pub customers: i64,
+    /// When an import last changed it (Unix seconds); `None` for a dataset stored before
+    /// this was kept.
+    pub changed_at: Option<i64>,
+}
+
+pub fn dataset_state(conn: &mut DbConnection) -> diesel::QueryResult<DatasetState> {
+    use diesel::prelude::*;
+    use schema::dataset;
+    let (version, customers, changed_at) = dataset::table
+        .select((dataset::version, dataset::customers, dataset::changed_at))
+        .first(conn)?;
+    Ok(DatasetState {
+        version,
+        customers,
+        changed_at,
+    })
 }

@@ -16,6 +16,7 @@ use crate::db::access::{self, Access};
 use crate::db::admission::{Admission, ReadScope, INLINE_BUDGET, QUEUE_WAIT};
 use crate::db::commits::CommitWatch;
 use crate::db::deadline;
+use crate::db::ReadStats;
 use crate::error::AppError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -65,6 +66,8 @@ pub struct Database {
     pub read_only: Option<&'static str>,
     /// Statements run on this database's connections so far.
     statements: Arc<AtomicU64>,
+    /// Waits for a connection, refusals and timeouts of [`Database::read`].
+    pub stats: Arc<ReadStats>,
 }
 
 impl Database {
@@ -115,6 +118,7 @@ impl Database {
         Ok(Database {
             pool,
             statements,
+            stats: Arc::default(),
             admission: Arc::new(Admission::new(pool_size.max(1))),
             commits: Arc::new(CommitWatch::open(&path)),
             url: path.as_str().into(),
@@ -143,6 +147,7 @@ impl Database {
         Ok(Database {
             pool,
             statements,
+            stats: Arc::default(),
             admission: Arc::new(Admission::new(pool_size.max(1))),
             commits: Arc::new(CommitWatch::none()),
             url: url.into(),
@@ -274,7 +279,7 @@ impl Database {
             limit_secs: scope.as_ref().map_or(0, |scope| scope.limit.as_secs()),
         };
         if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            return Err(timed_out());
+            return Err(self.stats.refused(timed_out()));
         }
         let caller = scope.as_ref().and_then(|scope| scope.caller.as_ref());
         let until = Instant::now() + QUEUE_WAIT;
@@ -284,18 +289,30 @@ impl Database {
                 caller,
                 deadline.map_or(until, |deadline| deadline.min(until)),
             )
-            .await?;
+            .await
+            .map_err(|error| self.stats.refused(error))?;
         let pool = self.pool.clone();
+        let stats = self.stats.clone();
         let span = tracing::Span::current();
         let result = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             let _admitted = admitted;
-            let mut conn = pool.get()?;
+            let mut conn = match pool.try_get() {
+                Some(conn) => conn,
+                None => {
+                    let queued = Instant::now();
+                    let conn = pool.get();
+                    stats.waited(queued.elapsed());
+                    conn?
+                }
+            };
             deadline::until(deadline, || work(&mut conn))
         })
         .await?;
         match result {
-            Err(AppError::Internal(error)) if is_interruption(&*error) => Err(timed_out()),
+            Err(AppError::Internal(error)) if is_interruption(&*error) => {
+                Err(self.stats.refused(timed_out()))
+            }
             done => done,
         }
     }

@@ -99,6 +99,7 @@ diesel::table! {
         id -> Integer,
         version -> BigInt,
         customers -> BigInt,
+        changed_at -> Nullable<BigInt>,
     }
 }
 

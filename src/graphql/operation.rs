@@ -14,7 +14,7 @@ use crate::graphql::cost::Cost;
 use crate::graphql::documents::{self, Parsed};
 use crate::graphql::responses::{self, MediaType};
 use crate::graphql::{variables, IntrospectionAllowed};
-use crate::request_log::{self, Operation};
+use crate::request_log::Operation;
 use crate::state::AppState;
 
 /// One GraphQL request, answered by whichever path can: the fast path for a document it has
@@ -31,12 +31,11 @@ pub(crate) async fn answer(
     let parsed = state.documents.get(&request.query);
     let given = request.operation_name.as_deref();
     let name = match &parsed {
-        _ if !request_log::logged() => None,
         Some(parsed) => documents::operation_name(&parsed.document, given),
         None => given.map(str::to_owned),
     };
     let mut response = run(state, request, identity, media, parsed).await;
-    // For the request's log line.
+    // For the request's log line and metrics.
     if let Some(name) = name {
         response.extensions_mut().insert(Operation(Arc::from(name)));
     }

@@ -154,6 +154,7 @@ pub fn import_with_progress(
                 .set((
                     dataset::version.eq(dataset::version + 1),
                     dataset::customers.eq(stored),
+                    dataset::changed_at.eq(chrono::Utc::now().timestamp()),
                 ))
                 .execute(conn)?;
             if customers_written >= ANALYZE_FROM {

@@ -13,3 +13,4 @@ mod routes;
 pub use customer_json::{own_parts, Site};
 pub use params::{list as list_params, rest_integer, ListParams, Raw, RawParams};
 pub use response::CorsOrigins;
+pub use routes::template as route_template;

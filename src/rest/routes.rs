@@ -71,6 +71,20 @@ pub fn resolve(route_path: &str) -> Option<Route> {
     Some(route)
 }
 
+/// The route template `route_path` (inside `/wp-json`, or a `rest_route`) matches, as the
+/// metrics name it: a bounded set, whatever paths clients send.
+pub fn template(route_path: &str) -> &'static str {
+    match resolve(route_path) {
+        Some(Route::SiteIndex) => "/wp-json/",
+        Some(Route::NamespaceIndex) => "/wp-json/kbs/v1",
+        Some(Route::CustomerList) => "/wp-json/kbs/v1/customers",
+        Some(Route::Customer(_)) => "/wp-json/kbs/v1/customers/{id}",
+        Some(Route::CompanyList) => "/wp-json/kbs/v1/companies",
+        Some(Route::Company(_)) => "/wp-json/kbs/v1/companies/{id}",
+        None => "/wp-json/(no route)",
+    }
+}
+
 /// The method WordPress serves: a POST may ask for another with `X-HTTP-Method-Override` or
 /// `?_method=`.
 pub fn effective_method(method: &Method, headers: &HeaderMap, params: &RawParams) -> Method {
@@ -96,6 +110,12 @@ mod tests {
 
     #[test]
     fn routes_match_case_insensitively_with_or_without_a_trailing_slash() {
+        assert_eq!(template("/KBS/v1/customers/"), "/wp-json/kbs/v1/customers");
+        assert_eq!(
+            template("/kbs/v1/customers/a%40b.c"),
+            "/wp-json/kbs/v1/customers/{id}"
+        );
+        assert_eq!(template("/kbs/v1/tickets"), "/wp-json/(no route)");
         assert_eq!(resolve("/kbs/v1"), Some(Route::NamespaceIndex));
         assert_eq!(resolve("/kbs/v1/"), Some(Route::NamespaceIndex));
         assert_eq!(resolve("/KBS/v1/Customers/"), Some(Route::CustomerList));

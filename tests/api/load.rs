@@ -120,6 +120,14 @@ async fn a_costly_read_stops_when_the_requests_time_is_up_and_says_so() {
     let (status, _, body) = send(&bounded, graphql_request(&app, cheap)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["customers"]["totalCount"], CUSTOMERS);
+    // Both stopped reads are in the metrics.
+    let (status, scraped) = crate::metrics::scrape_as(&bounded, &app.admin).await;
+    assert_eq!(status, StatusCode::OK, "{scraped}");
+    let scraped = crate::metrics::Scrape::parse(&scraped);
+    assert_eq!(
+        scraped.get(r#"kbs_read_refusals_total{reason="timeout"}"#),
+        2.0
+    );
 }
 
 /// The median of `samples`.

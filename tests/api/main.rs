@@ -24,6 +24,7 @@ mod import_export;
 mod import_scale;
 mod load;
 mod mariadb;
+mod metrics;
 mod model;
 mod paging_property;
 mod persisted;

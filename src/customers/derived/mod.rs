@@ -12,8 +12,10 @@
 //! ([`is_current`], read in the query's own transaction); otherwise it reads the customers,
 //! with the same answers.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod builds;
 pub(crate) mod company_positions;
 mod name_members;
 pub(crate) mod search_index;
@@ -26,6 +28,8 @@ use crate::customers::register_fold_case;
 use crate::customers::sql::Current;
 use crate::db::schema::{customers, search_index as progress};
 use crate::db::{dataset_version, write_transaction, Database, DbConnection};
+
+pub use builds::{BuildCounts, Builds};
 
 /// One part of the derived data: how its build starts over, adds the customers with ids in
 /// `(after, through]`, and ends once the last batch is in.
@@ -154,13 +158,15 @@ pub fn build(conn: &mut DbConnection, render: RenderOwn) -> QueryResult<()> {
 
 /// Keeps the derived data current for as long as the process runs: on a thread of its own,
 /// with a connection of its own, checking the dataset version once a second when idle.
+/// What it does is told in `builds`.
 pub fn spawn_builder(
     db: Database,
     render: RenderOwn,
+    builds: Arc<Builds>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("search-index".into())
-        .spawn(move || keep_current(&db, render))
+        .spawn(move || keep_current(&db, render, &builds))
 }
 
 /// How long the builder waits after `failures` failed steps in a row: 5 s, doubling up to
@@ -173,7 +179,7 @@ fn retry_after(failures: u32) -> Duration {
         .min(MAX)
 }
 
-fn keep_current(db: &Database, render: RenderOwn) {
+fn keep_current(db: &Database, render: RenderOwn, builds: &Builds) {
     const IDLE: Duration = Duration::from_secs(1);
     const AFTER_ERROR: Duration = Duration::from_secs(5);
     let mut conn = loop {
@@ -203,6 +209,7 @@ fn keep_current(db: &Database, render: RenderOwn) {
             Ok(Step::Current) => std::thread::sleep(IDLE),
             Ok(Step::Indexed { through_id }) => {
                 let since = *started.get_or_insert_with(|| {
+                    builds.started();
                     tracing::info!("search index: building for the stored customers");
                     step_began
                 });
@@ -210,6 +217,7 @@ fn keep_current(db: &Database, render: RenderOwn) {
             }
             Ok(Step::Finished { version }) => {
                 let elapsed = started.take().unwrap_or(step_began).elapsed();
+                builds.finished(elapsed);
                 tracing::info!(version, ?elapsed, "search index: current");
             }
             Err(error) => {
@@ -218,6 +226,7 @@ fn keep_current(db: &Database, render: RenderOwn) {
                 // once, then again only at the longest wait, so that a lasting failure does
                 // not fill the log.
                 failures += 1;
+                builds.step_failed();
                 let retry_in = retry_after(failures);
                 if failures == 1 || retry_in == retry_after(u32::MAX) {
                     tracing::warn!(%error, ?retry_in, "search index: build step failed (substring filters scan meanwhile); retrying");
