@@ -23,6 +23,7 @@ pub mod playground;
 pub mod request_log;
 pub mod rest;
 pub mod router;
+pub mod scrape;
 pub mod server;
 pub mod state;
 pub mod sync;

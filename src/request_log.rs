@@ -62,6 +62,8 @@ fn acceptable(id: &HeaderValue) -> bool {
 pub struct RequestLogLayer {
     pub proxies: Arc<TrustedProxies>,
     pub metrics: Arc<Metrics>,
+    /// What a request is (the router knows its routes).
+    pub endpoint: fn(&Uri) -> Endpoint,
     /// GraphQL's answer to a body over the limit (the transport's own shape).
     pub graphql_too_large: fn() -> Response,
 }
@@ -74,6 +76,7 @@ impl<S> Layer<S> for RequestLogLayer {
             inner,
             proxies: self.proxies.clone(),
             metrics: self.metrics.clone(),
+            endpoint: self.endpoint,
             graphql_too_large: self.graphql_too_large,
         }
     }
@@ -85,6 +88,7 @@ pub struct RequestLog<S> {
     inner: S,
     proxies: Arc<TrustedProxies>,
     metrics: Arc<Metrics>,
+    endpoint: fn(&Uri) -> Endpoint,
     graphql_too_large: fn() -> Response,
 }
 
@@ -118,7 +122,7 @@ where
         let id = given.unwrap_or_else(new_id);
         request.headers_mut().insert(REQUEST_ID.clone(), id.clone());
         request.extensions_mut().insert(ClientAddress(client));
-        let endpoint = Endpoint::of(request.uri());
+        let endpoint = (self.endpoint)(request.uri());
         let logged = logged().then(|| (request.method().clone(), request.uri().clone()));
         let answer = self.inner.call(request);
         let too_large = self.graphql_too_large;

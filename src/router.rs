@@ -7,7 +7,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
@@ -27,11 +27,12 @@ use crate::client_address::ClientAddress;
 use crate::db::ReadScope;
 use crate::graphql::handlers as graphql;
 use crate::health;
-use crate::metrics::endpoint as metrics;
+use crate::metrics::Endpoint;
 use crate::playground;
 use crate::request_log::RequestLogLayer;
 use crate::rest::handlers as rest;
-use crate::rest::CorsOrigins;
+use crate::rest::{route_template, CorsOrigins};
+use crate::scrape;
 use crate::state::AppState;
 
 /// Any origin may call GraphQL, without credentials: Basic auth travels in the
@@ -89,6 +90,38 @@ async fn bound_reads(State(state): State<AppState>, request: Request, next: Next
     scope.scope(next.run(request)).await
 }
 
+/// What a request is, for the metrics and the request log: its transport and its route
+/// template, from the routes below (a small fixed set, whatever paths clients send).
+pub fn endpoint(uri: &Uri) -> Endpoint {
+    let path = uri.path();
+    let (transport, route) = match path {
+        "/graphql" => ("graphql", "/graphql"),
+        "/graphiql" => ("graphiql", "/graphiql"),
+        "/healthz" => ("health", "/healthz"),
+        "/readyz" => ("health", "/readyz"),
+        "/metrics" => ("metrics", "/metrics"),
+        _ if path.starts_with("/graphiql/") => ("graphiql", "/graphiql/{file}"),
+        // Only `/wp-json` itself and what follows its slash are the API (`/wp-jsonx` is not).
+        _ if path.starts_with("/wp-json/") || path == "/wp-json" => {
+            ("rest", route_template(&path["/wp-json".len()..]))
+        }
+        "/" => match rest_route(uri.query()) {
+            Some(route) => ("rest", route_template(&route)),
+            None => ("graphiql", "/"),
+        },
+        _ => ("other", "(no route)"),
+    };
+    Endpoint { transport, route }
+}
+
+/// WordPress's `?rest_route=` fallback, decoded.
+fn rest_route(query: Option<&str>) -> Option<String> {
+    let query = query.filter(|q| q.contains("rest_route="))?;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "rest_route")
+        .map(|(_, value)| value.into_owned())
+}
+
 pub fn app(state: AppState) -> Router {
     let limits = state.limits;
     let proxies = state.proxies.clone();
@@ -130,7 +163,7 @@ pub fn app(state: AppState) -> Router {
         );
     // Administrators read the metrics here (`--metrics-listen` serves them without sign-in).
     let metrics = Router::new()
-        .route("/metrics", get(metrics::for_administrators))
+        .route("/metrics", get(scrape::for_administrators))
         .route_layer(middleware::from_fn_with_state(
             state.auth.clone(),
             auth::middleware,
@@ -162,6 +195,7 @@ pub fn app(state: AppState) -> Router {
                 .layer(RequestLogLayer {
                     proxies,
                     metrics: state_metrics,
+                    endpoint,
                     graphql_too_large: graphql::too_large,
                 })
                 // A panic in a handler becomes a 500 for that request, not a dropped
@@ -177,4 +211,37 @@ pub fn app(state: AppState) -> Router {
                 .layer(MapResponseLayer::new(IntoResponse::into_response))
                 .layer(RequestBodyLimitLayer::new(limits.max_body_bytes)),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endpoint;
+
+    fn of(uri: &str) -> (&'static str, &'static str) {
+        let endpoint = endpoint(&uri.parse().unwrap());
+        (endpoint.transport, endpoint.route)
+    }
+
+    #[test]
+    fn requests_are_named_by_transport_and_route_template() {
+        assert_eq!(of("/graphql?query=x"), ("graphql", "/graphql"));
+        assert_eq!(
+            of("/wp-json/kbs/v1/customers/12"),
+            ("rest", "/wp-json/kbs/v1/customers/{id}")
+        );
+        assert_eq!(
+            of("/?rest_route=%2Fkbs%2Fv1%2Fcustomers"),
+            ("rest", "/wp-json/kbs/v1/customers")
+        );
+        assert_eq!(of("/wp-json/wp/v2/posts"), ("rest", "/wp-json/(no route)"));
+        assert_eq!(of("/wp-json"), ("rest", "/wp-json/"));
+        assert_eq!(of("/wp-jsonx"), ("other", "(no route)"));
+        assert_eq!(
+            of("/graphiql/graphiql.v3.js"),
+            ("graphiql", "/graphiql/{file}")
+        );
+        assert_eq!(of("/"), ("graphiql", "/"));
+        assert_eq!(of("/no/such/thing"), ("other", "(no route)"));
+        assert_eq!(of("/metrics"), ("metrics", "/metrics"));
+    }
 }

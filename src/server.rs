@@ -105,7 +105,7 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
     if let Some(listener) = metrics_listener {
         let at = listener.local_addr()?;
         tracing::info!("metrics without sign-in at http://{at}/metrics");
-        let metrics = crate::metrics::endpoint::private_router(state.clone());
+        let metrics = crate::scrape::private_router(state.clone());
         // Plain axum: a scraper needs none of the main port's connection limits or drain.
         tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, metrics).await {

@@ -1,14 +1,10 @@
-//! Prometheus metrics: what the server answered and how fast, counted where every request
-//! passes (`request_log`), and what its parts hold, read when scraped (`scrape.rs`). Served
-//! at `/metrics` to administrators, or without sign-in on `--metrics-listen` (`endpoint.rs`).
+//! Prometheus metrics of the requests: what the server answered and how fast, counted where
+//! every request passes (`request_log`). What the server's parts hold is read at each scrape
+//! (`scrape`), which serves both.
 //!
-//! Every label comes from a bounded set: transports and route templates are fixed
-//! (`routes.rs`), and GraphQL operation names are the first [`OPERATIONS_KEPT`] that signed-in
+//! Every label comes from a bounded set: transports and route templates are fixed (the router
+//! names them), and GraphQL operation names are the first [`OPERATIONS_KEPT`] that signed-in
 //! callers sent, later ones counted as `(other)`.
-
-pub mod endpoint;
-pub mod routes;
-mod scrape;
 
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock, RwLock};
@@ -20,7 +16,14 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-pub use routes::Endpoint;
+/// What a request is, as the metrics and the request log name it: its transport and its
+/// route template, each from a small fixed set whatever paths clients send (see
+/// `router::endpoint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    pub transport: &'static str,
+    pub route: &'static str,
+}
 
 /// Distinct GraphQL operation names given their own series.
 pub const OPERATIONS_KEPT: usize = 100;
@@ -184,8 +187,13 @@ impl Metrics {
         folded("(other)")
     }
 
+    /// When the server started.
+    pub fn started(&self) -> SystemTime {
+        self.started
+    }
+
     /// The request metrics in Prometheus' text format.
-    fn encode_requests(&self, out: &mut String) -> std::fmt::Result {
+    pub fn encode(&self, out: &mut String) -> std::fmt::Result {
         prometheus_client::encoding::prometheus_text::encode(out, &self.registry)
     }
 }

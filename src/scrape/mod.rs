@@ -1,5 +1,8 @@
-//! `/metrics`: on the main port for signed-in administrators, and on `--metrics-listen`
+//! `/metrics`: the requests' metrics, then what the server's parts hold, read now
+//! (`snapshot.rs`). On the main port for signed-in administrators, and on `--metrics-listen`
 //! for anyone who can reach that address (a scraper on a private interface).
+
+mod snapshot;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -9,7 +12,6 @@ use axum::Router;
 use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 use crate::auth::{Identity, Role};
-use crate::metrics::scrape;
 use crate::state::AppState;
 
 /// The main port's `/metrics`: administrators only (the numbers tell how the site is used).
@@ -53,7 +55,7 @@ pub fn private_router(state: AppState) -> Router {
 }
 
 async fn scraped(state: &AppState) -> Response {
-    let body = scrape::render(state).await;
+    let body = snapshot::render(state).await;
     (
         [
             (header::CONTENT_TYPE, CONTENT_TYPE),

@@ -67,8 +67,8 @@ pub(super) async fn render(state: &AppState) -> String {
     let mut out = String::with_capacity(16 * 1024);
     let written = state
         .metrics
-        .encode_requests(&mut out)
-        .and_then(|()| snapshot.encode(&mut out, state.metrics.started));
+        .encode(&mut out)
+        .and_then(|()| snapshot.encode(&mut out, state.metrics.started()));
     if let Err(error) = written {
         // Writing to a String only fails if an encoder does: say so rather than half a page.
         let _ = writeln!(out, "# encoding failed: {error}");
