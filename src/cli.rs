@@ -163,6 +163,7 @@ pub async fn sync(database: &str, args: &SyncArgs) -> Result<(), BoxError> {
         concurrency: args.concurrency,
         timeout: Duration::from_secs(args.timeout),
         strict: args.strict,
+        unless_unchanged: false,
     };
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());

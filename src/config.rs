@@ -13,7 +13,10 @@ use crate::auth::Role;
 use crate::client_address::TrustedProxies;
 use crate::connections::ConnectionLimits;
 
+mod replica;
 mod values;
+
+pub use replica::ReplicaArgs;
 
 /// A GraphQL server (with a KB Support-compatible REST adapter) for a helpdesk's customers,
 /// on an embedded SQLite database.
@@ -54,7 +57,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve GraphQL (and GraphiQL) over HTTP. The default command.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Load customers (and companies) from data files, all or nothing.
     Import(ImportArgs),
     /// Write every customer and company to data files, in the import format.
@@ -191,6 +194,9 @@ pub struct ServeArgs {
     /// addresses, as `127.0.0.1,10.0.0.0/8`. Headers from any other peer are ignored.
     #[arg(long, env = "KBS_TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse)]
     pub trusted_proxies: TrustedProxies,
+
+    #[command(flatten)]
+    pub replica: ReplicaArgs,
 
     /// Public base URL for links in REST answers (scheme, host, optional path prefix);
     /// `http://<listen address>` when unset.

@@ -18,9 +18,11 @@ use futures_util::future::BoxFuture;
 use tower::{Layer, Service};
 
 use crate::client_address::{ClientAddress, TrustedProxies};
+use crate::freshness::Freshness;
 use crate::metrics::{Answered, Endpoint, Metrics};
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub static DATASET_AGE: HeaderName = HeaderName::from_static("x-dataset-age");
 
 /// The signed-in user a request was answered for, put in the answer's extensions by the
 /// authentication middleware for this log.
@@ -62,6 +64,8 @@ fn acceptable(id: &HeaderValue) -> bool {
 pub struct RequestLogLayer {
     pub proxies: Arc<TrustedProxies>,
     pub metrics: Arc<Metrics>,
+    /// A replica's freshness: its answers with data say their age (`X-Dataset-Age`).
+    pub freshness: Arc<Freshness>,
     /// What a request is (the router knows its routes).
     pub endpoint: fn(&Uri) -> Endpoint,
     /// GraphQL's answer to a body over the limit (the transport's own shape).
@@ -76,6 +80,7 @@ impl<S> Layer<S> for RequestLogLayer {
             inner,
             proxies: self.proxies.clone(),
             metrics: self.metrics.clone(),
+            freshness: self.freshness.clone(),
             endpoint: self.endpoint,
             graphql_too_large: self.graphql_too_large,
         }
@@ -88,6 +93,7 @@ pub struct RequestLog<S> {
     inner: S,
     proxies: Arc<TrustedProxies>,
     metrics: Arc<Metrics>,
+    freshness: Arc<Freshness>,
     endpoint: fn(&Uri) -> Endpoint,
     graphql_too_large: fn() -> Response,
 }
@@ -127,6 +133,11 @@ where
         let answer = self.inner.call(request);
         let too_large = self.graphql_too_large;
         let metrics = self.metrics.clone();
+        // Seconds since the data was last confirmed from its source, on answers with data.
+        let age = match endpoint.transport {
+            "graphql" | "rest" => self.freshness.age(),
+            _ => None,
+        };
         Box::pin(async move {
             let mut response = answer.await?.map(Body::new);
             let transport = endpoint.transport;
@@ -152,6 +163,11 @@ where
                 log(&response, &id, client, &method, &uri, transport, started);
             }
             response.headers_mut().insert(REQUEST_ID.clone(), id);
+            if let Some(age) = age {
+                response
+                    .headers_mut()
+                    .insert(DATASET_AGE.clone(), HeaderValue::from(age.as_secs()));
+            }
             Ok(response)
         })
     }

@@ -126,6 +126,7 @@ pub fn app(state: AppState) -> Router {
     let limits = state.limits;
     let proxies = state.proxies.clone();
     let state_metrics = state.metrics.clone();
+    let freshness = state.freshness.clone();
     // Browser apps on other origins call GraphQL; the REST adapter sends WordPress's own
     // CORS headers instead (see rest::response).
     // Each `layer` call boxes every route once more, and axum clones a route's boxes for
@@ -195,6 +196,7 @@ pub fn app(state: AppState) -> Router {
                 .layer(RequestLogLayer {
                     proxies,
                     metrics: state_metrics,
+                    freshness,
                     endpoint,
                     graphql_too_large: graphql::too_large,
                 })

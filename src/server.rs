@@ -12,9 +12,10 @@ use crate::config::ServeArgs;
 use crate::customers::derived;
 use crate::db::Database;
 use crate::error::AppError;
+use crate::freshness::Freshness;
 use crate::rest::{CorsOrigins, Site};
 use crate::state::{AppState, Limits};
-use crate::{connections, demo, router};
+use crate::{connections, demo, replica, router};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -24,13 +25,22 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
         None => None,
     };
     let db = Database::open(database_url, args.pool_size)?;
+    let sync = args.replica.sync_options();
+    if let (Some(why), Some(_)) = (db.read_only, &sync) {
+        return Err(format!(
+            "--sync-from needs a database this process may write, and {database_url} is \
+             read-only ({why}): serve a writable copy to keep it synced, or drop --sync-from \
+             to serve the file as it is"
+        )
+        .into());
+    }
     if let Some(why) = db.read_only {
         tracing::warn!(
             database = database_url,
             "the database is read-only ({why}): serving it as it is; nothing is written \
              (no demo data, no search index upkeep, no last-use times)"
         );
-    } else if !args.no_demo_data {
+    } else if !args.no_demo_data && sync.is_none() {
         let loaded = db
             .run(|conn| demo::load_if_empty(conn).map_err(AppError::internal))
             .await?;
@@ -80,7 +90,33 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
         base_url: base_url.trim_end_matches('/').to_owned(),
         timezone: args.timezone,
     };
-    let mut state = AppState::new(db, limits);
+    let freshness = match &sync {
+        Some(_) => {
+            let stored = db
+                .run(|conn| crate::db::dataset_state(conn).map_err(AppError::from))
+                .await?;
+            Arc::new(Freshness::syncing(
+                args.replica.max_staleness,
+                stored.customers,
+                stored.changed_at,
+            ))
+        }
+        None => Arc::default(),
+    };
+    if let Some(options) = sync {
+        tracing::info!(
+            source = crate::sync::shown(&options.from),
+            every = ?args.replica.sync_interval,
+            "syncing the data from its source in the background"
+        );
+        replica::spawn(
+            db.clone(),
+            options,
+            args.replica.sync_interval,
+            freshness.clone(),
+        );
+    }
+    let mut state = AppState::new(db, limits).with_freshness(freshness);
     if let Some(persisted) = persisted {
         tracing::info!(
             documents = persisted.trusted(),

@@ -11,6 +11,7 @@ use crate::connections::Draining;
 use crate::customers::derived::Builds;
 use crate::customers::{Reads, Thresholds};
 use crate::db::Database;
+use crate::freshness::Freshness;
 use crate::graphql::{self, AppSchema};
 use crate::metrics::Metrics;
 use crate::rest::{CorsOrigins, Site};
@@ -60,6 +61,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// What the derived data's background builder has done (nothing, where none runs).
     pub builds: Arc<Builds>,
+    /// How fresh the data is from its source (`--sync-from`; always, without one).
+    pub freshness: Arc<Freshness>,
 }
 
 /// The response cache's default bound.
@@ -107,6 +110,7 @@ impl AppState {
             proxies: Arc::default(),
             metrics: Arc::default(),
             builds: Arc::default(),
+            freshness: Arc::default(),
         }))
     }
 
@@ -171,6 +175,12 @@ impl AppState {
     /// The background builder that reports in `builds` keeps the derived data current.
     pub fn with_builds(mut self, builds: Arc<Builds>) -> AppState {
         self.settings().builds = builds;
+        self
+    }
+
+    /// The data is kept from a source, whose syncs report in `freshness`.
+    pub fn with_freshness(mut self, freshness: Arc<Freshness>) -> AppState {
+        self.settings().freshness = freshness;
         self
     }
 

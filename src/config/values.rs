@@ -123,6 +123,32 @@ pub(super) fn parse_offset(text: &str) -> Result<chrono::FixedOffset, String> {
     chrono::FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60)).ok_or_else(bad)
 }
 
+/// A duration as an operator writes it: `90` or `90s`, `500ms`, `5m`, `1h`.
+pub(super) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration: write it as 90s, 5m or 1h"))?;
+    let seconds = match unit.trim() {
+        "ms" => return Ok(std::time::Duration::from_millis(number)),
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        other => {
+            return Err(format!(
+                "{other:?} is not a unit of time: write the duration as 90s, 5m or 1h"
+            ))
+        }
+    };
+    Ok(std::time::Duration::from_secs(
+        number.saturating_mul(seconds),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{parse_listen, parse_public_url};
@@ -163,5 +189,22 @@ mod tests {
             let error = parse_listen(bad).unwrap_err();
             assert!(error.contains(says), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn durations_read_as_operators_write_them() {
+        use std::time::Duration;
+        assert_eq!(super::parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(super::parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(super::parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(super::parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(
+            super::parse_duration("250ms"),
+            Ok(Duration::from_millis(250))
+        );
+        assert!(super::parse_duration("5 minutes")
+            .unwrap_err()
+            .contains("5m"));
+        assert!(super::parse_duration("soon").is_err());
     }
 }

@@ -57,24 +57,32 @@ pub fn dataset_version(conn: &mut DbConnection) -> diesel::QueryResult<i64> {
 }
 
 /// What the `dataset` row says of the stored dataset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatasetState {
     pub version: i64,
     pub customers: i64,
     /// When an import last changed it (Unix seconds); `None` for a dataset stored before
     /// this was kept.
     pub changed_at: Option<i64>,
+    /// What its content is (see `import::Digest`); `None` when unknown.
+    pub digest: Option<String>,
 }
 
 pub fn dataset_state(conn: &mut DbConnection) -> diesel::QueryResult<DatasetState> {
     use diesel::prelude::*;
     use schema::dataset;
-    let (version, customers, changed_at) = dataset::table
-        .select((dataset::version, dataset::customers, dataset::changed_at))
+    let (version, customers, changed_at, digest) = dataset::table
+        .select((
+            dataset::version,
+            dataset::customers,
+            dataset::changed_at,
+            dataset::digest,
+        ))
         .first(conn)?;
     Ok(DatasetState {
         version,
         customers,
         changed_at,
+        digest,
     })
 }

@@ -100,6 +100,7 @@ diesel::table! {
         version -> BigInt,
         customers -> BigInt,
         changed_at -> Nullable<BigInt>,
+        digest -> Nullable<Text>,
     }
 }
 

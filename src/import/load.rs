@@ -12,6 +12,7 @@ use diesel::sql_types::Text;
 
 use crate::db::schema::{companies, customer_emails, customers, dataset};
 use crate::db::{full, write_transaction, DbConnection};
+use crate::import::digest::Digest;
 use crate::import::input::{Input, Progress};
 use crate::import::reader::{for_each_record, Location};
 use crate::import::records::FieldProblem;
@@ -111,15 +112,20 @@ pub fn import_with_progress(
             };
 
             let mut outcome = Outcome::default();
-            let companies_written = match companies {
+            let (companies_written, companies_digest) = match companies {
                 Some(input) => {
                     load_file::<Companies>(conn, input, options, &mut outcome, progress)?
                 }
-                None => 0,
+                None => (0, Digest::default()),
             };
             let file = customers.name.clone();
-            let customers_written =
+            let (customers_written, customers_digest) =
                 load_file::<Customers>(conn, customers, options, &mut outcome, progress)?;
+            // Known for a dataset replaced whole; an import added to stored data leaves it
+            // unknown (the next sync then swaps whatever its digest).
+            let digest = options
+                .replace
+                .then(|| companies_digest.combine(customers_digest).to_hex());
             if outcome.total > 0 {
                 return Err(ImportError::Invalid {
                     problems: outcome.listed,
@@ -155,6 +161,7 @@ pub fn import_with_progress(
                     dataset::version.eq(dataset::version + 1),
                     dataset::customers.eq(stored),
                     dataset::changed_at.eq(chrono::Utc::now().timestamp()),
+                    dataset::digest.eq(digest),
                 ))
                 .execute(conn)?;
             if customers_written >= ANALYZE_FROM {
@@ -224,7 +231,7 @@ fn load_file<K: RecordKind>(
     options: ImportOptions,
     outcome: &mut Outcome,
     progress: &dyn Progress,
-) -> Result<u64, ImportError> {
+) -> Result<(u64, Digest), ImportError> {
     let file = input.name.clone();
     let size = input.size;
     let read = Arc::new(AtomicU64::new(0));
@@ -240,12 +247,13 @@ fn load_file<K: RecordKind>(
             let mut waiting = std::time::Duration::ZERO;
             let mut batch = Vec::with_capacity(BATCH);
             let mut stopped = false;
+            let mut digest = Digest::default();
             let result = for_each_record(&mut reader, |location, raw: Result<K::Raw, String>| {
                 if stopped {
                     return;
                 }
                 let checked = match raw {
-                    Ok(raw) => K::check(raw),
+                    Ok(raw) => K::check(raw).inspect(|record| digest.add(K::KIND, record)),
                     Err(message) => Err(vec![FieldProblem {
                         field: String::new(),
                         message,
@@ -270,7 +278,7 @@ fn load_file<K: RecordKind>(
                 let _ = sender.send(batch);
             }
             tracing::debug!(elapsed = ?started.elapsed(), ?waiting, "read and checked");
-            result
+            result.map(|()| digest)
         });
 
         let mut written = 0;
@@ -297,7 +305,7 @@ fn load_file<K: RecordKind>(
         if let Some(error) = failure {
             return Err(ImportError::Database(error));
         }
-        parsed.map_err(|source| ImportError::Read {
+        let digest = parsed.map_err(|source| ImportError::Read {
             file: file.clone(),
             source,
         })?;
@@ -313,7 +321,7 @@ fn load_file<K: RecordKind>(
             }
             outcome.sort_file(&file);
         }
-        Ok(written)
+        Ok((written, digest))
     })
 }
 

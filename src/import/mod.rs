@@ -1,5 +1,6 @@
 //! Data files into the database: streamed, checked record by record, all or nothing.
 
+mod digest;
 mod fields;
 mod input;
 mod load;
@@ -8,6 +9,7 @@ mod records;
 mod report;
 mod write;
 
+pub use digest::{digest_of, Digest};
 pub use input::{Input, Progress, Silent};
 pub use load::{import, import_with_progress};
 pub use reader::{Location, ReadError};

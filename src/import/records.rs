@@ -26,7 +26,7 @@ pub struct CustomerRecord {
 }
 
 /// A company ready to insert.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CompanyRecord {
     pub id: i32,
     pub name: String,

@@ -15,7 +15,13 @@ use prometheus_client::registry::Registry;
 use crate::customers::derived::{self, BuildCounts};
 use crate::db::{dataset_state, DatasetState, ReadCounts};
 use crate::error::AppError;
+use crate::freshness::SyncCounts;
 use crate::state::AppState;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct ReasonLabels {
@@ -37,6 +43,8 @@ struct Snapshot {
     throttled_sign_ins: u64,
     planned_answers: u64,
     builds: BuildCounts,
+    /// A replica's syncs: what they did, and when the data was last confirmed (Unix seconds).
+    sync: Option<(SyncCounts, Option<f64>)>,
     memory: Option<Memory>,
 }
 
@@ -110,6 +118,10 @@ impl Snapshot {
             throttled_sign_ins: state.auth.throttled_sign_ins(),
             planned_answers: state.documents.planned_answers(),
             builds: state.builds.counts(),
+            sync: state
+                .freshness
+                .is_syncing()
+                .then(|| (state.freshness.counts(), state.freshness.confirmed_at())),
             memory: Memory::read(),
         }
     }
@@ -215,11 +227,11 @@ impl Snapshot {
             "1 if the last scrape could read the stored dataset's state",
             ConstGauge::<i64>::new(i64::from(self.stored.is_some())),
         );
-        if let Some((dataset, current)) = self.stored {
+        if let Some((dataset, current)) = &self.stored {
             kbs.register(
                 "derived_data_current",
                 "1 if the derived data holds the stored dataset (else substring filters scan)",
-                ConstGauge::<i64>::new(i64::from(current)),
+                ConstGauge::<i64>::new(i64::from(*current)),
             );
             kbs.register(
                 "dataset_version",
@@ -242,6 +254,34 @@ impl Snapshot {
                     "dataset_age_seconds",
                     "Seconds since an import last changed the dataset",
                     ConstGauge::<f64>::new((now - changed_at as f64).max(0.0)),
+                );
+            }
+        }
+        if let Some((counts, confirmed_at)) = self.sync {
+            let runs = Family::<OutcomeLabels, Counter>::default();
+            for (outcome, count) in [
+                ("unchanged", counts.unchanged),
+                ("swapped", counts.swapped),
+                ("failed", counts.failed),
+            ] {
+                runs.get_or_create(&OutcomeLabels { outcome }).inc_by(count);
+            }
+            kbs.register(
+                "sync_runs",
+                "Syncs from the source (--sync-from): found it unchanged, swapped its data in, or failed",
+                runs,
+            );
+            if let Some(at) = confirmed_at {
+                let now = unix_seconds(SystemTime::now());
+                kbs.register(
+                    "sync_confirmed_timestamp_seconds",
+                    "When the data was last confirmed from its source (Unix time)",
+                    ConstGauge::<f64>::new(at),
+                );
+                kbs.register(
+                    "sync_age_seconds",
+                    "Seconds since the data was last confirmed from its source (X-Dataset-Age)",
+                    ConstGauge::<f64>::new((now - at).max(0.0)),
                 );
             }
         }

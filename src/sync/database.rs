@@ -181,7 +181,7 @@ impl Counts {
 }
 
 /// `from` with any password replaced, for messages.
-fn redacted(from: &str) -> String {
+pub(super) fn redacted(from: &str) -> String {
     match url::Url::parse(from) {
         Ok(mut url) if url.password().is_some() => {
             let _ = url.set_password(Some("…"));

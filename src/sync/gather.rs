@@ -84,6 +84,27 @@ impl Gathered {
         Ok(())
     }
 
+    /// How many customers and companies were gathered.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.customers.count, self.companies.count)
+    }
+
+    /// The digest the import of everything gathered would store (`None` if a record would be
+    /// refused: the import then says which).
+    pub async fn digest(&mut self) -> Result<Option<String>, SyncError> {
+        self.companies.finish()?;
+        let (customer_path, company_path) =
+            (self.customers.path.clone(), self.companies.path.clone());
+        tokio::task::spawn_blocking(move || {
+            let open =
+                |path: &PathBuf| Input::open(path).map_err(|e| SyncError::Local(e.to_string()));
+            let digest = import::digest_of(open(&customer_path)?, Some(open(&company_path)?));
+            Ok(digest.map(|digest| digest.to_hex()))
+        })
+        .await
+        .map_err(|e| SyncError::Local(e.to_string()))?
+    }
+
     /// Imports everything gathered in one transaction (`replace` swaps the stored dataset).
     pub async fn import(mut self, db: &Database, replace: bool) -> Result<Stored, SyncError> {
         self.companies.finish()?;

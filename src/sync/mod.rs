@@ -36,6 +36,9 @@ pub struct SyncOptions {
     pub timeout: Duration,
     /// Refuse to import when anything had to be normalized.
     pub strict: bool,
+    /// Import only when what was gathered differs from the stored dataset (its digest): a
+    /// replica's periodic sync of an unchanged source swaps nothing.
+    pub unless_unchanged: bool,
 }
 
 impl SyncOptions {
@@ -51,6 +54,7 @@ impl SyncOptions {
             concurrency: 8,
             timeout: Duration::from_secs(30),
             strict: false,
+            unless_unchanged: false,
         }
     }
 }
@@ -66,6 +70,14 @@ pub struct SyncSummary {
     /// What was normalized on the way, one line each, naming the customer.
     pub warnings: Vec<String>,
     pub seconds: f64,
+    /// Whether the stored dataset was replaced (`false`: the source held what was stored, and
+    /// `unless_unchanged` kept it).
+    pub changed: bool,
+}
+
+/// A source's address as it may be shown (logs, messages): without any password in it.
+pub fn shown(from: &str) -> String {
+    database::redacted(from)
 }
 
 /// Told how many records have been fetched, of how many when known.
@@ -120,15 +132,27 @@ pub async fn sync(
         }
     };
     let warnings = std::mem::take(&mut gathered.warnings);
-    let stored = gathered.import(db, options.replace).await?;
-    Ok(SyncSummary {
-        customers: stored.customers,
-        companies: stored.companies,
-        source: label,
+    let summary = |(customers, companies): (u64, u64), changed: bool| SyncSummary {
+        customers,
+        companies,
+        source: label.clone(),
         walked_ids,
-        warnings,
+        warnings: warnings.clone(),
         seconds: started.elapsed().as_secs_f64(),
-    })
+        changed,
+    };
+    if options.unless_unchanged {
+        let gathered_digest = gathered.digest().await?;
+        let stored_digest = db
+            .run(|conn| Ok(crate::db::dataset_state(conn)?.digest))
+            .await
+            .map_err(|e| SyncError::Local(e.to_string()))?;
+        if gathered_digest.is_some() && gathered_digest == stored_digest {
+            return Ok(summary(gathered.counts(), false));
+        }
+    }
+    let stored = gathered.import(db, options.replace).await?;
+    Ok(summary((stored.customers, stored.companies), true))
 }
 
 /// Why a sync stopped; nothing was written in every case.

@@ -32,6 +32,7 @@ mod playground;
 mod process;
 mod read_only;
 mod read_paths;
+mod replicas;
 mod request_log;
 mod rest_companies;
 mod rest_discovery;

@@ -197,6 +197,7 @@ async fn a_plugin_site_is_walked_id_by_id_and_imported_whole() {
             walked_ids: true,
             warnings: vec![],
             seconds: summary.seconds,
+            changed: true,
         }
     );
     assert_eq!(stored(&app), 28);
@@ -320,6 +321,7 @@ async fn this_server_is_paged_through_instead() {
             walked_ids: false,
             warnings: vec![],
             seconds: summary.seconds,
+            changed: true,
         }
     );
     assert_eq!(stored(&target), 250);

@@ -44,6 +44,7 @@ pub(crate) struct Companies;
 impl RecordKind for Companies {
     type Raw = RawCompany;
     type Record = CompanyRecord;
+    const KIND: &'static str = "company";
 
     fn check(raw: RawCompany) -> Result<CompanyRecord, Vec<FieldProblem>> {
         records::company(raw)

@@ -16,7 +16,7 @@ use crate::import::ImportOptions;
 /// 100 × 15 columns stay far below SQLite's 32766 bound values per statement.
 const CUSTOMERS_PER_STATEMENT: usize = 100;
 
-#[derive(Insertable)]
+#[derive(Insertable, Hash)]
 #[diesel(table_name = customers)]
 pub(crate) struct CustomerInsert {
     id: i32,
@@ -128,6 +128,7 @@ impl Customers {
 impl RecordKind for Customers {
     type Raw = RawCustomer;
     type Record = CustomerInsert;
+    const KIND: &'static str = "customer";
 
     fn check(raw: RawCustomer) -> Result<CustomerInsert, Vec<FieldProblem>> {
         records::customer(raw).map(CustomerInsert::from)

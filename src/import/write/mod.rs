@@ -14,8 +14,12 @@ use crate::import::ImportOptions;
 pub(crate) trait RecordKind: Sized {
     /// The record as parsed, before its fields are checked.
     type Raw: DeserializeOwned + Send;
-    /// The record as its rows, built on the parsing thread so that the writing one only binds.
-    type Record: Send;
+    /// The record as its rows, built on the parsing thread so that the writing one only binds
+    /// (and hashed there, for the dataset's digest).
+    type Record: Send + std::hash::Hash;
+    /// Which table its records go to, in the digest: a company and a customer with the same
+    /// fields are different content.
+    const KIND: &'static str;
 
     fn check(raw: Self::Raw) -> Result<Self::Record, Vec<FieldProblem>>;
 

@@ -1,0 +1,1 @@
+ALTER TABLE dataset DROP COLUMN digest;
