@@ -105,6 +105,7 @@ pub fn import_with_progress(
             // Into an empty table, building the indexes once at the end is much faster than
             // keeping them up to date row by row.
             let before: i64 = customers::table.count().get_result(conn)?;
+            let companies_before: i64 = companies::table.count().get_result(conn)?;
             let deferred = if before == 0 {
                 drop_indexes(conn)?
             } else {
@@ -121,10 +122,9 @@ pub fn import_with_progress(
             let file = customers.name.clone();
             let (customers_written, customers_digest) =
                 load_file::<Customers>(conn, customers, options, &mut outcome, progress)?;
-            // Known for a dataset replaced whole; an import added to stored data leaves it
-            // unknown (the next sync then swaps whatever its digest).
-            let digest = options
-                .replace
+            // Known when the files are the whole dataset (replaced, or into empty tables); an
+            // import added to stored data leaves it unknown (the next sync then swaps).
+            let digest = (before == 0 && companies_before == 0)
                 .then(|| companies_digest.combine(customers_digest).to_hex());
             if outcome.total > 0 {
                 return Err(ImportError::Invalid {

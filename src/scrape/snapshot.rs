@@ -10,6 +10,7 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use crate::customers::derived::{self, BuildCounts};
@@ -17,6 +18,11 @@ use crate::db::{dataset_state, DatasetState, ReadCounts};
 use crate::error::AppError;
 use crate::freshness::SyncCounts;
 use crate::state::AppState;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct DigestLabels {
+    digest: String,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct OutcomeLabels {
@@ -238,6 +244,18 @@ impl Snapshot {
                 "The stored dataset's version, bumped by every import",
                 ConstGauge::<i64>::new(dataset.version),
             );
+            if let Some(digest) = &dataset.digest {
+                let info = Family::<DigestLabels, Gauge>::default();
+                info.get_or_create(&DigestLabels {
+                    digest: digest.clone(),
+                })
+                .set(1);
+                kbs.register(
+                    "dataset_info",
+                    "The stored dataset's content digest (replicas holding the same data show the same)",
+                    info,
+                );
+            }
             kbs.register(
                 "dataset_customers",
                 "Customers stored",

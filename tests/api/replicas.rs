@@ -258,6 +258,35 @@ fn three_replicas_of_one_source_agree_keep_serving_without_it_and_converge() {
     }
 }
 
+#[tokio::test]
+async fn the_same_data_gives_the_same_bytes_and_etag_whatever_the_datasets_version() {
+    let records: Vec<_> = (1..=3)
+        .map(|id| crate::helpers::customer(id, &format!("c{id}@example.com")).build())
+        .collect();
+    let once = crate::helpers::TestApp::with(&records, &[]);
+    // Imported twice: another version of the same content.
+    let twice = crate::helpers::TestApp::with(&records, &[]);
+    twice
+        .import(&crate::helpers::jsonl(&records), None, true)
+        .unwrap();
+    let version = |app: &crate::helpers::TestApp| {
+        let state = kbs_graphql::db::dataset_state(&mut app.db.pool.get().unwrap()).unwrap();
+        (state.version, state.digest)
+    };
+    let (once_version, once_digest) = version(&once);
+    let (twice_version, twice_digest) = version(&twice);
+    assert_ne!(once_version, twice_version);
+    assert_eq!(once_digest, twice_digest);
+    let path = "/wp-json/kbs/v1/customers?per_page=2";
+    let (_, once_headers, once_body) = once.rest(path).await;
+    let (_, twice_headers, twice_body) = twice.rest(path).await;
+    assert_eq!(once_body, twice_body);
+    assert_eq!(once_headers["etag"], twice_headers["etag"]);
+    let (_, once_metrics) = crate::metrics::scrape_as(&once.router, &once.admin).await;
+    let info = format!("kbs_dataset_info{{digest=\"{}\"}} 1", once_digest.unwrap());
+    assert!(once_metrics.contains(&info), "{once_metrics}");
+}
+
 #[test]
 fn a_read_only_database_is_refused_as_a_replica_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
