@@ -210,22 +210,41 @@ pub fn http_request(
     path: &str,
     body: &str,
 ) -> (u16, String) {
+    let authorization = authorization.map(|a| format!("Authorization: {a}"));
+    let answer = http(address, method, path, authorization.as_slice(), body);
+    (answer.status, answer.body)
+}
+
+/// An answer read off the wire.
+pub struct Answer {
+    pub status: u16,
+    /// By lower-case name.
+    pub headers: std::collections::HashMap<String, String>,
+    pub body: String,
+}
+
+/// One HTTP/1.1 request with `headers` (`Name: value`) over a fresh connection.
+pub fn http(address: &str, method: &str, path: &str, headers: &[String], body: &str) -> Answer {
     let mut stream = TcpStream::connect(address).unwrap();
-    let authorization = authorization
-        .map(|a| format!("Authorization: {a}\r\n"))
-        .unwrap_or_default();
+    let extra: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{authorization}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(": "))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+        .collect();
+    Answer {
+        status: head[9..12].parse().unwrap(),
+        headers,
+        body: body.to_owned(),
+    }
 }

@@ -4,7 +4,6 @@
 //! comes back. The servers reach MariaDB through a relay this test can cut.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::helpers::basic;
 use crate::mariadb::SiteDatabase;
 use crate::metrics::Scrape;
-use crate::process::Server;
+use crate::process::{http, Server};
 
 /// A TCP relay to the source that can be cut (open connections closed, new ones refused)
 /// and restored, on the same port.
@@ -68,26 +67,6 @@ impl Relay {
     }
 }
 
-/// A GET with `authorization`: the status, the headers (lower-case names) and the body.
-fn get(address: &str, authorization: &str, path: &str) -> (u16, HashMap<String, String>, String) {
-    let mut stream = TcpStream::connect(address).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: {authorization}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let headers = head
-        .lines()
-        .skip(1)
-        .filter_map(|line| line.split_once(": "))
-        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
-        .collect();
-    (head[9..12].parse().unwrap(), headers, body.to_owned())
-}
-
 struct Replica {
     server: Server,
     admin: String,
@@ -95,7 +74,9 @@ struct Replica {
 
 impl Replica {
     fn get(&self, path: &str) -> (u16, HashMap<String, String>, String) {
-        get(&self.server.address, &self.admin, path)
+        let authorization = format!("Authorization: {}", self.admin);
+        let answer = http(&self.server.address, "GET", path, &[authorization], "");
+        (answer.status, answer.headers, answer.body)
     }
 
     fn ready(&self) -> (u16, String) {

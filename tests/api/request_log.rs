@@ -2,32 +2,21 @@
 //! trusted proxy's, else made here, and returned in `X-Request-Id`), the client, the user,
 //! the transport, the GraphQL operation, the status, the bytes and the latency.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-
 use serde_json::Value;
 
-use crate::process::Server;
+use crate::process::{http, Server};
 
 /// One request with `headers`; its status, `X-Request-Id` and body length.
 fn send(server: &Server, request_line: &str, headers: &[&str], body: &str) -> (u16, String, usize) {
-    let mut stream = TcpStream::connect(&server.address).unwrap();
-    let extra: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    write!(
-        stream,
-        "{request_line} HTTP/1.1\r\nHost: x\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let id = head
-        .lines()
-        .find_map(|line| line.strip_prefix("x-request-id: "))
+    let (method, path) = request_line.split_once(' ').unwrap();
+    let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    let answer = http(&server.address, method, path, &headers, body);
+    let id = answer
+        .headers
+        .get("x-request-id")
         .expect("every answer carries its request id")
-        .to_owned();
-    (head[9..12].parse().unwrap(), id, body.len())
+        .clone();
+    (answer.status, id, answer.body.len())
 }
 
 /// The log's request lines, by request id.
