@@ -1,6 +1,7 @@
 //! Answers to repeated reads. The dataset is static between imports, so a successful answer
-//! is kept, keyed by the normalized request, the caller's role and the dataset version, and
-//! served again until an import bumps the version. Every successful GET also gets a strong
+//! is kept, keyed by the normalized request, the caller's role and the dataset's content
+//! (`db::content_key`: its digest, else its version), and served again until an import
+//! changes it. Every successful GET also gets a strong
 //! `ETag`, and `If-None-Match` answers `304`.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -124,7 +125,7 @@ impl ResponseCache {
         if reader.conn.is_none() {
             reader.conn = db.dedicated_connection().ok();
         }
-        let read = crate::db::dataset_version(reader.conn.as_mut()?);
+        let read = crate::db::content_key(reader.conn.as_mut()?);
         let version = match read {
             Ok(version) => version,
             Err(error) => {

@@ -56,6 +56,21 @@ pub fn dataset_version(conn: &mut DbConnection) -> diesel::QueryResult<i64> {
         .first(conn)
 }
 
+/// What answers are kept by (the response cache): the dataset's content digest when known, so
+/// that the same content keeps its answers across an import that changed nothing, and on every
+/// replica alike; else its version, which every import bumps.
+pub fn content_key(conn: &mut DbConnection) -> diesel::QueryResult<i64> {
+    use diesel::prelude::*;
+    use schema::dataset;
+    let (version, digest): (i64, Option<String>) = dataset::table
+        .select((dataset::version, dataset::digest))
+        .first(conn)?;
+    let from_digest = digest
+        .as_deref()
+        .and_then(|hex| u64::from_str_radix(hex.get(..16)?, 16).ok());
+    Ok(from_digest.map_or(version, |bits| bits as i64))
+}
+
 /// What the `dataset` row says of the stored dataset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatasetState {
