@@ -341,3 +341,48 @@ async fn this_server_is_paged_through_instead() {
     };
     assert_eq!(ids(&target), ids(&source));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_keeps_a_plugin_sites_customers_over_its_rest_api() {
+    let site = plugin_site(plugin_data()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("kbs.db");
+    // The process's calls block: off the runtime that serves the site.
+    let answer = tokio::task::spawn_blocking(move || {
+        let server = crate::process::Server::start_with(
+            &database,
+            &[
+                ("KBS_SYNC_FROM", site.as_str()),
+                ("KBS_SYNC_USER", "admin"),
+                ("KBS_APP_PASSWORD", PASSWORD),
+                ("KBS_SYNC_INTERVAL", "1s"),
+            ],
+        );
+        let started = std::time::Instant::now();
+        while server.request("GET", "/readyz", "").0 != 200 {
+            assert!(started.elapsed().as_secs() < 20, "no first sync");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let admin = crate::helpers::basic("admin", server.admin_password.as_deref().unwrap());
+        let authorization = format!("Authorization: {admin}");
+        let log = server.startup_log().to_owned();
+        let answer = crate::process::http(
+            &server.address,
+            "GET",
+            "/wp-json/kbs/v1/customers?per_page=1",
+            &[authorization],
+            "",
+        );
+        (answer, log)
+    })
+    .await
+    .unwrap();
+    let (answer, log) = answer;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.headers["x-wp-total"], "28");
+    assert!(answer.headers.contains_key("x-dataset-age"));
+    assert!(
+        !log.contains(PASSWORD),
+        "the application password was logged"
+    );
+}
