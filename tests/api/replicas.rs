@@ -237,6 +237,13 @@ fn three_replicas_of_one_source_agree_keep_serving_without_it_and_converge() {
         assert_eq!(body, &answers[0].2);
         assert_eq!(headers["etag"], answers[0].1["etag"]);
     }
+    // Each failure streak (at start, and the cut) was logged once, and no password ever.
+    for mut replica in replicas {
+        let log = replica.server.startup_log().to_owned() + &replica.server.stop();
+        let warned = log.matches("sync failed: the last data is served").count();
+        assert_eq!(warned, 2, "{log}");
+        assert!(!log.contains(&password), "a password was logged");
+    }
 }
 
 #[tokio::test]
