@@ -244,8 +244,8 @@ fn answer(stored: &Stored, method: &Method, request_headers: &HeaderMap) -> Resp
 }
 
 /// What the cache layer needs: the cache, the database whose version keys it, and the answer
-/// to a body over the limit (the transport's own shape; the cache knows none).
-#[derive(Clone)]
+/// to a body over the limit (the transport's own shape; the cache knows none). Shared as one
+/// reference: axum clones a middleware's state for every request.
 pub struct Layer {
     pub cache: Arc<ResponseCache>,
     pub db: Database,
@@ -253,7 +253,7 @@ pub struct Layer {
 }
 
 /// The layer around the customer routes, inside authentication (it needs the caller's role).
-pub async fn middleware(State(layer): State<Layer>, request: Request, next: Next) -> Response {
+pub async fn middleware(State(layer): State<Arc<Layer>>, request: Request, next: Next) -> Response {
     let cache = layer.cache.clone();
     let method = request.method().clone();
     // GET and HEAD get validators even with the cache off; GraphQL's POSTs only an entry.

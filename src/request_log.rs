@@ -78,24 +78,17 @@ impl<S> Layer<S> for RequestLogLayer {
     fn layer(&self, inner: S) -> RequestLog<S> {
         RequestLog {
             inner,
-            proxies: self.proxies.clone(),
-            metrics: self.metrics.clone(),
-            freshness: self.freshness.clone(),
-            endpoint: self.endpoint,
-            graphql_too_large: self.graphql_too_large,
+            settings: Arc::new(self.clone()),
         }
     }
 }
 
-/// [`RequestLogLayer`]'s service.
+/// [`RequestLogLayer`]'s service. Its settings are one reference: axum clones a route's
+/// service for every request.
 #[derive(Clone)]
 pub struct RequestLog<S> {
     inner: S,
-    proxies: Arc<TrustedProxies>,
-    metrics: Arc<Metrics>,
-    freshness: Arc<Freshness>,
-    endpoint: fn(&Uri) -> Endpoint,
-    graphql_too_large: fn() -> Response,
+    settings: Arc<RequestLogLayer>,
 }
 
 impl<S, B> Service<Request> for RequestLog<S>
@@ -119,25 +112,25 @@ where
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-        let client = self.proxies.client(peer, request.headers());
+        let settings = &self.settings;
+        let client = settings.proxies.client(peer, request.headers());
         let given = request
             .headers()
             .get(&REQUEST_ID)
-            .filter(|id| self.proxies.trusts(peer) && acceptable(id))
+            .filter(|id| settings.proxies.trusts(peer) && acceptable(id))
             .cloned();
         let id = given.unwrap_or_else(new_id);
         request.headers_mut().insert(REQUEST_ID.clone(), id.clone());
         request.extensions_mut().insert(ClientAddress(client));
-        let endpoint = (self.endpoint)(request.uri());
+        let endpoint = (settings.endpoint)(request.uri());
         let logged = logged().then(|| (request.method().clone(), request.uri().clone()));
-        let answer = self.inner.call(request);
-        let too_large = self.graphql_too_large;
-        let metrics = self.metrics.clone();
         // Seconds since the data was last confirmed from its source, on answers with data.
         let age = match endpoint.transport {
-            "graphql" | "rest" => self.freshness.age(),
+            "graphql" | "rest" => settings.freshness.age(),
             _ => None,
         };
+        let settings = settings.clone();
+        let answer = self.inner.call(request);
         Box::pin(async move {
             let mut response = answer.await?.map(Body::new);
             let transport = endpoint.transport;
@@ -148,11 +141,11 @@ where
                     .and_then(|value| value.to_str().ok())
                     .is_some_and(|value| value.contains("json"));
                 if !json {
-                    response = too_large();
+                    response = (settings.graphql_too_large)();
                 }
             }
             let extensions = response.extensions();
-            metrics.answered(&Answered {
+            settings.metrics.answered(&Answered {
                 endpoint,
                 status: response.status().as_u16(),
                 latency: started.elapsed(),

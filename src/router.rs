@@ -153,11 +153,11 @@ pub fn app(state: AppState) -> Router {
                     auth::middleware,
                 ))
                 .layer(middleware::from_fn_with_state(
-                    cache::Layer {
+                    Arc::new(cache::Layer {
                         cache: state.responses.clone(),
                         db: state.db.clone(),
                         too_large: graphql::too_large,
-                    },
+                    }),
                     cache::middleware,
                 ))
                 .layer(middleware::from_fn_with_state(state.clone(), bound_reads)),

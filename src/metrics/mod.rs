@@ -6,8 +6,8 @@
 //! names them), and GraphQL operation names are the first [`OPERATIONS_KEPT`] that signed-in
 //! callers sent, later ones counted as `(other)`.
 
-use std::collections::HashSet;
-use std::sync::{Arc, LazyLock, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, SystemTime};
 
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
@@ -77,11 +77,19 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<TransportLabels, Histogram>,
     operations: Family<OperationLabels, Histogram>,
-    /// The operation names given their own series.
-    operation_names: RwLock<HashSet<Arc<str>>>,
+    /// Each transport's latency series, found without hashing its label (every request
+    /// records one).
+    by_transport: Vec<(&'static str, Histogram)>,
+    /// The operation names given their own series, with it.
+    kept: RwLock<HashMap<Arc<str>, Histogram>>,
+    /// The folded names' series, made when first used.
+    folded: [(Arc<str>, OnceLock<Histogram>); 3],
     /// When the server started (`process_start_time_seconds`).
     started: SystemTime,
 }
+
+/// The transports `router::endpoint` names.
+const TRANSPORTS: [&str; 6] = ["graphql", "rest", "graphiql", "health", "metrics", "other"];
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -119,12 +127,24 @@ impl Default for Metrics {
              operations, (batch) for batches, (other) beyond the names kept)",
             operations.clone(),
         );
+        let by_transport = TRANSPORTS
+            .into_iter()
+            .map(|transport| {
+                let series = latency
+                    .get_or_create(&TransportLabels { transport })
+                    .clone();
+                (transport, series)
+            })
+            .collect();
         Metrics {
             registry,
             requests,
             latency,
             operations,
-            operation_names: RwLock::new(HashSet::new()),
+            by_transport,
+            kept: RwLock::new(HashMap::new()),
+            folded: ["(anonymous)", "(batch)", "(other)"]
+                .map(|name| (name.into(), OnceLock::new())),
             started: SystemTime::now(),
         }
     }
@@ -142,49 +162,58 @@ impl Metrics {
             })
             .inc();
         let seconds = answered.latency.as_secs_f64();
-        self.latency
-            .get_or_create(&TransportLabels { transport })
-            .observe(seconds);
+        match self.by_transport.iter().find(|(t, _)| *t == transport) {
+            Some((_, series)) => series.observe(seconds),
+            None => self
+                .latency
+                .get_or_create(&TransportLabels { transport })
+                .observe(seconds),
+        }
         if transport == "graphql" {
-            let operation = self.operation_label(answered.operation, answered.signed_in);
-            self.operations
-                .get_or_create(&OperationLabels { operation })
-                .observe(seconds);
+            let (_, series) = self.operation(answered.operation, answered.signed_in);
+            series.observe(seconds);
         }
     }
 
-    /// The label an operation is counted under: its name while the kept set holds it or has
-    /// room for it (signed-in callers only), else a folded one.
-    fn operation_label(&self, name: Option<&Arc<str>>, signed_in: bool) -> OperationName {
-        static FOLDED: LazyLock<[Arc<str>; 3]> =
-            LazyLock::new(|| ["(anonymous)".into(), "(batch)".into(), "(other)".into()]);
-        let folded = |label: &str| {
-            let kept = FOLDED.iter().find(|kept| &***kept == label);
-            OperationName(kept.expect("a folded label").clone())
+    /// The label an operation is counted under, and its series: its name while the kept set
+    /// holds it or has room for it (signed-in callers only), else a folded one.
+    fn operation(&self, name: Option<&Arc<str>>, signed_in: bool) -> (Arc<str>, Histogram) {
+        let folded = |at: usize| {
+            let (label, series) = &self.folded[at];
+            let series = series.get_or_init(|| {
+                let operation = OperationName(label.clone());
+                self.operations
+                    .get_or_create(&OperationLabels { operation })
+                    .clone()
+            });
+            (label.clone(), series.clone())
         };
         let Some(name) = name else {
-            return folded("(anonymous)");
+            return folded(0);
         };
         if name.starts_with('[') {
-            return folded("(batch)");
+            return folded(1);
         }
         if !is_graphql_name(name) {
-            return folded("(other)");
+            return folded(2);
         }
-        let names = self.operation_names.read().expect("operation names");
-        if names.contains(name) {
-            return OperationName(name.clone());
+        if let Some(series) = self.kept.read().expect("operation names").get(name) {
+            return (name.clone(), series.clone());
         }
-        drop(names);
         if !signed_in {
-            return folded("(other)");
+            return folded(2);
         }
-        let mut names = self.operation_names.write().expect("operation names");
-        if names.len() < OPERATIONS_KEPT {
-            names.insert(name.clone());
-            return OperationName(name.clone());
+        let mut kept = self.kept.write().expect("operation names");
+        if kept.len() >= OPERATIONS_KEPT && !kept.contains_key(name) {
+            return folded(2);
         }
-        folded("(other)")
+        let series = kept.entry(name.clone()).or_insert_with(|| {
+            let operation = OperationName(name.clone());
+            self.operations
+                .get_or_create(&OperationLabels { operation })
+                .clone()
+        });
+        (name.clone(), series.clone())
     }
 
     /// When the server started.
@@ -215,10 +244,7 @@ mod tests {
 
     fn label(metrics: &Metrics, name: Option<&str>, signed_in: bool) -> String {
         let name = name.map(Arc::<str>::from);
-        metrics
-            .operation_label(name.as_ref(), signed_in)
-            .0
-            .to_string()
+        metrics.operation(name.as_ref(), signed_in).0.to_string()
     }
 
     #[test]
