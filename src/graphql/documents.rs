@@ -107,16 +107,19 @@ pub(crate) fn operation<'a>(
 }
 
 /// The name of the operation a request runs: the one it names, else the document's only
-/// operation's, when that has one (for the request log).
-pub(crate) fn operation_name(document: &ExecutableDocument, given: Option<&str>) -> Option<String> {
-    if let Some(given) = given {
-        return Some(given.to_owned());
+/// operation's, when that has one (for the request log and metrics).
+pub(crate) fn operation_name<'a>(
+    document: &'a ExecutableDocument,
+    given: Option<&'a str>,
+) -> Option<&'a str> {
+    if given.is_some() {
+        return given;
     }
     let mut operations = document.operations.iter();
     let (name, _) = operations.next()?;
     operations
         .next()
         .is_none()
-        .then(|| name.map(|n| n.to_string()))
+        .then(|| name.map(|n| n.as_str()))
         .flatten()
 }

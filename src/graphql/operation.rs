@@ -30,14 +30,14 @@ pub(crate) async fn answer(
     }
     let parsed = state.documents.get(&request.query);
     let given = request.operation_name.as_deref();
-    let name = match &parsed {
-        Some(parsed) => documents::operation_name(&parsed.document, given),
-        None => given.map(str::to_owned),
+    let name: Option<Arc<str>> = match &parsed {
+        Some(parsed) => documents::operation_name(&parsed.document, given).map(Arc::from),
+        None => given.map(Arc::from),
     };
     let mut response = run(state, request, identity, media, parsed).await;
     // For the request's log line and metrics.
     if let Some(name) = name {
-        response.extensions_mut().insert(Operation(Arc::from(name)));
+        response.extensions_mut().insert(Operation(name));
     }
     response
 }
