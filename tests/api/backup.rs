@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::process::Server;
+use crate::process::{succeeded, Server};
 
 fn kbs(database: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kbs-graphql"));
@@ -18,21 +18,18 @@ fn kbs(database: &Path) -> Command {
 }
 
 fn import(database: &Path, customers: &Path) {
-    let output = kbs(database)
-        .args([
-            "import",
-            "--replace",
-            "--companies",
-            "data/companies.jsonl",
-            "--customers",
-        ])
-        .arg(customers)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    succeeded(
+        kbs(database)
+            .args([
+                "import",
+                "--replace",
+                "--companies",
+                "data/companies.jsonl",
+                "--customers",
+            ])
+            .arg(customers)
+            .output()
+            .unwrap(),
     );
 }
 

@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+use crate::process::succeeded;
+
 fn kbs() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kbs-graphql"));
     command
@@ -92,18 +94,15 @@ fn import_and_export_through_the_cli_round_trip() {
         dir.path().join("out").join("c.jsonl"),
         dir.path().join("out/more").join("k.jsonl"),
     );
-    let output = kbs()
-        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
-        .args(["export", "--customers"])
-        .arg(&c)
-        .arg("--companies")
-        .arg(&k)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeeded(
+        kbs()
+            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+            .args(["export", "--customers"])
+            .arg(&c)
+            .arg("--companies")
+            .arg(&k)
+            .output()
+            .unwrap(),
     );
     assert!(output.stdout.is_empty());
     assert_eq!(
@@ -181,7 +180,7 @@ fn assert_only_a_password(stdout: &[u8]) -> String {
 fn users_add_prints_exactly_the_password_on_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("kbs.db");
-    let output = run(
+    let output = succeeded(run(
         &db,
         &[
             "users",
@@ -192,27 +191,17 @@ fn users_add_prints_exactly_the_password_on_stdout() {
             "--email",
             "jane@example.com",
         ],
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    ));
     let first = assert_only_a_password(&output.stdout);
     assert!(
         !String::from_utf8_lossy(&output.stderr).contains(&first),
         "the password goes to stdout only"
     );
 
-    let output = run(
+    let output = succeeded(run(
         &db,
         &["app-passwords", "create", "jane", "--name", "laptop"],
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    ));
     let second = assert_only_a_password(&output.stdout);
     assert_ne!(first, second);
 

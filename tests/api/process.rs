@@ -17,6 +17,16 @@ pub fn running_as_root() -> bool {
     })
 }
 
+/// A command's output once it exited 0; else the test fails with what it said on stderr.
+pub fn succeeded(output: std::process::Output) -> std::process::Output {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// The binary, as a user who may read `database` (and list its directory) but write neither.
 pub fn unable_to_write(database: &std::path::Path) -> Command {
     use std::os::unix::fs::PermissionsExt;

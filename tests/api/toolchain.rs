@@ -14,15 +14,12 @@ fn version(text: &str) -> Vec<u64> {
 #[test]
 fn no_locked_dependency_needs_a_newer_rust_than_the_one_we_declare() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = std::process::Command::new(cargo)
-        .args(["metadata", "--locked", "--offline", "--format-version", "1"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = crate::process::succeeded(
+        std::process::Command::new(cargo)
+            .args(["metadata", "--locked", "--offline", "--format-version", "1"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap(),
     );
     let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
     let declared = version(env!("CARGO_PKG_RUST_VERSION"));
