@@ -31,6 +31,13 @@ pub mod state;
 pub mod sync;
 
 pub use router::app;
+
+/// The stored renderings the derived data's build writes for each customer: each transport's
+/// own, so that its answers paste them.
+pub const RENDERERS: customers::Renderers = customers::Renderers {
+    rest: rest::own_parts,
+    fields: graphql::stored_fields,
+};
 pub use state::{AppState, Limits};
 
 use config::{Cli, Command, ServeArgs};

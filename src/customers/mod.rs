@@ -16,7 +16,7 @@ mod unfiltered;
 mod window;
 
 pub use companies::{company, CompanyOrderBy, CompanyPage, CompanyQuery};
-pub use derived::stored_json::{damaged_renderings, DamagedRendering, RenderOwn};
+pub use derived::stored_json::{damaged_renderings, DamagedRendering, Renderers};
 pub use find::{companies_of, IdOrEmail};
 pub use model::{
     fold_case, is_email, is_zero, Address, Company, Customer, PhoneJson, ADDRESS_KEYS,

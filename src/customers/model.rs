@@ -123,10 +123,13 @@ pub struct Customer {
     /// Newest first.
     pub notes: Vec<String>,
     pub ticket_count: i32,
-    /// Its REST JSON's own parts as stored (written by the build's [`RenderOwn`](crate::customers::RenderOwn)), when the page was
-    /// read with them ([`crate::customers::Want::renderings`]); the fields
-    /// they hold are then left empty.
+    /// Its REST JSON's own parts as stored (written by the build's
+    /// [`Renderers`](crate::customers::Renderers)), when the page was read with them
+    /// ([`crate::customers::Want::renderings`]); the fields they hold are then left empty.
     pub own_json: Option<Vec<u8>>,
+    /// Its GraphQL fields' values as stored, when the page was read with them
+    /// ([`crate::customers::Fields::Stored`]); only the ids and order keys are set beside.
+    pub stored_fields: Option<Vec<u8>>,
 }
 
 /// A customer's phones as the plugin's JSON and the data files show them: `additional` is
@@ -248,6 +251,7 @@ impl CustomerRow {
             date_created: self.date_created,
             ticket_count: self.ticket_count,
             own_json: None,
+            stored_fields: None,
         })
     }
 }

@@ -99,6 +99,11 @@ pub enum Fields {
     /// count); the others are left empty. Most of a row's bytes (and its JSON parsing) are
     /// in the others.
     Summary,
+    /// Each customer's stored GraphQL fields ([`Customer::stored_fields`]) with its ids and
+    /// order keys: a planned GraphQL answer pastes the values it selects. A page whose stored
+    /// fields do not hold the dataset is read again with [`Fields::All`]
+    /// ([`crate::customers::Read::StaleRenderings`]).
+    Stored,
 }
 
 /// What a caller wants of a page besides its rows: one request of the core, whichever

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use crate::customers::derived::search_index::{self, Needle};
-use crate::customers::derived::stored_json::{self, with_own_json, OwnJsonRow};
+use crate::customers::derived::stored_json::{
+    self, with_own_fields, with_own_json, OwnFieldsRow, OwnJsonRow,
+};
 use crate::customers::derived::{self, company_positions};
 use crate::customers::find::companies_of;
 use crate::customers::model::{Customer, CustomerRow, SummaryRow};
@@ -31,6 +33,8 @@ pub(super) enum Columns {
     AllKnowingCompany,
     /// Only [`OwnJsonRow`]'s (whether the company exists is in the stored parts).
     OwnJson,
+    /// Only [`OwnFieldsRow`]'s.
+    OwnFields,
 }
 
 /// [`OwnJsonRow`]'s columns.
@@ -52,11 +56,35 @@ pub(super) fn own_json_columns() -> OwnJsonColumns {
     )
 }
 
+/// [`OwnFieldsRow`]'s columns.
+pub(super) type OwnFieldsColumns = (
+    customers::id,
+    customers::user_id,
+    customers::name,
+    customers::email,
+    customers::company_id,
+    customers::date_created,
+    stored_json::OwnFields,
+);
+
+pub(super) fn own_fields_columns() -> OwnFieldsColumns {
+    (
+        customers::id,
+        customers::user_id,
+        customers::name,
+        customers::email,
+        customers::company_id,
+        customers::date_created,
+        stored_json::own_fields(),
+    )
+}
+
 impl From<Fields> for Columns {
     fn from(fields: Fields) -> Columns {
         match fields {
             Fields::All => Columns::All,
             Fields::Summary => Columns::Summary,
+            Fields::Stored => Columns::OwnFields,
         }
     }
 }
@@ -95,6 +123,12 @@ pub(super) fn load(
             .into_iter()
             .map(|row| Ok((with_own_json(row)?, false)))
             .collect(),
+        Columns::OwnFields => query
+            .select(own_fields_columns())
+            .load::<OwnFieldsRow>(conn)?
+            .into_iter()
+            .map(|row| Ok((with_own_fields(row)?, false)))
+            .collect(),
     }
 }
 
@@ -120,6 +154,18 @@ impl CustomerQuery {
     /// asks. Its route is chosen in `strategy.rs` ([`choose`], [`choose_in_snapshot`]); this
     /// runs it.
     pub fn page(&self, conn: &mut DbConnection, reads: &Reads, want: Want) -> QueryResult<Page> {
+        if want.fields == Fields::Stored {
+            let page = self.rows(conn, reads, &want, Columns::OwnFields)?;
+            if page.customers.iter().all(|c| c.stored_fields.is_some()) {
+                return Ok(page);
+            }
+            reads.took(Read::StaleRenderings);
+            let want = Want {
+                fields: Fields::All,
+                ..want
+            };
+            return self.rows(conn, reads, &want, Columns::All);
+        }
         if !want.renderings {
             let columns = match want.companies {
                 Companies::Known => Columns::AllKnowingCompany,

@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Bool, Text};
 use crate::customers::derived;
 use crate::customers::find::companies_of;
 use crate::customers::model::{fold_case, Customer};
-use crate::customers::query::{Companies, CustomerQuery, Page, Want};
+use crate::customers::query::{Companies, CustomerQuery, Fields, Page, Want};
 use crate::customers::read::{load, Columns};
 use crate::customers::reads::Reads;
 use crate::customers::sql::CustomersFilter;
@@ -121,6 +121,15 @@ impl CustomerQuery {
                 Some(Some(needle)) if derived::is_current(conn)? => Some(needle),
                 _ => None,
             };
+            // Stored fields serve only when they hold this dataset (the snapshot's, for every
+            // row at once).
+            let columns = match want.fields {
+                Fields::Stored if !derived::is_current(conn)? => {
+                    reads.took(Read::StaleRenderings);
+                    Columns::All
+                }
+                fields => Columns::from(fields),
+            };
             let reading = seek.reading(self);
             // One more than the page, to know whether more follow.
             let wanted = seek.count + 1;
@@ -130,7 +139,7 @@ impl CustomerQuery {
                     rows = rows.filter(beyond);
                 }
                 let rows = reading.ordered(rows).limit(limit);
-                let loaded = load(rows, Columns::from(want.fields), conn)?;
+                let loaded = load(rows, columns, conn)?;
                 Ok::<_, diesel::result::Error>(
                     loaded.into_iter().map(|(c, _)| c).collect::<Vec<_>>(),
                 )

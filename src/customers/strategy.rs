@@ -16,8 +16,8 @@ use crate::customers::window::{OrderBy, SortOrder};
 pub enum Read {
     /// An unfiltered REST page in id order, from the stored renderings alone.
     StoredPage,
-    /// A REST page read with stored renderings that did not hold the dataset: read again with
-    /// every column.
+    /// A page read with stored renderings (a REST page's, or a planned GraphQL answer's
+    /// fields) that did not hold the dataset: read again with every column.
     StaleRenderings,
     /// An unfiltered page whose rows carry the total as a column.
     Unfiltered,

@@ -7,10 +7,12 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use crate::customers::derived::stored_json::{with_own_json, OwnJsonRow};
+use crate::customers::derived::stored_json::{
+    with_own_fields, with_own_json, OwnFieldsRow, OwnJsonRow,
+};
 use crate::customers::model::{Company, Customer, CustomerRow, SummaryRow};
 use crate::customers::query::{CustomerQuery, Page};
-use crate::customers::read::{own_json_columns, Columns};
+use crate::customers::read::{own_fields_columns, own_json_columns, Columns};
 use crate::customers::sql::company_known;
 use crate::customers::window::{OrderBy, SortOrder};
 use crate::db::schema::{companies, customers, dataset};
@@ -59,6 +61,12 @@ impl CustomerQuery {
                         .into_iter()
                         .map(|(row, total)| Ok(((with_own_json(row)?, false), total)))
                         .collect::<QueryResult<Vec<_>>>()?,
+                    Columns::OwnFields => window
+                        .select((own_fields_columns(), total))
+                        .load::<(OwnFieldsRow, Option<i64>)>(conn)?
+                        .into_iter()
+                        .map(|(row, total)| Ok(((with_own_fields(row)?, false), total)))
+                        .collect::<QueryResult<Vec<_>>>()?,
                 }
             }};
         }
@@ -106,7 +114,15 @@ impl CustomerQuery {
                         .into_iter()
                         .map(|(row, company, total)| Ok((row.into_customer()?, company, total)))
                         .collect::<QueryResult<Vec<_>>>()?,
-                    Columns::OwnJson => unreachable!("renderings never read companies this way"),
+                    Columns::OwnFields => window
+                        .select((own_fields_columns(), company, total))
+                        .load::<(OwnFieldsRow, Option<Company>, Option<i64>)>(conn)?
+                        .into_iter()
+                        .map(|(row, company, total)| Ok((with_own_fields(row)?, company, total)))
+                        .collect::<QueryResult<Vec<_>>>()?,
+                    Columns::OwnJson => {
+                        unreachable!("REST renderings never read companies this way")
+                    }
                 }
             }};
         }

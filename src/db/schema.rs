@@ -55,14 +55,16 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::table! {
-    /// What of each customer's REST JSON depends on the dataset alone (derived, built with
-    /// the substring index): the REST adapter's `own_parts`.
+    /// What of each customer's REST JSON depends on the dataset alone (`parts`: the REST
+    /// adapter's `own_parts`), and its GraphQL fields' JSON (`fields`: the GraphQL layer's
+    /// `stored_fields`); derived, built with the substring index.
     customer_json (id) {
         id -> Integer,
         user_id -> Integer,
         company_id -> Integer,
         date_created -> BigInt,
         parts -> Binary,
+        fields -> Binary,
     }
 }
 

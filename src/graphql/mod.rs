@@ -27,6 +27,7 @@ mod types;
 mod variables;
 
 pub use documents::Documents;
+pub use fast_path::stored_fields;
 pub use persisted::{hash as document_hash, Persisted};
 pub use scalars::DateTime;
 pub use schema::{build, AppSchema, IntrospectionAllowed};

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use diesel::prelude::*;
 use kbs_graphql::customers::derived::{self, Step};
 use kbs_graphql::customers::Read;
-use kbs_graphql::rest::own_parts;
+use kbs_graphql::RENDERERS;
 use serde_json::{json, Value};
 
 use crate::helpers::{customer, TestApp};
@@ -171,11 +171,11 @@ async fn a_build_overtaken_by_an_import_starts_over() {
     let mut conn = app.db.pool.get().unwrap();
     assert!(!derived::is_current(&mut conn).unwrap());
     assert_eq!(
-        derived::build_step(&mut conn, 3, own_parts).unwrap(),
+        derived::build_step(&mut conn, 3, RENDERERS).unwrap(),
         Step::Indexed { through_id: 3 }
     );
     assert_eq!(
-        derived::build_step(&mut conn, 3, own_parts).unwrap(),
+        derived::build_step(&mut conn, 3, RENDERERS).unwrap(),
         Step::Indexed { through_id: 6 }
     );
     assert!(!derived::is_current(&mut conn).unwrap());
@@ -189,13 +189,13 @@ async fn a_build_overtaken_by_an_import_starts_over() {
     let mut conn = app.db.pool.get().unwrap();
     // The half-built index was of the previous dataset: thrown away, started again.
     assert_eq!(
-        derived::build_step(&mut conn, 3, own_parts).unwrap(),
+        derived::build_step(&mut conn, 3, RENDERERS).unwrap(),
         Step::Indexed { through_id: 3 }
     );
     let mut steps = 1;
     let version = loop {
         steps += 1;
-        match derived::build_step(&mut conn, 3, own_parts).unwrap() {
+        match derived::build_step(&mut conn, 3, RENDERERS).unwrap() {
             Step::Finished { version } => break version,
             Step::Indexed { .. } => {}
             Step::Current => panic!("finished without saying so"),
@@ -211,7 +211,7 @@ async fn a_build_overtaken_by_an_import_starts_over() {
     );
     assert!(derived::is_current(&mut conn).unwrap());
     assert_eq!(
-        derived::build_step(&mut conn, 3, own_parts).unwrap(),
+        derived::build_step(&mut conn, 3, RENDERERS).unwrap(),
         Step::Current
     );
     drop(conn);
@@ -299,7 +299,7 @@ async fn descending_windows_over_few_and_many_matches_equal_scanned_ones() {
 /// Builds the index in batches of `batch` customers, as the server does.
 fn build_in_batches(app: &TestApp, batch: i64) {
     let mut conn = app.db.pool.get().unwrap();
-    while let Step::Indexed { .. } = derived::build_step(&mut conn, batch, own_parts).unwrap() {}
+    while let Step::Indexed { .. } = derived::build_step(&mut conn, batch, RENDERERS).unwrap() {}
     assert!(derived::is_current(&mut conn).unwrap());
 }
 
@@ -527,7 +527,7 @@ async fn company_pages_agree(walked: &TestApp, positioned: &TestApp) {
 /// Customers whose REST renderings hold every kind of member: the hand-worked eight (a
 /// company that exists, one that does not, none; phones, addresses, extra emails, notes),
 /// and one with more notes than the plugin shows and characters JSON escapes.
-fn rendering_fixtures() -> Vec<Value> {
+pub(crate) fn rendering_fixtures() -> Vec<Value> {
     let mut customers = crate::helpers::semantic_customers();
     let notes: Vec<String> = (1..=25)
         .map(|n| format!("note {n}: \"quoted\" \\ tab\t bell\u{7} 😀"))

@@ -315,7 +315,7 @@ impl TestApp {
     /// stored dataset, as the server's builder does.
     pub fn build_derived_data(&self) {
         let mut conn = self.db.pool.get().unwrap();
-        kbs_graphql::customers::derived::build(&mut conn, kbs_graphql::rest::own_parts)
+        kbs_graphql::customers::derived::build(&mut conn, kbs_graphql::RENDERERS)
             .expect("derived data builds");
     }
 

@@ -41,6 +41,7 @@ mod rest_shape;
 mod rest_validation;
 mod schema;
 mod server;
+mod stored_fields;
 mod sync;
 mod sync_database;
 mod sync_database_messages;

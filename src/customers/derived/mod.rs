@@ -2,7 +2,7 @@
 //! that some reads need not visit every match — its [`PARTS`] (the substring index and the
 //! distinct names, `search_index/`, with the names' lists of customers, `name_members.rs`,
 //! filled when the last batch is in; each customer's position among its company's customers,
-//! `company_positions.rs`; each customer's own REST rendering, `stored_json.rs`) —, their
+//! `company_positions.rs`; each customer's own REST and GraphQL renderings, `stored_json.rs`) —, their
 //! build, which adds a batch of customers to each per write transaction, and the one check of
 //! whether they hold the dataset a read sees ([`is_current`], `sql::Current`).
 //!
@@ -23,7 +23,7 @@ pub(crate) mod stored_json;
 
 use diesel::prelude::*;
 
-use crate::customers::derived::stored_json::RenderOwn;
+use crate::customers::derived::stored_json::Renderers;
 use crate::customers::register_fold_case;
 use crate::customers::sql::Current;
 use crate::db::schema::{customers, search_index as progress};
@@ -35,7 +35,7 @@ pub use builds::{BuildCounts, Builds};
 /// `(after, through]`, and ends once the last batch is in.
 struct Part {
     clear: fn(&mut DbConnection) -> QueryResult<()>,
-    add_batch: fn(&mut DbConnection, i32, i32, RenderOwn) -> QueryResult<()>,
+    add_batch: fn(&mut DbConnection, i32, i32, Renderers) -> QueryResult<()>,
     finish: fn(&mut DbConnection) -> QueryResult<()>,
 }
 
@@ -82,7 +82,7 @@ pub enum Step {
 
 /// Adds the next `batch` customers to the derived data, in one write transaction. A build of
 /// an older dataset version (an import landed meanwhile) is thrown away and started over.
-pub fn build_step(conn: &mut DbConnection, batch: i64, render: RenderOwn) -> QueryResult<Step> {
+pub fn build_step(conn: &mut DbConnection, batch: i64, render: Renderers) -> QueryResult<Step> {
     register_fold_case(conn)?;
     // The step reads its progress before it writes: holding the write lock from the start
     // keeps another writer from committing in between.
@@ -92,7 +92,7 @@ pub fn build_step(conn: &mut DbConnection, batch: i64, render: RenderOwn) -> Que
 fn step_in_transaction(
     conn: &mut DbConnection,
     batch: i64,
-    render: RenderOwn,
+    render: Renderers,
 ) -> QueryResult<Step> {
     let current = dataset_version(conn)?;
     let (version, building, mut last_id): (i64, i64, i32) = progress::table
@@ -147,7 +147,7 @@ fn step_in_transaction(
 }
 
 /// Builds the derived data to the stored dataset now (unless it is already current).
-pub fn build(conn: &mut DbConnection, render: RenderOwn) -> QueryResult<()> {
+pub fn build(conn: &mut DbConnection, render: Renderers) -> QueryResult<()> {
     loop {
         match build_step(conn, BATCH, render)? {
             Step::Current | Step::Finished { .. } => return Ok(()),
@@ -161,7 +161,7 @@ pub fn build(conn: &mut DbConnection, render: RenderOwn) -> QueryResult<()> {
 /// What it does is told in `builds`.
 pub fn spawn_builder(
     db: Database,
-    render: RenderOwn,
+    render: Renderers,
     builds: Arc<Builds>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
@@ -179,7 +179,7 @@ fn retry_after(failures: u32) -> Duration {
         .min(MAX)
 }
 
-fn keep_current(db: &Database, render: RenderOwn, builds: &Builds) {
+fn keep_current(db: &Database, render: Renderers, builds: &Builds) {
     const IDLE: Duration = Duration::from_secs(1);
     const AFTER_ERROR: Duration = Duration::from_secs(5);
     let mut conn = loop {

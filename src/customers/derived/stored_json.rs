@@ -1,10 +1,11 @@
-//! Each customer's own REST JSON, stored (`customer_json`, derived data kept by `derived.rs`):
-//! the members of the plugin's rendering that depend on the dataset alone (the customer, and
-//! whether its company exists; every import bumps the dataset's version). A REST page pastes
-//! them where it would decode every column (parsing the JSON ones) and write it out again,
-//! which was most of a page's time; its rows then need only the columns the rest is made
-//! from. The parts are made by the REST adapter's own writer, handed to the build as a
-//! [`RenderOwn`], so a page pasting them and one rendered from the full row are the same bytes.
+//! Each customer's own JSON, stored (`customer_json`, derived data kept by `derived.rs`): the
+//! members of the plugin's rendering that depend on the dataset alone (`parts`: the customer,
+//! and whether its company exists; every import bumps the dataset's version), and each of its
+//! GraphQL fields' values (`fields`). A REST page or a planned GraphQL answer pastes them where
+//! it would decode every column (parsing the JSON ones) and write it out again, which was most
+//! of a page's time; its rows then need only the columns the rest is made from. Both are made
+//! by the transports' own writers, handed to the build as [`Renderers`], so an answer pasting
+//! them and one written from the full row are the same bytes.
 
 use diesel::backend::Backend;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
@@ -19,10 +20,16 @@ use crate::customers::{Customer, Window};
 use crate::db::schema::{customer_json, customers, dataset};
 use crate::db::DbConnection;
 
-/// Writes a customer's own stored rendering (the parts of its REST answer that depend on it
-/// alone; `company_known`: whether its company exists). The REST adapter supplies it
-/// (`rest::own_parts`), so the core stores the bytes without knowing their shape.
-pub type RenderOwn = fn(&Customer, bool) -> Vec<u8>;
+/// Write a customer's stored renderings. The transports supply them (`kbs_graphql::RENDERERS`),
+/// so the core stores the bytes without knowing their shape.
+#[derive(Debug, Clone, Copy)]
+pub struct Renderers {
+    /// The parts of its REST answer that depend on it alone (`company_known`: whether its
+    /// company exists): `rest::own_parts`.
+    pub rest: fn(&Customer, bool) -> Vec<u8>,
+    /// Its GraphQL fields' values: `graphql::stored_fields`.
+    pub fields: fn(&Customer) -> Vec<u8>,
+}
 
 /// Customers rendered and written per statement within a build batch: bounds what a batch
 /// holds in memory (a customer decoded is ~1.5 KB) whatever the batch's size.
@@ -39,7 +46,7 @@ pub(super) fn add_batch(
     conn: &mut DbConnection,
     after: i32,
     through: i32,
-    render: RenderOwn,
+    render: Renderers,
 ) -> QueryResult<()> {
     let mut after = after;
     loop {
@@ -61,7 +68,9 @@ pub(super) fn add_batch(
                     customer_json::user_id.eq(customer.user_id),
                     customer_json::company_id.eq(customer.company_id),
                     customer_json::date_created.eq(customer.date_created),
-                    customer_json::parts.eq(sealed(customer.id, render(&customer, company_known))),
+                    customer_json::parts
+                        .eq(sealed(customer.id, (render.rest)(&customer, company_known))),
+                    customer_json::fields.eq(sealed(customer.id, (render.fields)(&customer))),
                 ))
             })
             .collect::<QueryResult<Vec<_>>>()?;
@@ -94,7 +103,7 @@ fn sealed(id: i32, mut parts: Vec<u8>) -> Vec<u8> {
 /// A stored rendering whose checksum does not match: the file was damaged.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "the stored REST rendering of customer {0} is damaged (its checksum does not match): the \
+    "the stored rendering of customer {0} is damaged (its checksum does not match): the \
      database file is damaged; `kbs-graphql check` lists what is, and importing the data again \
      (or restoring the file from a backup) rebuilds it"
 )]
@@ -116,21 +125,21 @@ pub(crate) fn unsealed(id: i32, mut stored: Vec<u8>) -> Result<Vec<u8>, DamagedR
 /// How many stored renderings there are, and the customers whose rendering is damaged, read
 /// in batches of ids.
 pub fn damaged_renderings(conn: &mut DbConnection) -> QueryResult<(u64, Vec<i32>)> {
-    use customer_json::{id, parts};
+    use customer_json::{fields, id, parts};
     let (mut checked, mut damaged, mut after) = (0, Vec::new(), i32::MIN);
     loop {
-        let rows: Vec<(i32, Vec<u8>)> = customer_json::table
+        let rows: Vec<(i32, Vec<u8>, Vec<u8>)> = customer_json::table
             .filter(id.gt(after))
             .order(id)
             .limit(WRITE_CHUNK)
-            .select((id, parts))
+            .select((id, parts, fields))
             .load(conn)?;
-        let Some(&(last, _)) = rows.last() else {
+        let Some(&(last, _, _)) = rows.last() else {
             return Ok((checked, damaged));
         };
-        for (customer, stored) in rows {
+        for (customer, rest, graphql) in rows {
             checked += 1;
-            if unsealed(customer, stored).is_err() {
+            if unsealed(customer, rest).is_err() || unsealed(customer, graphql).is_err() {
                 damaged.push(customer);
             }
         }
@@ -197,32 +206,78 @@ pub(crate) fn id_order_page(
     Ok(Some((customers, total)))
 }
 
-/// The row's stored parts, as a column of a query on the customers: `NULL` when they do not
-/// hold the dataset the statement reads ([`Current`]). Fixed SQL text with a type of its own,
-/// so that statements holding it keep their prepared form.
-#[derive(Debug, Clone, Copy, QueryId, ValidGrouping)]
-pub(crate) struct OwnJson;
+/// A stored column of the row's, as a column of a query on the customers: `NULL` when the
+/// renderings do not hold the dataset the statement reads ([`Current`]). Fixed SQL text with
+/// a type of its own per column, so that statements holding it keep their prepared form.
+macro_rules! stored_column {
+    ($(#[$doc:meta])* $name:ident, $function:ident, $column:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, QueryId, ValidGrouping)]
+        pub(crate) struct $name;
 
-pub(crate) fn own_json() -> OwnJson {
-    OwnJson
+        pub(crate) fn $function() -> $name {
+            $name
+        }
+
+        impl Expression for $name {
+            type SqlType = Nullable<Binary>;
+        }
+
+        impl<DB: Backend> QueryFragment<DB> for $name {
+            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+                out.push_sql(concat!(
+                    "(SELECT customer_json.",
+                    $column,
+                    " FROM customer_json WHERE customer_json.id = customers.id AND "
+                ));
+                Current.walk_ast(out.reborrow())?;
+                out.push_sql(")");
+                Ok(())
+            }
+        }
+
+        // Wherever the customers' columns can be selected (their table, joined to others).
+        impl<QS> AppearsOnTable<QS> for $name where customers::id: AppearsOnTable<QS> {}
+
+        impl<QS> SelectableExpression<QS> for $name where customers::id: SelectableExpression<QS> {}
+    };
 }
 
-impl Expression for OwnJson {
-    type SqlType = Nullable<Binary>;
+stored_column!(
+    /// The row's stored REST parts.
+    OwnJson,
+    own_json,
+    "parts"
+);
+
+stored_column!(
+    /// The row's stored GraphQL fields.
+    OwnFields,
+    own_fields,
+    "fields"
+);
+
+/// What a planned GraphQL answer needs beside a customer's stored fields (its id, every
+/// order's key for its cursor, its company's id), and the fields: id, user id, name, email,
+/// company id, creation date.
+pub(crate) type OwnFieldsRow = (i32, i32, String, String, i32, i64, Option<Vec<u8>>);
+
+/// A [`Customer`] with only its ids, order keys and stored fields set (checked).
+pub(crate) fn with_own_fields(
+    (id, user_id, name, email, company_id, date_created, fields): OwnFieldsRow,
+) -> QueryResult<Customer> {
+    let stored_fields = fields
+        .map(|stored| unsealed(id, stored))
+        .transpose()
+        .map_err(|damage| diesel::result::Error::DeserializationError(Box::new(damage)))?;
+    Ok(Customer {
+        id,
+        user_id,
+        name,
+        email,
+        company_id,
+        date_created,
+        stored_fields,
+        ..Customer::default()
+    })
 }
-
-impl<DB: Backend> QueryFragment<DB> for OwnJson {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql(
-            "(SELECT customer_json.parts FROM customer_json \
-             WHERE customer_json.id = customers.id AND ",
-        );
-        Current.walk_ast(out.reborrow())?;
-        out.push_sql(")");
-        Ok(())
-    }
-}
-
-impl AppearsOnTable<customers::table> for OwnJson {}
-
-impl SelectableExpression<customers::table> for OwnJson {}

@@ -7,13 +7,12 @@ use std::sync::Arc;
 
 use async_graphql::{InputType, Name, Variables, ID};
 use async_graphql_value::{ConstValue, Value};
-use serde::Serialize;
 
 use crate::auth::Identity;
 use crate::customers::{Companies, Fields, IdOrEmail, Reads, Want};
 use crate::db::Database;
 use crate::graphql::args::CustomersArgs;
-use crate::graphql::fast_path::write::Body;
+use crate::graphql::fast_path::write;
 use crate::graphql::fast_path::{PageRead, Plan, Resolved, Root};
 use crate::graphql::pages;
 
@@ -51,10 +50,11 @@ impl Plan {
                     // As the resolver decides (`pages::needs_total`): by cursor, the seek
                     // knows whether a page follows.
                     let with_total = *counts || (*next && seek.is_none());
+                    // Fields beyond the summary's are pasted from their stored values.
                     let fields = if *summary {
                         Fields::Summary
                     } else {
-                        Fields::All
+                        Fields::Stored
                     };
                     let companies = if *with_companies {
                         Companies::Read
@@ -97,14 +97,7 @@ impl Plan {
                 }
             });
         }
-        let mut body = Vec::with_capacity(2048);
-        Body {
-            plan: self,
-            results: &results,
-        }
-        .serialize(&mut serde_json::Serializer::new(&mut body))
-        .ok()?;
-        Some(body)
+        write::body(self, &results)
     }
 
     /// The request's variables as the executor would see them: given, else the definition's

@@ -2,7 +2,8 @@
 //! without error is compiled into a plan (`compile.rs`: which root fields, which arguments,
 //! which fields under which keys), and later requests with the same text are answered from it
 //! (`answer.rs`: arguments coerced by async-graphql's own input types, the same query core),
-//! the JSON written straight from the rows (`write.rs`). async-graphql's executor builds a
+//! the JSON written straight from the rows (`write.rs`), or, for fields beyond the summary's,
+//! pasted from each customer's stored values (`stored.rs`, derived data). async-graphql's executor builds a
 //! future and a value per field of every customer, which is what the plan saves.
 //!
 //! A plan only ever answers what it can answer exactly as the executor would: every field's
@@ -15,7 +16,10 @@
 
 mod answer;
 mod compile;
+mod stored;
 mod write;
+
+pub use stored::render as stored_fields;
 
 use std::collections::HashMap;
 

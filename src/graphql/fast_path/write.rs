@@ -1,82 +1,101 @@
-//! Writing a planned answer: `{"data": …}` as async-graphql writes it, each field's value
-//! and null rule from `graphql/fields.rs`.
+//! Writing a planned answer: `{"data": …}` as async-graphql writes it (compact JSON), each
+//! field's value and null rule from `graphql/fields.rs`. A customer read with its stored
+//! fields has each selected value pasted from them (`stored.rs`); one read from its row has
+//! it written by the same function that made them.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use async_graphql::{Name, ScalarType};
-use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 
 use crate::customers::{Company, Customer, CustomerQuery, Page};
 use crate::graphql::cursors::ListCursors;
+use crate::graphql::fast_path::stored::{write_slot, Slot, Stored};
 use crate::graphql::fast_path::{
     EdgeField, InfoField, Leaf, PageField, Plan, Resolved, Root, Selected,
 };
-use crate::graphql::fields::{self, AddressField, CompanyField, CustomerField, PhoneField};
+use crate::graphql::fields::{self, CompanyField, CustomerField};
 use crate::graphql::pages::{self, Keyset};
 
-/// `{"data": {...}}`, as async-graphql writes a response without errors.
-pub(super) struct Body<'a> {
-    pub plan: &'a Plan,
-    pub results: &'a [Resolved],
-}
-
-impl Serialize for Body<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry("data", &Data(self))?;
-        map.end()
-    }
-}
-
-struct Data<'a, 'b>(&'b Body<'a>);
-
-impl Serialize for Data<'_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Body { plan, results } = self.0;
-        let mut map = serializer.serialize_map(Some(plan.roots.len()))?;
-        for ((key, root), result) in plan.roots.iter().zip(results.iter()) {
-            match (root, result) {
-                (_, Resolved::Typename) => map.serialize_entry(key.as_str(), "Query")?,
-                (Root::Customers { fields, .. }, Resolved::Page(read)) => map.serialize_entry(
-                    key.as_str(),
-                    &PageOut {
-                        fields,
-                        page: &read.page,
-                        companies: &read.companies,
-                        list: &read.list,
-                        keyset: read.keyset,
-                        cursors: OnceCell::new(),
-                    },
-                )?,
-                (Root::Customer { fields, .. }, Resolved::Customer(customer, companies)) => map
-                    .serialize_entry(
-                        key.as_str(),
-                        &customer.as_ref().map(|customer| CustomerOut {
-                            fields,
-                            customer,
-                            companies,
-                        }),
-                    )?,
-                _ => unreachable!("results follow the plan's roots"),
+/// `{"data":{...}}`, as async-graphql writes a response without errors; `None` when a
+/// customer's stored fields are not laid out as stored (the executor answers instead).
+pub(super) fn body(plan: &Plan, results: &[Resolved]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(4096);
+    out.extend_from_slice(b"{\"data\":");
+    let roots = plan.roots.iter().zip(results);
+    let roots = roots.map(|((key, root), result)| (key.as_str(), (root, result)));
+    object(&mut out, roots, |out, (root, result)| {
+        match (root, result) {
+            (_, Resolved::Typename) => json(out, "Query"),
+            (Root::Customers { fields, .. }, Resolved::Page(read)) => PageOut {
+                fields,
+                page: &read.page,
+                companies: &read.companies,
+                list: &read.list,
+                keyset: read.keyset,
+                cursors: OnceCell::new(),
             }
+            .write(out)?,
+            (Root::Customer { fields, .. }, Resolved::Customer(customer, companies)) => {
+                match customer {
+                    Some(customer) => write_customer(out, fields, customer, companies)?,
+                    None => out.extend_from_slice(b"null"),
+                }
+            }
+            _ => unreachable!("results follow the plan's roots"),
         }
-        map.end()
-    }
+        Some(())
+    })?;
+    out.push(b'}');
+    Some(out)
 }
 
-/// A selection's object: one entry per selected field, in order, under its response key.
-fn selection_map<S: Serializer, F>(
-    serializer: S,
-    fields: &[(Name, F)],
-    mut entry: impl FnMut(&mut S::SerializeMap, &str, &F) -> Result<(), S::Error>,
-) -> Result<S::Ok, S::Error> {
-    let mut map = serializer.serialize_map(Some(fields.len()))?;
-    for (key, field) in fields {
-        entry(&mut map, key.as_str(), field)?;
+fn json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    // Writing to memory fails only for maps with keys that are not strings: none here.
+    serde_json::to_writer(out, value).expect("field values serialize");
+}
+
+/// A selection's object: one entry per selected field, in order, under its response key (a
+/// GraphQL name, which JSON never escapes).
+fn object<'a, F>(
+    out: &mut Vec<u8>,
+    fields: impl IntoIterator<Item = (&'a str, F)>,
+    mut entry: impl FnMut(&mut Vec<u8>, F) -> Option<()>,
+) -> Option<()> {
+    out.push(b'{');
+    for (at, (key, field)) in fields.into_iter().enumerate() {
+        if at > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
+        entry(out, field)?;
     }
-    map.end()
+    out.push(b'}');
+    Some(())
+}
+
+/// A selection's fields as [`object`] takes them.
+fn keyed<F>(fields: &[(Name, F)]) -> impl Iterator<Item = (&str, &F)> {
+    fields.iter().map(|(key, field)| (key.as_str(), field))
+}
+
+fn list<T>(
+    out: &mut Vec<u8>,
+    items: &[T],
+    mut item: impl FnMut(&mut Vec<u8>, &T) -> Option<()>,
+) -> Option<()> {
+    out.push(b'[');
+    for (at, value) in items.iter().enumerate() {
+        if at > 0 {
+            out.push(b',');
+        }
+        item(out, value)?;
+    }
+    out.push(b']');
+    Some(())
 }
 
 struct PageOut<'a> {
@@ -104,227 +123,147 @@ impl PageOut<'_> {
         let cursors = self.cursors.get_or_init(|| ListCursors::of(self.list));
         cursors.encode(&self.list.position_of(customer))
     }
-}
 
-impl Serialize for PageOut<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn write(&self, out: &mut Vec<u8>) -> Option<()> {
         let page = self.page;
-        selection_map(serializer, self.fields, |map, key, field| match field {
-            PageField::Typename => map.serialize_entry(key, "CustomerPage"),
-            PageField::Nodes(fields) => map.serialize_entry(
-                key,
-                &NodesOut {
-                    fields,
-                    page,
-                    companies: self.companies,
-                },
-            ),
-            PageField::TotalCount => map.serialize_entry(key, &page.total),
-            PageField::TotalPages => map.serialize_entry(key, &page.total_pages()),
-            PageField::Page => map.serialize_entry(key, &page.window.page),
-            PageField::PerPage => map.serialize_entry(key, &page.window.per_page),
-            PageField::HasNextPage => map.serialize_entry(key, &self.next()),
-            PageField::HasPreviousPage => map.serialize_entry(key, &self.previous()),
-            PageField::Edges(fields) => map.serialize_entry(key, &EdgesOut { fields, page: self }),
-            PageField::PageInfo(fields) => {
-                map.serialize_entry(key, &InfoOut { fields, page: self })
+        let customers = page.customers.as_slice();
+        object(out, keyed(self.fields), |out, field| {
+            match field {
+                PageField::Typename => json(out, "CustomerPage"),
+                PageField::Nodes(fields) => list(out, customers, |out, customer| {
+                    write_customer(out, fields, customer, self.companies)
+                })?,
+                PageField::TotalCount => json(out, &page.total),
+                PageField::TotalPages => json(out, &page.total_pages()),
+                PageField::Page => json(out, &page.window.page),
+                PageField::PerPage => json(out, &page.window.per_page),
+                PageField::HasNextPage => json(out, &self.next()),
+                PageField::HasPreviousPage => json(out, &self.previous()),
+                PageField::Edges(fields) => list(out, customers, |out, customer| {
+                    object(out, keyed(fields), |out, field| {
+                        match field {
+                            EdgeField::Typename => json(out, "CustomerEdge"),
+                            EdgeField::Cursor => json(out, &self.cursor(customer)),
+                            EdgeField::Node(fields) => {
+                                write_customer(out, fields, customer, self.companies)?
+                            }
+                        }
+                        Some(())
+                    })
+                })?,
+                PageField::PageInfo(fields) => self.write_info(out, fields)?,
             }
+            Some(())
+        })
+    }
+
+    fn write_info(&self, out: &mut Vec<u8>, fields: &[(Name, Leaf<InfoField>)]) -> Option<()> {
+        let customers = &self.page.customers;
+        let cursor = |customer: Option<&Customer>| customer.map(|c| self.cursor(c));
+        object(out, keyed(fields), |out, leaf| {
+            match leaf {
+                Leaf::Typename => json(out, "PageInfo"),
+                Leaf::Field(InfoField::HasNextPage) => json(out, &self.next()),
+                Leaf::Field(InfoField::HasPreviousPage) => json(out, &self.previous()),
+                Leaf::Field(InfoField::StartCursor) => json(out, &cursor(customers.first())),
+                Leaf::Field(InfoField::EndCursor) => json(out, &cursor(customers.last())),
+            }
+            Some(())
         })
     }
 }
 
-struct EdgesOut<'a> {
-    fields: &'a [(Name, EdgeField)],
-    page: &'a PageOut<'a>,
+/// Where a customer's values come from: its stored fields, or its row.
+#[derive(Clone, Copy)]
+enum Values<'a> {
+    Stored(Stored<'a>),
+    Row(&'a Customer),
 }
 
-impl Serialize for EdgesOut<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let customers = &self.page.page.customers;
-        let mut list = serializer.serialize_seq(Some(customers.len()))?;
-        for customer in customers {
-            list.serialize_element(&EdgeOut {
-                fields: self.fields,
-                page: self.page,
-                customer,
-            })?;
+impl Values<'_> {
+    fn write(self, out: &mut Vec<u8>, slot: Slot) {
+        match self {
+            Values::Stored(stored) => out.extend_from_slice(stored.get(slot)),
+            Values::Row(customer) => write_slot(out, slot, customer),
         }
-        list.end()
     }
-}
 
-struct EdgeOut<'a> {
-    fields: &'a [(Name, EdgeField)],
-    page: &'a PageOut<'a>,
-    customer: &'a Customer,
-}
-
-impl Serialize for EdgeOut<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        selection_map(serializer, self.fields, |map, key, field| match field {
-            EdgeField::Typename => map.serialize_entry(key, "CustomerEdge"),
-            EdgeField::Cursor => map.serialize_entry(key, &self.page.cursor(self.customer)),
-            EdgeField::Node(fields) => map.serialize_entry(
-                key,
-                &CustomerOut {
-                    fields,
-                    customer: self.customer,
-                    companies: self.page.companies,
-                },
-            ),
-        })
-    }
-}
-
-struct InfoOut<'a> {
-    fields: &'a [(Name, Leaf<InfoField>)],
-    page: &'a PageOut<'a>,
-}
-
-impl Serialize for InfoOut<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let page = self.page.page;
-        let cursor = |customer: Option<&Customer>| customer.map(|c| self.page.cursor(c));
-        selection_map(serializer, self.fields, |map, key, leaf| match leaf {
-            Leaf::Typename => map.serialize_entry(key, "PageInfo"),
-            Leaf::Field(InfoField::HasNextPage) => map.serialize_entry(key, &self.page.next()),
-            Leaf::Field(InfoField::HasPreviousPage) => {
-                map.serialize_entry(key, &self.page.previous())
-            }
-            Leaf::Field(InfoField::StartCursor) => {
-                map.serialize_entry(key, &cursor(page.customers.first()))
-            }
-            Leaf::Field(InfoField::EndCursor) => {
-                map.serialize_entry(key, &cursor(page.customers.last()))
-            }
-        })
-    }
-}
-
-struct NodesOut<'a> {
-    fields: &'a [(Name, Selected)],
-    page: &'a Page,
-    companies: &'a HashMap<i32, Company>,
-}
-
-impl Serialize for NodesOut<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut list = serializer.serialize_seq(Some(self.page.customers.len()))?;
-        for customer in &self.page.customers {
-            list.serialize_element(&CustomerOut {
-                fields: self.fields,
-                customer,
-                companies: self.companies,
-            })?;
-        }
-        list.end()
-    }
-}
-
-struct CustomerOut<'a> {
-    fields: &'a [(Name, Selected)],
-    customer: &'a Customer,
-    companies: &'a HashMap<i32, Company>,
-}
-
-impl Serialize for CustomerOut<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let c = self.customer;
-        selection_map(serializer, self.fields, |map, key, field| match field {
-            Selected::Typename => map.serialize_entry(key, "Customer"),
-            Selected::Scalar(field) => match field {
-                CustomerField::Id => map.serialize_entry(key, &c.id),
-                CustomerField::Name => map.serialize_entry(key, &fields::name(c)),
-                CustomerField::UserId => map.serialize_entry(key, &fields::user_id(c)),
-                CustomerField::Email => map.serialize_entry(key, &c.email),
-                CustomerField::AdditionalEmails => map.serialize_entry(key, &c.additional_emails),
-                CustomerField::Website => map.serialize_entry(key, &fields::website(c)),
-                CustomerField::CompanyId => map.serialize_entry(key, &fields::company_id(c)),
-                CustomerField::DateCreated => map.serialize_entry(
-                    key,
-                    &fields::date_created(c).map(|date| ScalarType::to_value(&date)),
-                ),
-                CustomerField::Notes => map.serialize_entry(key, &c.notes),
-                CustomerField::TicketCount => map.serialize_entry(key, &c.ticket_count),
-                // Objects are selected with fields of their own (`Selected::Phone`, …).
-                CustomerField::Phone | CustomerField::Address | CustomerField::Company => {
-                    unreachable!("compiled as objects")
-                }
+    /// Whether the phone or address (`slot`) is null.
+    fn is_null(self, slot: Slot) -> bool {
+        match self {
+            Values::Stored(stored) => stored.get(slot) == b"null",
+            Values::Row(customer) => match slot {
+                Slot::Phone => fields::phone(customer).is_none(),
+                _ => fields::address(customer).is_none(),
             },
-            Selected::Phone(selection) => map.serialize_entry(
-                key,
-                &fields::phone(c).map(|(primary, additional)| PhoneOut {
-                    selection,
-                    primary,
-                    additional,
-                }),
-            ),
-            Selected::Address(selection) => map.serialize_entry(
-                key,
-                &fields::address(c).map(|address| AddressOut { selection, address }),
-            ),
-            Selected::Company(selection) => map.serialize_entry(
-                key,
-                &self
-                    .companies
-                    .get(&c.company_id)
-                    .map(|company| CompanyOut { selection, company }),
-            ),
-        })
+        }
     }
 }
 
-struct PhoneOut<'a> {
-    selection: &'a [(Name, Leaf<PhoneField>)],
-    primary: &'a str,
-    additional: Option<&'a str>,
-}
-
-impl Serialize for PhoneOut<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        selection_map(serializer, self.selection, |map, key, leaf| match leaf {
-            Leaf::Typename => map.serialize_entry(key, "Phone"),
-            Leaf::Field(field) => map.serialize_entry(
-                key,
-                &fields::phone_field(*field, self.primary, self.additional),
+fn write_customer(
+    out: &mut Vec<u8>,
+    selection: &[(Name, Selected)],
+    c: &Customer,
+    companies: &HashMap<i32, Company>,
+) -> Option<()> {
+    let values = match &c.stored_fields {
+        Some(stored) => Values::Stored(Stored::read(stored)?),
+        None => Values::Row(c),
+    };
+    object(out, keyed(selection), |out, field| {
+        match field {
+            Selected::Typename => json(out, "Customer"),
+            Selected::Scalar(CustomerField::Id) => json(out, &c.id),
+            Selected::Scalar(field) => values.write(
+                out,
+                Slot::of(*field).expect("objects are compiled with fields of their own"),
             ),
-        })
-    }
-}
-
-struct AddressOut<'a> {
-    selection: &'a [(Name, Leaf<AddressField>)],
-    address: &'a crate::customers::Address,
-}
-
-impl Serialize for AddressOut<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        selection_map(serializer, self.selection, |map, key, leaf| match leaf {
-            Leaf::Typename => map.serialize_entry(key, "Address"),
-            Leaf::Field(field) => map.serialize_entry(key, field.of(self.address)),
-        })
-    }
-}
-
-struct CompanyOut<'a> {
-    selection: &'a [(Name, Leaf<CompanyField>)],
-    company: &'a Company,
-}
-
-impl Serialize for CompanyOut<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let company = self.company;
-        selection_map(serializer, self.selection, |map, key, leaf| match leaf {
-            Leaf::Typename => map.serialize_entry(key, "Company"),
-            Leaf::Field(CompanyField::Id) => map.serialize_entry(key, &company.id),
-            Leaf::Field(CompanyField::CustomerId) => {
-                map.serialize_entry(key, &fields::company_customer_id(company))
+            Selected::Phone(parts) if !values.is_null(Slot::Phone) => {
+                object(out, keyed(parts), |out, leaf| {
+                    match leaf {
+                        Leaf::Typename => json(out, "Phone"),
+                        Leaf::Field(part) => values.write(out, Slot::PhonePart(*part)),
+                    }
+                    Some(())
+                })?
             }
-            Leaf::Field(CompanyField::DateCreated) => map.serialize_entry(
-                key,
+            Selected::Address(parts) if !values.is_null(Slot::Address) => {
+                object(out, keyed(parts), |out, leaf| {
+                    match leaf {
+                        Leaf::Typename => json(out, "Address"),
+                        Leaf::Field(part) => values.write(out, Slot::AddressPart(*part)),
+                    }
+                    Some(())
+                })?
+            }
+            Selected::Phone(_) | Selected::Address(_) => out.extend_from_slice(b"null"),
+            Selected::Company(selection) => match companies.get(&c.company_id) {
+                Some(company) => write_company(out, selection, company)?,
+                None => out.extend_from_slice(b"null"),
+            },
+        }
+        Some(())
+    })
+}
+
+fn write_company(
+    out: &mut Vec<u8>,
+    selection: &[(Name, Leaf<CompanyField>)],
+    company: &Company,
+) -> Option<()> {
+    object(out, keyed(selection), |out, leaf| {
+        match leaf {
+            Leaf::Typename => json(out, "Company"),
+            Leaf::Field(CompanyField::Id) => json(out, &company.id),
+            Leaf::Field(CompanyField::CustomerId) => {
+                json(out, &fields::company_customer_id(company))
+            }
+            Leaf::Field(CompanyField::DateCreated) => json(
+                out,
                 &fields::company_date_created(company).map(|date| ScalarType::to_value(&date)),
             ),
-            Leaf::Field(text) => map.serialize_entry(key, &fields::company_text(*text, company)),
-        })
-    }
+            Leaf::Field(text) => json(out, &fields::company_text(*text, company)),
+        }
+        Some(())
+    })
 }

@@ -262,7 +262,7 @@ mod tests {
         let input = crate::import::Input::from_bytes("customers.jsonl", customers.as_bytes());
         crate::import::import(&mut conn, input, None, true).unwrap();
         // Renderings play no part in the windows compared here.
-        derived::build(&mut conn, |_, _| Vec::new()).unwrap();
+        derived::build(&mut conn, crate::RENDERERS).unwrap();
         let mut picked = 0;
         for needle in ["o'brien", "brien", "ann", "an", "ri", "smith", "n o", "zz"] {
             let needle = contains(needle, false).unwrap();
