@@ -5,6 +5,7 @@ mod companies;
 mod company_customers;
 pub mod derived;
 mod find;
+mod held_companies;
 mod model;
 mod query;
 mod read;

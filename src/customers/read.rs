@@ -200,13 +200,13 @@ impl CustomerQuery {
         columns: Columns,
     ) -> QueryResult<Page> {
         if let Some(Route::StoredPage | Route::Unfiltered) = choose(self, want) {
+            // Each counts the read it took.
             let page = if want.companies == Companies::Read {
-                self.unfiltered_with_companies(conn, columns)?
+                self.unfiltered_with_companies(conn, reads, columns)?
             } else {
-                self.unfiltered_page(conn, columns)?
+                self.unfiltered_page(conn, reads, columns)?
             };
             if let Some(page) = page {
-                reads.took(Read::Unfiltered);
                 return Ok(page);
             }
             // Past the end (or an import landed just now): the total decides, in one

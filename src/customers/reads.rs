@@ -1,16 +1,19 @@
 //! The thresholds in force and how often each read was taken ([`Reads`]), so that a test can
-//! tell which one answered and cross every threshold on a few hundred customers.
+//! tell which one answered and cross every threshold on a few hundred customers; and the
+//! companies held in memory for the pages that show them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::customers::held_companies::HeldCompanies;
 use crate::customers::strategy::{Count, Read, Thresholds};
 
-/// The thresholds in force and a count of each read taken.
+/// The thresholds in force and a count of each read taken; the companies held.
 #[derive(Debug, Default)]
 pub struct Reads {
     thresholds: Thresholds,
     taken: [AtomicU64; Read::ALL.len()],
     counted: [AtomicU64; Count::ALL.len()],
+    pub(crate) companies: HeldCompanies,
 }
 
 impl Reads {
@@ -19,6 +22,7 @@ impl Reads {
             thresholds,
             taken: Default::default(),
             counted: Default::default(),
+            companies: HeldCompanies::default(),
         }
     }
 

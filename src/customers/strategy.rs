@@ -19,8 +19,14 @@ pub enum Read {
     /// A page read with stored renderings (a REST page's, or a planned GraphQL answer's
     /// fields) that did not hold the dataset: read again with every column.
     StaleRenderings,
-    /// An unfiltered page whose rows carry the total as a column.
+    /// An unfiltered page whose rows carry the total as a column (and, in id order, their
+    /// companies, joined).
     Unfiltered,
+    /// An unfiltered page in id order showing its companies, whose rows carry the total and
+    /// the dataset version: the companies are looked up in those held in memory for that
+    /// version (`held_companies.rs`), or read apart with it when there are too many to hold,
+    /// instead of joined to every row; compared with the joined read in `held_companies`.
+    UnfilteredCompaniesHeld,
     /// A page past the end, known from the total alone: an unfiltered page with no row to
     /// carry it, or a needle of names only counted by the distinct names.
     PastTheEnd,
@@ -64,10 +70,11 @@ pub enum Read {
 }
 
 impl Read {
-    pub const ALL: [Read; 19] = [
+    pub const ALL: [Read; 20] = [
         Read::StoredPage,
         Read::StaleRenderings,
         Read::Unfiltered,
+        Read::UnfilteredCompaniesHeld,
         Read::PastTheEnd,
         Read::CompanyPositions,
         Read::NamesLists,
@@ -104,6 +111,10 @@ pub struct Thresholds {
     /// Matches read in ascending order beyond a descending window's reach before that pass
     /// stops (a needle this common is better counted inside SQLite).
     pub forward_slack: i64,
+    /// The most companies held in memory (`held_companies.rs`) for pages showing them: a
+    /// dataset with more has each page read its own; 0 holds none, and the pages join them
+    /// to their rows.
+    pub companies_held: usize,
 }
 
 impl Default for Thresholds {
@@ -113,6 +124,7 @@ impl Default for Thresholds {
             lists_reach: 100_000,
             one_pass_reach: 100_000,
             forward_slack: 1000,
+            companies_held: 100_000,
         }
     }
 }

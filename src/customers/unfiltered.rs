@@ -13,7 +13,9 @@ use crate::customers::derived::stored_json::{
 use crate::customers::model::{Company, Customer, CustomerRow, SummaryRow};
 use crate::customers::query::{CustomerQuery, Page};
 use crate::customers::read::{own_fields_columns, own_json_columns, Columns};
+use crate::customers::reads::Reads;
 use crate::customers::sql::company_known;
+use crate::customers::strategy::Read;
 use crate::customers::window::{OrderBy, SortOrder};
 use crate::db::schema::{companies, customers, dataset};
 use crate::db::DbConnection;
@@ -25,6 +27,7 @@ impl CustomerQuery {
     pub(super) fn unfiltered_page(
         &self,
         conn: &mut DbConnection,
+        reads: &Reads,
         columns: Columns,
     ) -> QueryResult<Option<Page>> {
         let total = dataset::table.select(dataset::customers).single_value();
@@ -79,14 +82,98 @@ impl CustomerQuery {
             return Ok(None);
         };
         let rows = rows.into_iter().map(|(row, _)| row).collect();
+        reads.took(Read::Unfiltered);
         Ok(Some(Page::from_rows(rows, total, self.window)))
+    }
+
+    /// An unfiltered page in id order with its companies: its rows carry the total and the
+    /// dataset version, and the companies come from those held for that version
+    /// ([`Read::UnfilteredCompaniesHeld`]); else (none held, or an import landed between the
+    /// two) one statement joins each row to its company ([`Read::Unfiltered`]). `None` past
+    /// the end, as [`CustomerQuery::unfiltered_page`].
+    pub(super) fn unfiltered_with_companies(
+        &self,
+        conn: &mut DbConnection,
+        reads: &Reads,
+        columns: Columns,
+    ) -> QueryResult<Option<Page>> {
+        let limit = reads.thresholds().companies_held;
+        if limit > 0 {
+            let Some((mut page, version)) = self.unfiltered_with_version(conn, columns)? else {
+                return Ok(None);
+            };
+            if let Some(companies) = reads.companies.of(conn, limit, version, &page.customers)? {
+                reads.took(Read::UnfilteredCompaniesHeld);
+                page.companies = companies;
+                return Ok(Some(page));
+            }
+        }
+        let page = self.unfiltered_joined(conn, columns)?;
+        if page.is_some() {
+            reads.took(Read::Unfiltered);
+        }
+        Ok(page)
+    }
+
+    /// The page's rows in id order, with the total and the dataset version they were read
+    /// from, in one statement.
+    fn unfiltered_with_version(
+        &self,
+        conn: &mut DbConnection,
+        columns: Columns,
+    ) -> QueryResult<Option<(Page, i64)>> {
+        let total = dataset::table.select(dataset::customers).single_value();
+        let version = dataset::table.select(dataset::version).single_value();
+        macro_rules! rows {
+            ($ordered:expr) => {{
+                let window = $ordered
+                    .offset(self.window.offset)
+                    .limit(self.window.per_page);
+                match columns {
+                    Columns::Summary => window
+                        .select((SummaryRow::as_select(), total, version))
+                        .load::<(SummaryRow, Option<i64>, Option<i64>)>(conn)?
+                        .into_iter()
+                        .map(|(row, total, version)| Ok((row.into_customer(), total, version)))
+                        .collect::<QueryResult<Vec<_>>>()?,
+                    Columns::All | Columns::AllKnowingCompany => window
+                        .select((CustomerRow::as_select(), total, version))
+                        .load::<(CustomerRow, Option<i64>, Option<i64>)>(conn)?
+                        .into_iter()
+                        .map(|(row, total, version)| Ok((row.into_customer()?, total, version)))
+                        .collect::<QueryResult<Vec<_>>>()?,
+                    Columns::OwnFields => window
+                        .select((own_fields_columns(), total, version))
+                        .load::<(OwnFieldsRow, Option<i64>, Option<i64>)>(conn)?
+                        .into_iter()
+                        .map(|(row, total, version)| Ok((with_own_fields(row)?, total, version)))
+                        .collect::<QueryResult<Vec<_>>>()?,
+                    Columns::OwnJson => unreachable!("REST renderings never read companies"),
+                }
+            }};
+        }
+        let rows: Vec<(Customer, Option<i64>, Option<i64>)> = match self.order {
+            SortOrder::Desc => rows!(customers::table.order(customers::id.desc())),
+            SortOrder::Asc => rows!(customers::table.order(customers::id.asc())),
+        };
+        let Some(&(_, total, version)) = rows.first() else {
+            return Ok(None);
+        };
+        let Some(version) = version else {
+            return Ok(None);
+        };
+        let customers = rows.into_iter().map(|(c, _, _)| (c, false)).collect();
+        Ok(Some((
+            Page::from_rows(customers, total, self.window),
+            version,
+        )))
     }
 
     /// An unfiltered page in id order with its companies, in one statement: each row carries
     /// its company (a left join) and the total, where reading the companies after the rows
     /// takes a second statement and a transaction around both. `None` past the end, as
     /// [`CustomerQuery::unfiltered_page`].
-    pub(super) fn unfiltered_with_companies(
+    fn unfiltered_joined(
         &self,
         conn: &mut DbConnection,
         columns: Columns,

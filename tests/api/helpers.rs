@@ -145,12 +145,14 @@ pub fn basic(login: &str, password: &str) -> String {
 
 /// Thresholds the demo data's 250 customers cross: company pages from offset 3, the names'
 /// lists for needles held by 6 customers at most, phrase windows in one pass up to 25
-/// matches, and descending passes cut short 2 matches beyond the window.
+/// matches, descending passes cut short 2 matches beyond the window, and more companies than
+/// are held (each page reads its own).
 pub const REACHING_EVERY_READ: Thresholds = Thresholds {
     positions_from: 3,
     lists_reach: 6,
     one_pass_reach: 25,
     forward_slack: 2,
+    companies_held: 3,
 };
 
 /// The column sets the core reads a page in, one per list method.
@@ -280,7 +282,12 @@ impl TestApp {
 
     /// The demo data on a server of its own whose thresholds its customers cross.
     pub fn demo_reaching_every_read(indexed: bool) -> TestApp {
-        let app = TestApp::with_state(|state| state.with_thresholds(REACHING_EVERY_READ));
+        TestApp::demo_with_thresholds(REACHING_EVERY_READ, indexed)
+    }
+
+    /// The demo data on a server of its own with `thresholds`.
+    pub fn demo_with_thresholds(thresholds: Thresholds, indexed: bool) -> TestApp {
+        let app = TestApp::with_state(|state| state.with_thresholds(thresholds));
         let mut conn = app.db.pool.get().unwrap();
         kbs_graphql::demo::load_if_empty(&mut conn).expect("demo data loads");
         drop(conn);
