@@ -155,6 +155,12 @@ impl CustomerQuery {
     /// runs it.
     pub fn page(&self, conn: &mut DbConnection, reads: &Reads, want: Want) -> QueryResult<Page> {
         if want.fields == Fields::Stored {
+            if choose(self, &want) == Some(Route::StoredPage) {
+                if let Some(page) = self.stored_fields_page(conn, reads, &want)? {
+                    reads.took(Read::StoredPage);
+                    return Ok(page);
+                }
+            }
             let page = self.rows(conn, reads, &want, Columns::OwnFields)?;
             if page.customers.iter().all(|c| c.stored_fields.is_some()) {
                 return Ok(page);
@@ -188,6 +194,34 @@ impl CustomerQuery {
         }
         reads.took(Read::StaleRenderings);
         self.rows(conn, reads, &want, Columns::AllKnowingCompany)
+    }
+
+    /// An unfiltered page in id order from the stored fields alone, its companies found held
+    /// for the dataset version it read: `None` when they do not serve it.
+    fn stored_fields_page(
+        &self,
+        conn: &mut DbConnection,
+        reads: &Reads,
+        want: &Want,
+    ) -> QueryResult<Option<Page>> {
+        let Some((customers, total, version)) =
+            stored_json::id_order_fields_page(conn, ascending(self), self.window)?
+        else {
+            return Ok(None);
+        };
+        let companies = if want.companies == Companies::Read {
+            let limit = reads.thresholds().companies_held;
+            match reads.companies.of(conn, limit, version, &customers)? {
+                Some(companies) => companies,
+                None => return Ok(None),
+            }
+        } else {
+            HashMap::new()
+        };
+        let rows = customers.into_iter().map(|c| (c, false)).collect();
+        let mut page = Page::from_rows(rows, Some(total), self.window);
+        page.companies = companies;
+        Ok(Some(page))
     }
 
     /// The page's rows in `columns`: the single statement of an unfiltered page when one is

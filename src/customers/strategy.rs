@@ -6,7 +6,7 @@
 use diesel::QueryResult;
 
 use crate::customers::derived::search_index::Needle;
-use crate::customers::query::{Companies, CustomerQuery, Want};
+use crate::customers::query::{Companies, CustomerQuery, Fields, Want};
 use crate::customers::window::{OrderBy, SortOrder};
 
 /// One way of reading a page. Every page read takes exactly one of these for its rows (a
@@ -14,7 +14,8 @@ use crate::customers::window::{OrderBy, SortOrder};
 /// the read that serves it again).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Read {
-    /// An unfiltered REST page in id order, from the stored renderings alone.
+    /// An unfiltered page in id order, from the stored renderings alone: a REST page's, or a
+    /// planned GraphQL answer's fields (with the companies held, when it shows them).
     StoredPage,
     /// A page read with stored renderings (a REST page's, or a planned GraphQL answer's
     /// fields) that did not hold the dataset: read again with every column.
@@ -162,11 +163,19 @@ pub(crate) fn choose(query: &CustomerQuery, want: &Want) -> Option<Route> {
     if !want.total || !query.is_unfiltered() {
         return None;
     }
+    let stored = want.renderings || want.fields == Fields::Stored;
     if want.companies == Companies::Read {
-        let joined = !want.renderings && query.order_by == OrderBy::Id;
-        return joined.then_some(Route::Unfiltered);
+        // REST pages never show companies; a GraphQL page finds them held.
+        if want.renderings || query.order_by != OrderBy::Id {
+            return None;
+        }
+        return Some(if stored {
+            Route::StoredPage
+        } else {
+            Route::Unfiltered
+        });
     }
-    if want.renderings && query.order_by == OrderBy::Id {
+    if stored && query.order_by == OrderBy::Id {
         Some(Route::StoredPage)
     } else {
         Some(Route::Unfiltered)

@@ -163,15 +163,18 @@ pub enum Columns {
     KnowingCompanies,
     OwnJson,
     WithCompanies,
+    /// A planned GraphQL answer's: the stored fields, and the companies.
+    StoredFields,
 }
 
 impl Columns {
-    pub const ALL: [Columns; 5] = [
+    pub const ALL: [Columns; 6] = [
         Columns::All,
         Columns::Summary,
         Columns::KnowingCompanies,
         Columns::OwnJson,
         Columns::WithCompanies,
+        Columns::StoredFields,
     ];
 }
 
@@ -312,6 +315,9 @@ impl TestApp {
                 ..all
             },
             Columns::WithCompanies => all.with_companies(Companies::Read),
+            Columns::StoredFields => {
+                Want::rows(Fields::Stored, with_total).with_companies(Companies::Read)
+            }
         };
         query
             .page(&mut conn, reads, want)

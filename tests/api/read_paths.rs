@@ -76,6 +76,11 @@ fn every_read_serves_its_windows_as_the_model_says() {
     let cases = [
         (Read::StoredPage, q("", Id, Desc, 20, 10), Columns::OwnJson),
         (Read::StoredPage, q("", Id, Asc, 245, 10), Columns::OwnJson),
+        (
+            Read::StoredPage,
+            q("", Id, Desc, 30, 10),
+            Columns::StoredFields,
+        ),
         (Read::Unfiltered, q("", Name, Asc, 7, 10), Columns::All),
         (Read::Unfiltered, q("", Id, Desc, 0, 5), Columns::Summary),
         (

@@ -206,6 +206,58 @@ pub(crate) fn id_order_page(
     Ok(Some((customers, total)))
 }
 
+/// An unfiltered page in id order with its stored GraphQL fields, the total and the dataset
+/// version, read from the stored renderings alone: `None` when they do not hold the dataset
+/// the statement reads, or the page is past the end. Its customers have no name or email
+/// set (their fields hold them): their cursors in id order need only their ids.
+pub(crate) fn id_order_fields_page(
+    conn: &mut DbConnection,
+    ascending: bool,
+    window: Window,
+) -> QueryResult<Option<(Vec<Customer>, i64, i64)>> {
+    use customer_json::{company_id, date_created, fields, id, user_id};
+    let total = dataset::table.select(dataset::customers).single_value();
+    let version = dataset::table.select(dataset::version).single_value();
+    let columns = (
+        (id, user_id, company_id, date_created, fields.nullable()),
+        total,
+        version,
+    );
+    type Row = (
+        (i32, i32, i32, i64, Option<Vec<u8>>),
+        Option<i64>,
+        Option<i64>,
+    );
+    let current = customer_json::table.filter(Current);
+    // Each direction its own statement type, which diesel finds prepared by type.
+    let rows: Vec<Row> = if ascending {
+        current
+            .order(id.asc())
+            .offset(window.offset)
+            .limit(window.per_page)
+            .select(columns)
+            .load(conn)?
+    } else {
+        current
+            .order(id.desc())
+            .offset(window.offset)
+            .limit(window.per_page)
+            .select(columns)
+            .load(conn)?
+    };
+    let Some(&(_, Some(total), Some(version))) = rows.first() else {
+        return Ok(None);
+    };
+    let customers = rows
+        .into_iter()
+        .map(|((customer, user, company, created, stored), _, _)| {
+            let (name, email) = (String::new(), String::new());
+            with_own_fields((customer, user, name, email, company, created, stored))
+        })
+        .collect::<QueryResult<_>>()?;
+    Ok(Some((customers, total, version)))
+}
+
 /// A stored column of the row's, as a column of a query on the customers: `NULL` when the
 /// renderings do not hold the dataset the statement reads ([`Current`]). Fixed SQL text with
 /// a type of its own per column, so that statements holding it keep their prepared form.
