@@ -72,8 +72,7 @@ fn graphql_vary() -> SetResponseHeaderLayer<HeaderValue> {
 
 /// Bounds the request's database reads: they stop when its time is up, and the fairness rule
 /// counts its costly ones under its login, else its address (see `db::admission`).
-async fn bound_reads(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let limit = state.limits.request_timeout;
+async fn bound_reads(State(limit): State<Duration>, request: Request, next: Next) -> Response {
     let login = match request.extensions().get::<Identity>() {
         Some(Identity::User(principal)) => Some(format!("login {}", principal.login)),
         _ => None,
@@ -160,7 +159,11 @@ pub fn app(state: AppState) -> Router {
                     }),
                     cache::middleware,
                 ))
-                .layer(middleware::from_fn_with_state(state.clone(), bound_reads)),
+                .layer(middleware::from_fn_with_state(
+                    // Only the time limit: axum clones a middleware's state for every request.
+                    state.limits.request_timeout,
+                    bound_reads,
+                )),
         );
     // Administrators read the metrics here (`--metrics-listen` serves them without sign-in).
     let metrics = Router::new()

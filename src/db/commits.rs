@@ -14,9 +14,11 @@
 //! mark, and callers then read the database as before.
 
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
+
+use memmap2::{Mmap, MmapOptions};
 
 use diesel::connection::SimpleConnection;
 use diesel::sqlite::SqliteConnection;
@@ -32,7 +34,12 @@ const WAL_INDEX_VERSION: u32 = 3_007_000;
 pub struct CommitMark([u8; HEADER]);
 
 pub struct CommitWatch {
-    shm: Option<File>,
+    /// The wal-index's first page, mapped as SQLite maps it: a mark is then read from memory,
+    /// where reading the file took a system call per request. The file stays open as long:
+    /// closing any descriptor of a file drops every POSIX lock the process holds on it,
+    /// SQLite's own included, and another process could then take the index for unused and
+    /// truncate it under every mapping.
+    shm: Option<(Mmap, File)>,
     /// Open for as long as the watch: while any connection has the wal-index open, no other
     /// process can truncate or delete it (SQLite does so only as the last one out), so the
     /// file we read stays the one writers update.
@@ -65,7 +72,14 @@ impl CommitWatch {
         let shm = std::fs::canonicalize(path).ok().and_then(|real| {
             let mut name = real.into_os_string();
             name.push("-shm");
-            File::open(PathBuf::from(name)).ok()
+            let file = File::open(PathBuf::from(name)).ok()?;
+            if file.metadata().ok()?.len() < 2 * HEADER as u64 {
+                return None;
+            }
+            // SAFETY: the mapping is only ever read with atomic loads (`mark`), as writers in
+            // other processes change it; the holder keeps the file from being truncated.
+            let map = unsafe { MmapOptions::new().len(2 * HEADER).map(&file) }.ok()?;
+            Some((map, file))
         });
         CommitWatch {
             shm,
@@ -75,8 +89,16 @@ impl CommitWatch {
 
     /// The current mark, or `None` when it cannot be told (the caller must then read).
     pub fn mark(&self) -> Option<CommitMark> {
+        let (shm, _) = self.shm.as_ref()?;
         let mut both = [0u8; 2 * HEADER];
-        self.shm.as_ref()?.read_exact_at(&mut both, 0).ok()?;
+        // Word by word with atomic loads: writers in other processes update these bytes
+        // while we read them (the two copies compared below tell a torn read).
+        for (at, word) in both.chunks_exact_mut(4).enumerate() {
+            // SAFETY: the mapping is page-aligned and `2 * HEADER` bytes long, so every word
+            // is aligned and in bounds; it lives as long as `shm`.
+            let atomic = unsafe { AtomicU32::from_ptr(shm.as_ptr().add(at * 4) as *mut u32) };
+            word.copy_from_slice(&atomic.load(Ordering::Acquire).to_ne_bytes());
+        }
         let (first, second) = both.split_at(HEADER);
         let version = u32::from_ne_bytes(first[..4].try_into().expect("four bytes"));
         let initialized = first[12] == 1;

@@ -21,7 +21,8 @@ pub fn running_as_root() -> bool {
 pub fn succeeded(output: std::process::Output) -> std::process::Output {
     assert!(
         output.status.success(),
-        "{}",
+        "{}: {}",
+        output.status,
         String::from_utf8_lossy(&output.stderr)
     );
     output
