@@ -125,7 +125,7 @@ impl Default for Thresholds {
             lists_reach: 100_000,
             one_pass_reach: 100_000,
             forward_slack: 1000,
-            companies_held: 100_000,
+            companies_held: 10_000,
         }
     }
 }
