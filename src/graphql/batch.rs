@@ -35,7 +35,7 @@ pub async fn answer(
         let _ = state.persisted.resolve(request);
         if let Some(parsed) = state.documents.get(&request.query) {
             let operation = request.operation_name.as_deref();
-            if let Some(one) = Cost::of(&parsed.document, operation, &request.variables) {
+            if let Some(one) = parsed.cost(operation, &request.variables) {
                 cost = cost + one;
             }
         }

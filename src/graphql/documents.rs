@@ -10,6 +10,9 @@ use async_graphql::parser::types::{ExecutableDocument, OperationDefinition};
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
+use async_graphql::Variables;
+
+use crate::graphql::cost::Cost;
 use crate::graphql::fast_path::Plan;
 
 pub struct Parsed {
@@ -17,9 +20,28 @@ pub struct Parsed {
     /// Set after the first answer without error: the plan, or `None` if the document has
     /// something a plan does not cover.
     plan: OnceLock<Option<Plan>>,
+    /// What the operation named (or not) by the first request without variables costs: most
+    /// repeated requests send none, and counting is a visible share of a planned answer.
+    cost_without_variables: OnceLock<(Option<String>, Option<Cost>)>,
 }
 
 impl Parsed {
+    /// What the operation `name` picks costs with `variables` (see [`Cost::of`]).
+    pub fn cost(&self, name: Option<&str>, variables: &Variables) -> Option<Cost> {
+        if !variables.is_empty() {
+            return Cost::of(&self.document, name, variables);
+        }
+        let (counted, cost) = self.cost_without_variables.get_or_init(|| {
+            let cost = Cost::of(&self.document, name, variables);
+            (name.map(str::to_owned), cost)
+        });
+        if counted.as_deref() == name {
+            *cost
+        } else {
+            Cost::of(&self.document, name, variables)
+        }
+    }
+
     pub fn plan(&self) -> Option<&Plan> {
         self.plan.get().and_then(Option::as_ref)
     }
@@ -82,6 +104,7 @@ impl Documents {
         let parsed = Arc::new(Parsed {
             document,
             plan: OnceLock::new(),
+            cost_without_variables: OnceLock::new(),
         });
         self.parsed.insert(query.to_owned(), parsed.clone());
         Some(parsed)
@@ -122,4 +145,32 @@ pub(crate) fn operation_name<'a>(
         .is_none()
         .then(|| name.map(|n| n.as_str()))
         .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::Variables;
+
+    use super::Documents;
+    use crate::graphql::cost::Cost;
+
+    #[test]
+    fn a_kept_cost_serves_only_the_operation_it_was_counted_for() {
+        let documents = Documents::new(1 << 20);
+        let query = "query Small { customers(perPage: 1) { nodes { id } } } \
+                     query Large { customers(perPage: 100) { nodes { id name } } }";
+        let parsed = documents.get(query).unwrap();
+        let none = Variables::default();
+        let counted = |name| Cost::of(&parsed.document, Some(name), &none);
+        for _ in 0..2 {
+            assert_eq!(parsed.cost(Some("Small"), &none), counted("Small"));
+            assert_eq!(parsed.cost(Some("Large"), &none), counted("Large"));
+        }
+        assert_ne!(counted("Small"), counted("Large"));
+        // Variables are counted anew each time.
+        let query = "query Page($n: Int) { customers(perPage: $n) { nodes { id } } }";
+        let parsed = documents.get(query).unwrap();
+        let with = |n: i32| Variables::from_json(serde_json::json!({ "n": n }));
+        assert_ne!(parsed.cost(None, &with(1)), parsed.cost(None, &with(100)));
+    }
 }

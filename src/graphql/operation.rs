@@ -52,7 +52,7 @@ async fn run(
 ) -> Response {
     if let Some(parsed) = &parsed {
         let operation = request.operation_name.as_deref();
-        let cost = Cost::of(&parsed.document, operation, &request.variables);
+        let cost = parsed.cost(operation, &request.variables);
         if let Some(refusal) = cost.as_ref().and_then(Cost::refusal) {
             return responses::refused(StatusCode::BAD_REQUEST, "QUERY_TOO_COSTLY", refusal, media);
         }
