@@ -1,9 +1,11 @@
 //! Single-customer lookup by id or email, and the companies a set of customers points at.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use diesel::prelude::*;
 
+use crate::customers::model::CompanyMap;
 use crate::customers::model::{fold_case, is_email, Company, Customer, CustomerRow};
 use crate::customers::sql::company_known;
 use crate::db::schema::{companies, customer_emails, customers};
@@ -102,7 +104,7 @@ impl IdOrEmail {
     pub fn find_with_company(
         &self,
         conn: &mut DbConnection,
-    ) -> QueryResult<Option<(Customer, HashMap<i32, Company>)>> {
+    ) -> QueryResult<Option<(Customer, CompanyMap)>> {
         conn.transaction(|conn| {
             let Some(customer) = self.find_in(conn)? else {
                 return Ok(None);
@@ -114,10 +116,7 @@ impl IdOrEmail {
 }
 
 /// The companies that `customers` belong to, by id; ids with no company are absent.
-pub fn companies_of(
-    conn: &mut DbConnection,
-    customers: &[Customer],
-) -> QueryResult<HashMap<i32, Company>> {
+pub fn companies_of(conn: &mut DbConnection, customers: &[Customer]) -> QueryResult<CompanyMap> {
     let mut ids: Vec<i32> = customers
         .iter()
         .map(|c| c.company_id)
@@ -134,7 +133,7 @@ pub fn companies_of(
         .filter(in_json(companies::id, &ids))
         .select(Company::as_select())
         .load(conn)?;
-    Ok(found.into_iter().map(|c| (c.id, c)).collect())
+    Ok(found.into_iter().map(|c| (c.id, Arc::new(c))).collect())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 
 use diesel::prelude::*;
 
+use crate::customers::model::CompanyMap;
 use crate::customers::model::{Company, Customer};
 use crate::db::schema::{companies, dataset};
 use crate::db::{in_json, DbConnection};
@@ -19,7 +20,7 @@ use crate::db::{in_json, DbConnection};
 struct Held {
     version: i64,
     /// `None`: the version has more companies than are held.
-    companies: Option<HashMap<i32, Company>>,
+    companies: Option<CompanyMap>,
 }
 
 /// The companies of the latest dataset version a page asked for, up to a limit
@@ -39,7 +40,7 @@ impl HeldCompanies {
         limit: usize,
         version: i64,
         customers: &[Customer],
-    ) -> QueryResult<Option<HashMap<i32, Company>>> {
+    ) -> QueryResult<Option<CompanyMap>> {
         if limit == 0 {
             return Ok(None);
         }
@@ -61,7 +62,7 @@ impl HeldCompanies {
             customers
                 .iter()
                 .filter_map(|customer| companies.get(&customer.company_id))
-                .map(|company| (company.id, company.clone()))
+                .map(|company| (company.id, Arc::clone(company)))
                 .collect(),
         ))
     }
@@ -84,8 +85,8 @@ impl HeldCompanies {
                 .select(Company::as_select())
                 .limit(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1))
                 .load(conn)?;
-            let companies =
-                (found.len() <= limit).then(|| found.into_iter().map(|c| (c.id, c)).collect());
+            let companies = (found.len() <= limit)
+                .then(|| found.into_iter().map(|c| (c.id, Arc::new(c))).collect());
             Ok(Some(Held { version, companies }))
         })
     }
@@ -96,7 +97,7 @@ impl HeldCompanies {
         conn: &mut DbConnection,
         version: i64,
         customers: &[Customer],
-    ) -> QueryResult<Option<HashMap<i32, Company>>> {
+    ) -> QueryResult<Option<CompanyMap>> {
         let mut ids: Vec<i32> = customers
             .iter()
             .map(|c| c.company_id)
@@ -120,6 +121,11 @@ impl HeldCompanies {
         if found.is_empty() || found.iter().any(|(_, read)| *read != version) {
             return Ok(None);
         }
-        Ok(Some(found.into_iter().map(|(c, _)| (c.id, c)).collect()))
+        Ok(Some(
+            found
+                .into_iter()
+                .map(|(c, _)| (c.id, Arc::new(c)))
+                .collect(),
+        ))
     }
 }

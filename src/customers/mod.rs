@@ -20,7 +20,7 @@ pub use companies::{company, CompanyOrderBy, CompanyPage, CompanyQuery};
 pub use derived::stored_json::{damaged_renderings, DamagedRendering, Renderers};
 pub use find::{companies_of, IdOrEmail};
 pub use model::{
-    fold_case, is_email, is_zero, Address, Company, Customer, PhoneJson, ADDRESS_KEYS,
+    fold_case, is_email, is_zero, Address, Company, CompanyMap, Customer, PhoneJson, ADDRESS_KEYS,
 };
 pub(crate) use model::{register_fold_case, CustomerRow};
 pub use query::{Companies, CustomerQuery, Fields, Page, Want};

@@ -171,6 +171,10 @@ pub struct Company {
     pub date_created: Option<i64>,
 }
 
+/// Companies by id, shared: a page's come from those held in memory for its dataset
+/// (`held_companies.rs`) without copying them.
+pub type CompanyMap = std::collections::HashMap<i32, std::sync::Arc<Company>>;
+
 /// The columns a [`Customer`] is read from (the lowercased copies stay in the database).
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = customers)]

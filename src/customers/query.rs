@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 use diesel::prelude::*;
 
 use crate::customers::derived::search_index::{self, Needle};
-use crate::customers::model::{fold_case, Company, Customer};
+use crate::customers::model::CompanyMap;
+use crate::customers::model::{fold_case, Customer};
 use crate::customers::sql::CustomersFilter;
 use crate::customers::window::{OrderBy, SortOrder, Window};
 use crate::db::schema::{company_counts, customer_emails, customer_search, customers};
@@ -44,7 +45,7 @@ pub struct Page {
     pub known_companies: HashSet<i32>,
     /// The page's companies by id, when the page was read with them ([`Companies::Read`]);
     /// empty otherwise.
-    pub companies: HashMap<i32, Company>,
+    pub companies: CompanyMap,
 }
 
 impl Page {

@@ -4,6 +4,7 @@
 //! time).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use diesel::prelude::*;
 
@@ -224,7 +225,7 @@ impl CustomerQuery {
         let mut customers = Vec::with_capacity(rows.len());
         for (customer, company, _) in rows {
             if let Some(company) = company {
-                companies.insert(company.id, company);
+                companies.insert(company.id, Arc::new(company));
             }
             customers.push((customer, false));
         }

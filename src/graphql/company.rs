@@ -151,7 +151,7 @@ impl CompanyObject {
             .as_ref()
             .map(|seek| pages::keyset(seek, read.more));
         // Each customer's company is this one.
-        let companies = HashMap::from([(self.0.id, self.0.clone())]);
+        let companies = HashMap::from([(self.0.id, std::sync::Arc::new(self.0.clone()))]);
         Ok(CustomerPageObject::new(read.page, &companies, list, keyset))
     }
 }

@@ -1,12 +1,12 @@
 //! A page of customers as GraphQL shows it: its nodes, its totals, and the Relay connection
 //! view of the same page (edges with cursors, and `pageInfo`), by number or by cursor.
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use async_graphql::{Object, Result};
 
-use crate::customers::{Company, CustomerQuery, Direction, Page, Reads, Seek, Want};
+use crate::customers::CompanyMap;
+use crate::customers::{CustomerQuery, Direction, Page, Reads, Seek, Want};
 use crate::db::Database;
 use crate::error::AppError;
 use crate::graphql::cursors::ListCursors;
@@ -101,7 +101,7 @@ pub struct CustomerPageObject {
 impl CustomerPageObject {
     pub fn new(
         mut page: Page,
-        companies: &HashMap<i32, Company>,
+        companies: &CompanyMap,
         list: CustomerQuery,
         keyset: Option<Keyset>,
     ) -> Self {

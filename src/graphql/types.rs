@@ -1,9 +1,8 @@
 //! GraphQL output types: thin views over the query core's rows.
 
-use std::collections::HashMap;
-
 use async_graphql::{Object, Result, SimpleObject};
 
+use crate::customers::CompanyMap;
 use crate::customers::{Company, Customer};
 use crate::error::AppError;
 use crate::graphql::companies::CompanyObject;
@@ -17,8 +16,10 @@ pub struct CustomerObject {
 }
 
 impl CustomerObject {
-    pub fn new(customer: Customer, companies: &HashMap<i32, Company>) -> Self {
-        let company = companies.get(&customer.company_id).cloned();
+    pub fn new(customer: Customer, companies: &CompanyMap) -> Self {
+        let company = companies
+            .get(&customer.company_id)
+            .map(|company| Company::clone(company));
         CustomerObject { customer, company }
     }
 }

@@ -195,7 +195,7 @@ async fn list(
             }
         }
         if embed {
-            let company = page.companies.get(&c.company_id);
+            let company = page.companies.get(&c.company_id).map(|company| &**company);
             embed::append_company(&mut body, c.company_id, company, &state.site);
         }
     }
@@ -267,7 +267,7 @@ async fn single(
         embed::append_company(
             &mut body,
             customer.company_id,
-            company.as_ref(),
+            company.as_deref(),
             &state.site,
         );
     }

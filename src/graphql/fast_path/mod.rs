@@ -21,13 +21,12 @@ mod write;
 
 pub use stored::render as stored_fields;
 
-use std::collections::HashMap;
-
 use async_graphql::Name;
 // The document's values may hold variables (`Value`); a request's are constants.
 use async_graphql_value::{ConstValue, Value};
 
-use crate::customers::{Company, Customer, CustomerQuery, Page};
+use crate::customers::CompanyMap;
+use crate::customers::{Customer, CustomerQuery, Page};
 use crate::graphql::fields::{AddressField, CompanyField, CustomerField, PhoneField};
 use crate::graphql::pages::Keyset;
 
@@ -193,7 +192,7 @@ pub struct Plan {
 /// (which its cursors name), and what it knows of its neighbours when read by cursor.
 struct PageRead {
     page: Page,
-    companies: HashMap<i32, Company>,
+    companies: CompanyMap,
     list: CustomerQuery,
     keyset: Option<Keyset>,
 }
@@ -202,5 +201,5 @@ struct PageRead {
 enum Resolved {
     Typename,
     Page(Box<PageRead>),
-    Customer(Option<Box<Customer>>, HashMap<i32, Company>),
+    Customer(Option<Box<Customer>>, CompanyMap),
 }

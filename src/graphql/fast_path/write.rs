@@ -4,11 +4,11 @@
 //! it written by the same function that made them.
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
 
 use async_graphql::{Name, ScalarType};
 use serde::Serialize;
 
+use crate::customers::CompanyMap;
 use crate::customers::{Company, Customer, CustomerQuery, Page};
 use crate::graphql::cursors::ListCursors;
 use crate::graphql::fast_path::stored::{write_slot, Slot, Stored};
@@ -101,7 +101,7 @@ fn list<T>(
 struct PageOut<'a> {
     fields: &'a [(Name, PageField)],
     page: &'a Page,
-    companies: &'a HashMap<i32, Company>,
+    companies: &'a CompanyMap,
     /// The list the page is of: what its cursors name.
     list: &'a CustomerQuery,
     /// What the page knows of its neighbours when read by cursor.
@@ -204,7 +204,7 @@ fn write_customer(
     out: &mut Vec<u8>,
     selection: &[(Name, Selected)],
     c: &Customer,
-    companies: &HashMap<i32, Company>,
+    companies: &CompanyMap,
 ) -> Option<()> {
     let values = match &c.stored_fields {
         Some(stored) => Values::Stored(Stored::read(stored)?),
