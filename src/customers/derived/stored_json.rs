@@ -165,6 +165,27 @@ pub(crate) fn with_own_json(
     })
 }
 
+/// One window of the stored renderings of the dataset the statement reads, in id order either
+/// way, in `columns`, loaded: each direction its own statement type, which diesel finds
+/// prepared by type.
+macro_rules! current_by_id {
+    ($ascending:expr, $window:expr, $columns:expr, $conn:expr) => {{
+        let current = customer_json::table.filter(Current);
+        if $ascending {
+            current_by_id!(@load current.order(customer_json::id.asc()), $window, $columns, $conn)
+        } else {
+            current_by_id!(@load current.order(customer_json::id.desc()), $window, $columns, $conn)
+        }
+    }};
+    (@load $ordered:expr, $window:expr, $columns:expr, $conn:expr) => {
+        $ordered
+            .offset($window.offset)
+            .limit($window.per_page)
+            .select($columns)
+            .load($conn)?
+    };
+}
+
 /// An unfiltered page in id order, with the total, read from the stored renderings alone (no
 /// row of the customers, no lookup per customer): `None` when they do not hold the dataset
 /// the statement reads, or the page is past the end (no row to carry the total).
@@ -179,23 +200,7 @@ pub(crate) fn id_order_page(
         (id, user_id, company_id, date_created, parts.nullable()),
         total,
     );
-    let current = customer_json::table.filter(Current);
-    // Each direction its own statement type, which diesel finds prepared by type.
-    let rows: Vec<(OwnJsonRow, Option<i64>)> = if ascending {
-        current
-            .order(id.asc())
-            .offset(window.offset)
-            .limit(window.per_page)
-            .select(columns)
-            .load(conn)?
-    } else {
-        current
-            .order(id.desc())
-            .offset(window.offset)
-            .limit(window.per_page)
-            .select(columns)
-            .load(conn)?
-    };
+    let rows: Vec<(OwnJsonRow, Option<i64>)> = current_by_id!(ascending, window, columns, conn);
     let Some(total) = rows.first().and_then(|(_, total)| *total) else {
         return Ok(None);
     };
@@ -228,23 +233,7 @@ pub(crate) fn id_order_fields_page(
         Option<i64>,
         Option<i64>,
     );
-    let current = customer_json::table.filter(Current);
-    // Each direction its own statement type, which diesel finds prepared by type.
-    let rows: Vec<Row> = if ascending {
-        current
-            .order(id.asc())
-            .offset(window.offset)
-            .limit(window.per_page)
-            .select(columns)
-            .load(conn)?
-    } else {
-        current
-            .order(id.desc())
-            .offset(window.offset)
-            .limit(window.per_page)
-            .select(columns)
-            .load(conn)?
-    };
+    let rows: Vec<Row> = current_by_id!(ascending, window, columns, conn);
     let Some(&(_, Some(total), Some(version))) = rows.first() else {
         return Ok(None);
     };
