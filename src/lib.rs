@@ -21,6 +21,7 @@ pub mod health;
 pub mod import;
 pub mod metrics;
 pub mod playground;
+pub mod renderers;
 pub mod replica;
 pub mod request_log;
 pub mod rest;
@@ -30,14 +31,8 @@ pub mod server;
 pub mod state;
 pub mod sync;
 
+pub use renderers::RENDERERS;
 pub use router::app;
-
-/// The stored renderings the derived data's build writes for each customer: each transport's
-/// own, so that its answers paste them.
-pub const RENDERERS: customers::Renderers = customers::Renderers {
-    rest: rest::own_parts,
-    fields: graphql::stored_fields,
-};
 pub use state::{AppState, Limits};
 
 use config::{Cli, Command, ServeArgs};

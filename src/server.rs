@@ -58,7 +58,7 @@ pub async fn serve(database_url: &str, args: &ServeArgs) -> Result<(), BoxError>
     let bootstrap = if db.read_only.is_some() {
         None
     } else {
-        derived::spawn_builder(db.clone(), crate::RENDERERS, builds.clone())?;
+        derived::spawn_builder(db.clone(), crate::renderers::RENDERERS, builds.clone())?;
         db.run(|conn| auth::bootstrap_admin(conn).map_err(AppError::internal))
             .await?
     };

@@ -20,13 +20,12 @@ pub enum Read {
     /// A page read with stored renderings (a REST page's, or a planned GraphQL answer's
     /// fields) that did not hold the dataset: read again with every column.
     StaleRenderings,
-    /// An unfiltered page whose rows carry the total as a column (and, in id order, their
-    /// companies, joined).
+    /// An unfiltered page whose rows carry the total (in id order, their companies joined too).
     Unfiltered,
     /// An unfiltered page in id order showing its companies, whose rows carry the total and
     /// the dataset version: the companies are looked up in those held in memory for that
     /// version (`held_companies.rs`), or read apart with it when there are too many to hold,
-    /// instead of joined to every row; compared with the joined read in `held_companies`.
+    /// not joined to every row; compared with the joined read in tests' `held_companies`.
     UnfilteredCompaniesHeld,
     /// A page past the end, known from the total alone: an unfiltered page with no row to
     /// carry it, or a needle of names only counted by the distinct names.

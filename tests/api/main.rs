@@ -19,6 +19,7 @@ mod graphql_list;
 mod graphql_lookup;
 mod graphql_over_http;
 mod graphql_plans;
+mod held_companies;
 mod helpers;
 mod import_export;
 mod import_scale;
