@@ -31,7 +31,22 @@ impl CustomerQuery {
         reads: &Reads,
         columns: Columns,
     ) -> QueryResult<Option<Page>> {
+        let page = self.unfiltered_rows(conn, columns)?.map(|(page, _)| page);
+        if page.is_some() {
+            reads.took(Read::Unfiltered);
+        }
+        Ok(page)
+    }
+
+    /// The rows of an unfiltered page, carrying the total and the dataset version they were
+    /// read from (constant columns, which SQLite reads once per statement), in one statement.
+    fn unfiltered_rows(
+        &self,
+        conn: &mut DbConnection,
+        columns: Columns,
+    ) -> QueryResult<Option<(Page, Option<i64>)>> {
         let total = dataset::table.select(dataset::customers).single_value();
+        let version = dataset::table.select(dataset::version).single_value();
         // Each arm its own statement type. In id order (every list's default) the type is
         // static, and diesel finds its prepared statement by it; a boxed query's is found by
         // its SQL text, written out on every execution.
@@ -42,49 +57,57 @@ impl CustomerQuery {
                     .limit(self.window.per_page);
                 match columns {
                     Columns::All => window
-                        .select((CustomerRow::as_select(), total))
-                        .load::<(CustomerRow, Option<i64>)>(conn)?
+                        .select((CustomerRow::as_select(), total, version))
+                        .load::<(CustomerRow, Option<i64>, Option<i64>)>(conn)?
                         .into_iter()
-                        .map(|(row, total)| Ok(((row.into_customer()?, false), total)))
+                        .map(|(row, total, version)| {
+                            Ok(((row.into_customer()?, false), total, version))
+                        })
                         .collect::<QueryResult<Vec<_>>>()?,
                     Columns::Summary => window
-                        .select((SummaryRow::as_select(), total))
-                        .load::<(SummaryRow, Option<i64>)>(conn)?
+                        .select((SummaryRow::as_select(), total, version))
+                        .load::<(SummaryRow, Option<i64>, Option<i64>)>(conn)?
                         .into_iter()
-                        .map(|(row, total)| ((row.into_customer(), false), total))
+                        .map(|(row, total, version)| ((row.into_customer(), false), total, version))
                         .collect(),
                     Columns::AllKnowingCompany => window
-                        .select((CustomerRow::as_select(), company_known(), total))
-                        .load::<(CustomerRow, bool, Option<i64>)>(conn)?
+                        .select((CustomerRow::as_select(), company_known(), total, version))
+                        .load::<(CustomerRow, bool, Option<i64>, Option<i64>)>(conn)?
                         .into_iter()
-                        .map(|(row, known, total)| Ok(((row.into_customer()?, known), total)))
+                        .map(|(row, known, total, version)| {
+                            Ok(((row.into_customer()?, known), total, version))
+                        })
                         .collect::<QueryResult<Vec<_>>>()?,
                     Columns::OwnJson => window
-                        .select((own_json_columns(), total))
-                        .load::<(OwnJsonRow, Option<i64>)>(conn)?
+                        .select((own_json_columns(), total, version))
+                        .load::<(OwnJsonRow, Option<i64>, Option<i64>)>(conn)?
                         .into_iter()
-                        .map(|(row, total)| Ok(((with_own_json(row)?, false), total)))
+                        .map(|(row, total, version)| {
+                            Ok(((with_own_json(row)?, false), total, version))
+                        })
                         .collect::<QueryResult<Vec<_>>>()?,
                     Columns::OwnFields => window
-                        .select((own_fields_columns(), total))
-                        .load::<(OwnFieldsRow, Option<i64>)>(conn)?
+                        .select((own_fields_columns(), total, version))
+                        .load::<(OwnFieldsRow, Option<i64>, Option<i64>)>(conn)?
                         .into_iter()
-                        .map(|(row, total)| Ok(((with_own_fields(row)?, false), total)))
+                        .map(|(row, total, version)| {
+                            Ok(((with_own_fields(row)?, false), total, version))
+                        })
                         .collect::<QueryResult<Vec<_>>>()?,
                 }
             }};
         }
-        let rows: Vec<((Customer, bool), Option<i64>)> = match (self.order_by, self.order) {
+        type Row = ((Customer, bool), Option<i64>, Option<i64>);
+        let rows: Vec<Row> = match (self.order_by, self.order) {
             (OrderBy::Id, SortOrder::Desc) => rows!(customers::table.order(customers::id.desc())),
             (OrderBy::Id, SortOrder::Asc) => rows!(customers::table.order(customers::id.asc())),
             _ => rows!(self.ordered(customers::table.into_boxed())),
         };
-        let Some(total) = rows.first().map(|(_, total)| *total) else {
+        let Some(&(_, total, version)) = rows.first() else {
             return Ok(None);
         };
-        let rows = rows.into_iter().map(|(row, _)| row).collect();
-        reads.took(Read::Unfiltered);
-        Ok(Some(Page::from_rows(rows, total, self.window)))
+        let rows = rows.into_iter().map(|(row, _, _)| row).collect();
+        Ok(Some((Page::from_rows(rows, total, self.window), version)))
     }
 
     /// An unfiltered page in id order with its companies: its rows carry the total and the
@@ -100,13 +123,16 @@ impl CustomerQuery {
     ) -> QueryResult<Option<Page>> {
         let limit = reads.thresholds().companies_held;
         if limit > 0 {
-            let Some((mut page, version)) = self.unfiltered_with_version(conn, columns)? else {
+            let Some((mut page, version)) = self.unfiltered_rows(conn, columns)? else {
                 return Ok(None);
             };
-            if let Some(companies) = reads.companies.of(conn, limit, version, &page.customers)? {
-                reads.took(Read::UnfilteredCompaniesHeld);
-                page.companies = companies;
-                return Ok(Some(page));
+            if let Some(version) = version {
+                let held = reads.companies.of(conn, limit, version, &page.customers)?;
+                if let Some(companies) = held {
+                    reads.took(Read::UnfilteredCompaniesHeld);
+                    page.companies = companies;
+                    return Ok(Some(page));
+                }
             }
         }
         let page = self.unfiltered_joined(conn, columns)?;
@@ -114,60 +140,6 @@ impl CustomerQuery {
             reads.took(Read::Unfiltered);
         }
         Ok(page)
-    }
-
-    /// The page's rows in id order, with the total and the dataset version they were read
-    /// from, in one statement.
-    fn unfiltered_with_version(
-        &self,
-        conn: &mut DbConnection,
-        columns: Columns,
-    ) -> QueryResult<Option<(Page, i64)>> {
-        let total = dataset::table.select(dataset::customers).single_value();
-        let version = dataset::table.select(dataset::version).single_value();
-        macro_rules! rows {
-            ($ordered:expr) => {{
-                let window = $ordered
-                    .offset(self.window.offset)
-                    .limit(self.window.per_page);
-                match columns {
-                    Columns::Summary => window
-                        .select((SummaryRow::as_select(), total, version))
-                        .load::<(SummaryRow, Option<i64>, Option<i64>)>(conn)?
-                        .into_iter()
-                        .map(|(row, total, version)| Ok((row.into_customer(), total, version)))
-                        .collect::<QueryResult<Vec<_>>>()?,
-                    Columns::All | Columns::AllKnowingCompany => window
-                        .select((CustomerRow::as_select(), total, version))
-                        .load::<(CustomerRow, Option<i64>, Option<i64>)>(conn)?
-                        .into_iter()
-                        .map(|(row, total, version)| Ok((row.into_customer()?, total, version)))
-                        .collect::<QueryResult<Vec<_>>>()?,
-                    Columns::OwnFields => window
-                        .select((own_fields_columns(), total, version))
-                        .load::<(OwnFieldsRow, Option<i64>, Option<i64>)>(conn)?
-                        .into_iter()
-                        .map(|(row, total, version)| Ok((with_own_fields(row)?, total, version)))
-                        .collect::<QueryResult<Vec<_>>>()?,
-                    Columns::OwnJson => unreachable!("REST renderings never read companies"),
-                }
-            }};
-        }
-        let rows: Vec<(Customer, Option<i64>, Option<i64>)> = match self.order {
-            SortOrder::Desc => rows!(customers::table.order(customers::id.desc())),
-            SortOrder::Asc => rows!(customers::table.order(customers::id.asc())),
-        };
-        let Some(&(_, total, version)) = rows.first() else {
-            return Ok(None);
-        };
-        let Some(version) = version else {
-            return Ok(None);
-        };
-        let customers = rows.into_iter().map(|(c, _, _)| (c, false)).collect();
-        Ok(Some((
-            Page::from_rows(customers, total, self.window),
-            version,
-        )))
     }
 
     /// An unfiltered page in id order with its companies, in one statement: each row carries
