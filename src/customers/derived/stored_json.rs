@@ -147,20 +147,24 @@ pub fn damaged_renderings(conn: &mut DbConnection) -> QueryResult<(u64, Vec<i32>
     }
 }
 
+/// A stored column as read (`NULL`: not current), unsealed; damage is a read error.
+fn checked(id: i32, stored: Option<Vec<u8>>) -> QueryResult<Option<Vec<u8>>> {
+    stored
+        .map(|stored| unsealed(id, stored))
+        .transpose()
+        .map_err(|damage| diesel::result::Error::DeserializationError(Box::new(damage)))
+}
+
 /// A [`Customer`] with only its ids, creation date and stored parts set (checked).
 pub(crate) fn with_own_json(
     (id, user_id, company_id, date_created, own_json): OwnJsonRow,
 ) -> QueryResult<Customer> {
-    let own_json = own_json
-        .map(|stored| unsealed(id, stored))
-        .transpose()
-        .map_err(|damage| diesel::result::Error::DeserializationError(Box::new(damage)))?;
     Ok(Customer {
         id,
         user_id,
         company_id,
         date_created,
-        own_json,
+        own_json: checked(id, own_json)?,
         ..Customer::default()
     })
 }
@@ -307,10 +311,6 @@ pub(crate) type OwnFieldsRow = (i32, i32, String, String, i32, i64, Option<Vec<u
 pub(crate) fn with_own_fields(
     (id, user_id, name, email, company_id, date_created, fields): OwnFieldsRow,
 ) -> QueryResult<Customer> {
-    let stored_fields = fields
-        .map(|stored| unsealed(id, stored))
-        .transpose()
-        .map_err(|damage| diesel::result::Error::DeserializationError(Box::new(damage)))?;
     Ok(Customer {
         id,
         user_id,
@@ -318,7 +318,7 @@ pub(crate) fn with_own_fields(
         email,
         company_id,
         date_created,
-        stored_fields,
+        stored_fields: checked(id, fields)?,
         ..Customer::default()
     })
 }
